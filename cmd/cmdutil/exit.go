@@ -1,0 +1,105 @@
+// Package cmdutil holds what every command shares: the Factory that builds
+// clients and reads the configuration, and the mapping from errors to exit
+// codes.
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/axero-cli/axero/client"
+)
+
+// Exit codes, as documented in the CLI contract.
+const (
+	ExitOK          = 0
+	ExitFailure     = 1
+	ExitUsage       = 2
+	ExitAuth        = 3 // not authenticated or not permitted (401/403)
+	ExitNotFound    = 4
+	ExitPartial     = 5 // some rows of a bulk run failed
+	ExitFound       = 6 // token list --exit-code found tokens
+	ExitInterrupted = 130
+)
+
+// ExitError carries an explicit exit code. A nil Err means the command has
+// already said everything it needed to: main prints nothing more.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// Exit returns an error that makes the process exit with code, printing err
+// (if non-nil) as `axero: <err>`.
+func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
+
+// FlagError is a usage mistake: exit 2.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// FlagErrorf builds a usage error.
+func FlagErrorf(format string, args ...any) error {
+	return &FlagError{Err: fmt.Errorf(format, args...)}
+}
+
+// ErrNotLoggedIn is returned when no token can be found for a request.
+var ErrNotLoggedIn = errors.New("not logged in: run `axero login` or set AXERO_TOKEN")
+
+// ErrInterrupted is returned when the user pressed Ctrl-C.
+var ErrInterrupted = errors.New("interrupted")
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	var fe *FlagError
+	if errors.As(err, &fe) {
+		return ExitUsage
+	}
+	if errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled) {
+		return ExitInterrupted
+	}
+	if errors.Is(err, ErrNotLoggedIn) {
+		return ExitAuth
+	}
+	var nf interface{ NotFound() bool }
+	if errors.As(err, &nf) && nf.NotFound() {
+		return ExitNotFound
+	}
+	switch client.KindOf(err) {
+	case client.KindUnauthorized, client.KindForbidden:
+		return ExitAuth
+	case client.KindNotFound:
+		return ExitNotFound
+	}
+	return ExitFailure
+}
+
+// Message is the one line printed for err, or "" when nothing should be.
+func Message(err error) string {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Err == nil {
+		return ""
+	}
+	if errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled) {
+		return "interrupted"
+	}
+	return err.Error()
+}

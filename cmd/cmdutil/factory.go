@@ -1,0 +1,259 @@
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/timefmt"
+	"github.com/axero-cli/axero/keychain"
+)
+
+// Token sources, as `status` reports them.
+const (
+	SourceEnv      = "env"      // AXERO_TOKEN
+	SourceKeychain = "keychain" // the OS keychain
+	SourceFile     = "file"     // login --insecure-storage
+)
+
+// Factory builds what commands need, lazily, so that a command that never
+// talks to the server never reads the keychain, and tests can swap any part.
+type Factory struct {
+	IO      *iostreams.IOStreams
+	Version string
+
+	// Global flag values, filled by the root command.
+	ProfileFlag string // --profile, else AXERO_PROFILE, else "default"
+	URLFlag     string // --url, else AXERO_URL
+	Timeout     time.Duration
+	Debug       bool
+	AllowHTTP   bool
+
+	// Getenv reads the environment; tests replace it.
+	Getenv func(string) string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Keychain returns the keychain store; built on first use.
+	Keychain func() keychain.Store
+	// Transport, when set, is used by every client (tests).
+	Transport http.RoundTripper
+
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
+
+	warnOnce sync.Once
+}
+
+// New returns a Factory bound to the real process environment.
+func New(version string) *Factory {
+	f := &Factory{
+		IO:      iostreams.System(),
+		Version: version,
+		Getenv:  os.Getenv,
+		Now:     time.Now,
+		Timeout: 30 * time.Second,
+	}
+	var ks keychain.Store
+	var once sync.Once
+	f.Keychain = func() keychain.Store {
+		once.Do(func() { ks = keychain.System(keychain.DefaultTimeout) })
+		return ks
+	}
+	return f
+}
+
+// Config loads the configuration once.
+func (f *Factory) Config() (*config.Config, error) {
+	f.cfgOnce.Do(func() {
+		dir, err := config.Dir()
+		if err != nil {
+			f.cfgErr = err
+			return
+		}
+		f.cfg, f.cfgErr = config.Load(dir)
+	})
+	return f.cfg, f.cfgErr
+}
+
+// ProfileName is the profile in use: --profile, AXERO_PROFILE, "default".
+func (f *Factory) ProfileName() string {
+	if f.ProfileFlag != "" {
+		return f.ProfileFlag
+	}
+	if p := strings.TrimSpace(f.Getenv("AXERO_PROFILE")); p != "" {
+		return p
+	}
+	return config.DefaultProfile
+}
+
+// Profile returns the profile in use, with --url/AXERO_URL applied over its
+// stored URL. The returned profile is a copy; ok is false when the config
+// has no such profile (the copy then holds only the URL override).
+func (f *Factory) Profile() (p config.Profile, ok bool, err error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return p, false, err
+	}
+	if stored, found := cfg.Profile(f.ProfileName()); found {
+		p, ok = *stored, true
+	}
+	if u := f.urlOverride(); u != "" {
+		p.URL = u
+	}
+	if f.AllowHTTP {
+		p.AllowHTTP = true
+	}
+	return p, ok, nil
+}
+
+func (f *Factory) urlOverride() string {
+	if f.URLFlag != "" {
+		return f.URLFlag
+	}
+	return strings.TrimSpace(f.Getenv("AXERO_URL"))
+}
+
+// SiteURL is the URL of the site in use, or an error that says how to set one.
+func (f *Factory) SiteURL() (string, error) {
+	p, _, err := f.Profile()
+	if err != nil {
+		return "", err
+	}
+	if p.URL == "" {
+		return "", ErrNotLoggedIn
+	}
+	return strings.TrimRight(p.URL, "/"), nil
+}
+
+// Token finds the token for a request: AXERO_TOKEN, then the profile's
+// keychain entry, then its file (only after login --insecure-storage).
+func (f *Factory) Token() (token, source string, err error) {
+	if t := strings.TrimSpace(f.Getenv("AXERO_TOKEN")); t != "" {
+		return t, SourceEnv, nil
+	}
+	p, ok, err := f.Profile()
+	if err != nil {
+		return "", "", err
+	}
+	if !ok {
+		return "", "", ErrNotLoggedIn
+	}
+	return f.StoredToken(f.ProfileName(), &p)
+}
+
+// StoredToken reads a profile's token from where login put it.
+func (f *Factory) StoredToken(name string, p *config.Profile) (token, source string, err error) {
+	switch p.TokenStore {
+	case config.StoreKeychain:
+		t, err := f.Keychain().Get(keychain.Account(name, p.URL))
+		if errors.Is(err, keychain.ErrNotFound) {
+			return "", "", ErrNotLoggedIn
+		}
+		if err != nil {
+			return "", "", err
+		}
+		return t, SourceKeychain, nil
+	case config.StoreFile:
+		cfg, err := f.Config()
+		if err != nil {
+			return "", "", err
+		}
+		t, err := cfg.ReadFileToken(name)
+		if errors.Is(err, config.ErrNoToken) {
+			return "", "", ErrNotLoggedIn
+		}
+		if err != nil {
+			return "", "", err
+		}
+		return t, SourceFile, nil
+	}
+	return "", "", ErrNotLoggedIn
+}
+
+// ClientConfig is the client configuration for the profile in use, without
+// a token.
+func (f *Factory) ClientConfig() (client.Config, error) {
+	p, _, err := f.Profile()
+	if err != nil {
+		return client.Config{}, err
+	}
+	if p.URL == "" {
+		return client.Config{}, ErrNotLoggedIn
+	}
+	cc := client.Config{
+		BaseURL:   p.URL,
+		Paths:     p.Paths,
+		Timeout:   f.Timeout,
+		AllowHTTP: p.AllowHTTP,
+		UserAgent: "axero/" + f.Version,
+		Transport: f.Transport,
+	}
+	if f.Debug || truthy(f.Getenv("AXERO_DEBUG")) {
+		cc.Debug = f.IO.ErrOut
+	}
+	return cc, nil
+}
+
+// Client returns a client for the profile in use, authenticated with the
+// token that Token finds. It warns once on stderr when that token expires
+// within 7 days.
+func (f *Factory) Client() (*client.Client, error) {
+	cc, err := f.ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	tok, _, err := f.Token()
+	if err != nil {
+		return nil, err
+	}
+	cc.Token = tok
+	c, err := client.New(cc)
+	if err != nil {
+		return nil, err
+	}
+	f.WarnIfExpiringSoon(tok)
+	return c, nil
+}
+
+// ExpiryWarningWindow is how close to its expiry a token in use must be
+// for commands to warn about it.
+const ExpiryWarningWindow = 7 * 24 * time.Hour
+
+// WarnIfExpiringSoon says once, on stderr, that the token in use expires
+// within ExpiryWarningWindow. It decodes the JWT offline; a token it cannot
+// decode is not warned about.
+func (f *Factory) WarnIfExpiringSoon(token string) {
+	exp, ok := jwtinfo.Expiry(token)
+	if !ok {
+		return
+	}
+	now := f.Now()
+	if exp.Sub(now) > ExpiryWarningWindow {
+		return
+	}
+	f.warnOnce.Do(func() {
+		if exp.Before(now) {
+			fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expired on %s\n", exp.UTC().Format(time.RFC3339))
+			return
+		}
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `axero token rotate`\n",
+			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339))
+	})
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
