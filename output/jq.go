@@ -1,0 +1,72 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/itchyny/gojq"
+)
+
+// runJQ applies expr to the JSON document raw and writes each result: a
+// string raw on its own line (as gh and `jq -r` do, so that scripts can
+// read IDs and names directly), anything else as JSON, indented when
+// pretty.
+func runJQ(w io.Writer, raw []byte, expr string, pretty bool) error {
+	code, err := compileJQ(expr)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var input any
+	if err := dec.Decode(&input); err != nil {
+		return fmt.Errorf("--jq needs a JSON document: %s", oneLine(err.Error()))
+	}
+	iter := code.Run(input)
+	for {
+		v, ok := iter.Next()
+		if !ok {
+			return nil
+		}
+		if err, isErr := v.(error); isErr {
+			var halt *gojq.HaltError
+			if errors.As(err, &halt) && halt.Value() == nil {
+				return nil
+			}
+			return jqError("jq", err)
+		}
+		if s, isString := v.(string); isString {
+			if _, err := fmt.Fprintln(w, s); err != nil {
+				return err
+			}
+			continue
+		}
+		b, err := gojq.Marshal(v)
+		if err != nil {
+			return jqError("jq", err)
+		}
+		if pretty {
+			var buf bytes.Buffer
+			if json.Indent(&buf, b, "", "  ") == nil {
+				b = buf.Bytes()
+			}
+		}
+		if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {
+			return err
+		}
+	}
+}
+
+// jqError makes a gojq error one line, prefixed so users know where it
+// came from.
+func jqError(prefix string, err error) error {
+	return fmt.Errorf("%s: %s", prefix, oneLine(err.Error()))
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,99 @@
+// Package output prints what commands return: an aligned table on a
+// terminal, headerless tab-separated lines when piped, or CSV, JSON or YAML on
+// request, with an optional jq expression over the JSON.
+package output
+
+import (
+	"strings"
+
+	"github.com/itchyny/gojq"
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+)
+
+// Output formats.
+const (
+	FormatTable = "table"
+	FormatJSON  = "json"
+	FormatYAML  = "yaml"
+	FormatCSV   = "csv"
+)
+
+// AllFormats are the formats a command that prints records offers unless it
+// says otherwise.
+var AllFormats = []string{FormatTable, FormatJSON, FormatYAML, FormatCSV}
+
+// Options are the values of -o/--output and --jq.
+type Options struct {
+	Format string // "" means table
+	JQ     string // a jq expression over the JSON form; implies json
+}
+
+// AddFlags binds -o/--output (completing the allowed formats) and --jq to o.
+// With no formats given, every format is allowed.
+func AddFlags(cmd *cobra.Command, o *Options, formats ...string) {
+	if len(formats) == 0 {
+		formats = AllFormats
+	}
+	cmd.Flags().StringVarP(&o.Format, "output", "o", "", "output format: "+strings.Join(formats, ", "))
+	cmd.Flags().StringVar(&o.JQ, "jq", "", "filter the JSON output with a jq `expression` (implies -o json)")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return formats, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// EffectiveFormat is the format Print will use: json when --jq is given,
+// table when nothing is.
+func (o Options) EffectiveFormat() string {
+	f := strings.ToLower(strings.TrimSpace(o.Format))
+	if f == "" {
+		if o.JQ != "" {
+			return FormatJSON
+		}
+		return FormatTable
+	}
+	return f
+}
+
+// Validate checks the format against the allowed ones (every format when
+// none are given) and that a --jq expression parses and goes with JSON. Its
+// errors are usage errors (exit 2).
+func (o Options) Validate(allowed ...string) error {
+	if len(allowed) == 0 {
+		allowed = AllFormats
+	}
+	f := o.EffectiveFormat()
+	ok := false
+	for _, a := range allowed {
+		if f == a {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return cmdutil.FlagErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
+	}
+	if o.JQ != "" {
+		if f != FormatJSON {
+			return cmdutil.FlagErrorf("--jq works only with JSON output, not -o %s", f)
+		}
+		if _, err := compileJQ(o.JQ); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+	}
+	return nil
+}
+
+// compileJQ parses and compiles a jq expression, with errors that name it.
+func compileJQ(expr string) (*gojq.Code, error) {
+	q, err := gojq.Parse(expr)
+	if err != nil {
+		return nil, jqError("invalid --jq expression", err)
+	}
+	code, err := gojq.Compile(q)
+	if err != nil {
+		return nil, jqError("invalid --jq expression", err)
+	}
+	return code, nil
+}
