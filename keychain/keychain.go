@@ -1,8 +1,10 @@
 // Package keychain keeps tokens in the OS keychain (macOS Keychain, Windows
 // Credential Manager, the Secret Service on Linux) through go-keyring.
 //
-// PLACEHOLDER bodies: the keychain implementation replaces them; the exported
-// API below is the contract other packages compile against.
+// go-keyring has no timeouts and reports a missing keychain through a zoo of
+// unrelated errors, so this package bounds every call and turns every
+// failure into one of three answers: ErrNotFound, ErrTooBig, or an
+// *UnavailableError whose Cause is one short line a person can act on.
 package keychain
 
 import (
@@ -28,7 +30,7 @@ type Store interface {
 var ErrNotFound = errors.New("no token in the OS keychain for this profile")
 
 // ErrTooBig: the platform refuses a secret that large.
-var ErrTooBig = errors.New("the token is too large for this OS keychain")
+var ErrTooBig = errors.New("the token is too large for this OS keychain; use --out or --insecure-storage")
 
 // UnavailableError: no usable keychain (no D-Bus session, no Secret Service,
 // locked collection, unsupported platform, timed out).
@@ -38,9 +40,11 @@ func (e *UnavailableError) Error() string {
 	return "the OS keychain is unavailable (" + e.Cause + "); use AXERO_TOKEN, --out FILE or --insecure-storage instead"
 }
 
+// IsUnavailable reports whether err says that there is no usable keychain.
+func IsUnavailable(err error) bool {
+	var u *UnavailableError
+	return errors.As(err, &u)
+}
+
 // Account names the keychain entry of a profile on a site.
 func Account(profile, siteURL string) string { return profile + "@" + siteURL }
-
-// System returns the OS keychain with each call bounded by timeout.
-// AXERO_KEYCHAIN=off makes it always unavailable.
-func System(timeout time.Duration) Store { return nil }
