@@ -1,0 +1,116 @@
+package axerotest
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/axero-cli/axero/client"
+)
+
+// begin authenticates r under the lock. On failure it has answered, and
+// returns ok false with the lock released.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	s.mu.Lock()
+	c, e := s.authenticateLocked(r)
+	if e != nil {
+		s.mu.Unlock()
+		writeError(w, e)
+		return caller{}, false
+	}
+	return c, true
+}
+
+// finish releases the lock, saves the state if it changed, and answers.
+func (s *Server) finish(w http.ResponseWriter, answer func(http.ResponseWriter)) {
+	s.mu.Unlock()
+	if err := s.persist(); err != nil {
+		writeError(w, errorf(http.StatusInternalServerError, CodeServerError, "the sandbox could not save its state: %v", err))
+		return
+	}
+	answer(w)
+}
+
+func (s *Server) fail(w http.ResponseWriter, e *apiError) {
+	s.finish(w, func(w http.ResponseWriter) { writeError(w, e) })
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	u := c.user.User
+	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, u) })
+}
+
+func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request, id int64) {
+	c, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	if !c.user.IsSiteAdmin {
+		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can look up users"))
+		return
+	}
+	u := s.st.usersByID[id]
+	if u == nil {
+		s.fail(w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", id))
+		return
+	}
+	user := u.User
+	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, user) })
+}
+
+func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.begin(w, r)
+	if !ok {
+		return
+	}
+	if !c.user.IsSiteAdmin {
+		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can search users"))
+		return
+	}
+	start, size, e := paging(r)
+	if e != nil {
+		s.fail(w, e)
+		return
+	}
+	q := r.URL.Query()
+	email, _ := query(q, "Email")
+	name, _ := query(q, "UserName")
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	var matches []client.User
+	switch {
+	case email != "" || name != "":
+		// Both filters are exact, case-insensitive matches; given both, a
+		// user must match both.
+		var u *userRec
+		if name != "" {
+			u = s.st.usersByName[strings.ToLower(name)]
+		} else {
+			u = s.st.usersByMail[strings.ToLower(email)]
+		}
+		if u != nil && (email == "" || strings.EqualFold(u.Email, email)) {
+			matches = append(matches, u.User)
+		}
+	default:
+		matches = make([]client.User, 0, len(s.st.Users))
+		for _, u := range s.st.Users {
+			matches = append(matches, u.User)
+		}
+	}
+	page := pageOf(matches, start, size)
+	if page == nil {
+		page = []client.User{}
+	}
+	total := len(matches)
+	s.finish(w, func(w http.ResponseWriter) { writeList(w, page, total) })
+}
+
+func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.begin(w, r); !ok {
+		return
+	}
+	p := s.policy
+	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, p) })
+}

@@ -1,0 +1,313 @@
+// Package axerotest is an in-memory Axero server that follows the project's
+// wire contract (axero-api.md) to the letter. It is a real net/http handler
+// that tests, `axero sandbox` and `axero demo` serve on loopback, so that the
+// client is exercised over HTTP rather than against a mock.
+//
+// The server keeps only SHA-256 hashes of the tokens it mints, like Axero.
+// Faults (latency, 429s, 503s, dropped connections after a create, HTML
+// login pages) can be switched on at any time to test a client's resilience.
+package axerotest
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/client"
+)
+
+// Options configure a Server. The zero value is a working server.
+type Options struct {
+	// Users is the number of generated users beyond the seeded ones:
+	// UserID 1001.., UserName user0001.., Email user0001@example.com,
+	// DisplayName "User 0001".
+	Users int
+	// Policy is the expiration policy. The zero value means DefaultPolicy.
+	Policy client.Policy
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// SigningKey signs the JWTs (HS256); nil means 32 random bytes.
+	SigningKey []byte
+	// StateFile, when set, is loaded at start if present and saved
+	// atomically (mode 0600) after every change. It holds hashes, never
+	// token values.
+	StateFile string
+	// Faults are injected from the start; SetFaults changes them later.
+	Faults Faults
+	// Addr is the address Start listens on; empty means 127.0.0.1:0.
+	Addr string
+	// URL is the site URL written into tokens (iss) when the handler is
+	// served by someone else; Start sets it from the listener.
+	URL string
+	// RecordSecrets keeps every token value the server hands out in memory
+	// (never in the state file), so that tests can prove none leaked.
+	RecordSecrets bool
+}
+
+// Faults are the failures a Server injects.
+type Faults struct {
+	Latency, Jitter time.Duration // added to every request
+	// FailRate503 and FailRate500 are probabilities of failing a request
+	// before acting on it.
+	FailRate503, FailRate500 float64
+	// RateLimit is a request rate per second (a token bucket whose burst is
+	// about one second's worth); requests beyond it get 429 + Retry-After.
+	RateLimit float64
+	// RetryAfter is sent with 429 and 503; default 1s, whole seconds on the
+	// wire, at least 1.
+	RetryAfter time.Duration
+	// MaxConcurrent requests may be in flight; more get 503 + Retry-After.
+	MaxConcurrent int
+	// HTMLMode answers every request with a 200 text/html login page, as a
+	// single sign-on proxy in front of a wrong base URL would.
+	HTMLMode bool
+	// DropAfterMint is the probability that a create commits the token and
+	// then closes the connection without answering.
+	DropAfterMint float64
+	// DropAfterMintNext makes the next N creates commit and then drop.
+	DropAfterMintNext int
+}
+
+// DefaultPolicy is the policy of a server whose Options.Policy is zero.
+var DefaultPolicy = client.Policy{
+	SecurityLevel:            "High",
+	MaxExpirationMinutes:     525600,
+	AllowNoExpiration:        false,
+	DefaultExpirationMinutes: 43200,
+}
+
+// Server is the emulator. It implements http.Handler.
+type Server struct {
+	opts Options
+	now  func() time.Time
+
+	mu          sync.Mutex // guards everything below
+	st          *state
+	policy      client.Policy
+	faults      Faults
+	seedSecrets map[string]string // user name → seed token value, when minted in this process
+	secrets     []string          // every token value handed out, when RecordSecrets
+	requests    map[string]int    // "METHOD path" → count
+	siteURL     string
+
+	limiter  rateLimiter
+	inflight chan struct{} // nil when MaxConcurrent is 0; resized by SetFaults
+
+	saver saver
+
+	httpSrv  *http.Server
+	ln       net.Listener
+	closed   sync.Once
+	closeErr error
+}
+
+// New builds a Server without listening. It panics only when
+// Options.StateFile exists but cannot be read (use Start to get an error).
+func New(opts Options) *Server {
+	s, err := newServer(opts)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func newServer(opts Options) (*Server, error) {
+	s := &Server{
+		opts:        opts,
+		now:         opts.Now,
+		policy:      opts.Policy,
+		seedSecrets: map[string]string{},
+		requests:    map[string]int{},
+		siteURL:     strings.TrimRight(opts.URL, "/"),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.policy == (client.Policy{}) {
+		s.policy = DefaultPolicy
+	}
+	if s.policy.SecurityLevel == "" {
+		s.policy.SecurityLevel = DefaultPolicy.SecurityLevel
+	}
+	s.setFaultsLocked(opts.Faults)
+	s.saver.path = opts.StateFile
+
+	loaded := false
+	if opts.StateFile != "" {
+		st, err := loadState(opts.StateFile)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			s.st = st
+			loaded = true
+		}
+	}
+	if s.st == nil {
+		key := opts.SigningKey
+		if key == nil {
+			key = make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, err
+			}
+		}
+		s.st = newState(key)
+	} else if opts.SigningKey != nil {
+		// A key given explicitly wins, so that tests can pin it.
+		s.st.SigningKey = opts.SigningKey
+	}
+	if !loaded {
+		s.seedUsers()
+	}
+	s.st.generateUsers(opts.Users)
+	if !loaded {
+		if err := s.seedTokens(); err != nil {
+			return nil, err
+		}
+	}
+	if s.siteURL == "" && s.st.URL != "" && opts.Addr == "" {
+		s.siteURL = s.st.URL
+	}
+	if s.siteURL != "" {
+		s.st.URL = s.siteURL
+	}
+	s.st.touch()
+	if err := s.persist(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Start serves a new Server on Options.Addr (default 127.0.0.1:0). It
+// refuses addresses that are not loopback: the emulator's tokens are not
+// secrets and must not be reachable from the network.
+func Start(opts Options) (*Server, error) {
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if err := CheckLoopback(addr); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if opts.URL == "" {
+		opts.URL = "http://" + ln.Addr().String()
+	}
+	s, err := newServer(opts)
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.ln = ln
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go s.httpSrv.Serve(ln)
+	return s, nil
+}
+
+// NewTest starts a Server for a test and closes it when the test ends.
+func NewTest(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s, err := Start(opts)
+	if err != nil {
+		t.Fatalf("axerotest: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// CheckLoopback refuses a listen address whose host is not a loopback IP
+// or "localhost".
+func CheckLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("invalid address %q: %v", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("refusing to listen on %q: the sandbox only listens on loopback (127.0.0.1 or ::1)", addr)
+	}
+	return nil
+}
+
+// URL is the site URL (without /api), e.g. http://127.0.0.1:41234. It is
+// empty for a Server built with New and no Options.URL until it serves a
+// request.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.siteURL
+}
+
+// Close stops serving, waits for nothing in flight to be lost, and writes
+// the state file one last time.
+func (s *Server) Close() error {
+	s.closed.Do(func() {
+		if s.httpSrv != nil {
+			s.closeErr = s.httpSrv.Close()
+		}
+		if err := s.persist(); err != nil && s.closeErr == nil {
+			s.closeErr = err
+		}
+	})
+	if errors.Is(s.closeErr, http.ErrServerClosed) {
+		return nil
+	}
+	return s.closeErr
+}
+
+// SetFaults replaces the injected faults.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setFaultsLocked(f)
+}
+
+// Faults returns the injected faults.
+func (s *Server) Faults() Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults
+}
+
+func (s *Server) setFaultsLocked(f Faults) {
+	if f.MaxConcurrent != s.faults.MaxConcurrent || s.inflight == nil && f.MaxConcurrent > 0 {
+		if f.MaxConcurrent > 0 {
+			s.inflight = make(chan struct{}, f.MaxConcurrent)
+		} else {
+			s.inflight = nil
+		}
+	}
+	if f.RateLimit != s.faults.RateLimit {
+		s.limiter.reset(f.RateLimit)
+	}
+	s.faults = f
+}
+
+// SetPolicy replaces the expiration policy.
+func (s *Server) SetPolicy(p client.Policy) {
+	if p.SecurityLevel == "" {
+		p.SecurityLevel = DefaultPolicy.SecurityLevel
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.policy = p
+}
+
+// Policy returns the expiration policy.
+func (s *Server) Policy() client.Policy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.policy
+}
