@@ -53,6 +53,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		c.GroupID = r.group
 		root.AddCommand(c)
 	}
+	wireCompletions(root, f)
 	usageErrors(root)
 	return root
 }
