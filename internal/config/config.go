@@ -2,14 +2,21 @@
 // each a site URL, the user it logged in as, where its token lives, and
 // optional endpoint path overrides.
 //
-// PLACEHOLDER bodies: the config implementation replaces them; the exported
-// API below is the contract other packages compile against.
+// The configuration never holds a token. Its directory is created 0700 and
+// every file in it 0600, written atomically, so that a crash or a second
+// axero process never leaves a half-written file behind.
 package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/axero-cli/axero/client"
 )
@@ -23,6 +30,9 @@ const (
 // DefaultProfile is the profile used when neither --profile nor
 // AXERO_PROFILE names one.
 const DefaultProfile = "default"
+
+// FileName is the name of the configuration file inside Dir.
+const FileName = "config.yaml"
 
 // Profile is one named login.
 type Profile struct {
@@ -48,47 +58,116 @@ type Config struct {
 var ErrNoToken = errors.New("no stored token")
 
 // Dir is AXERO_CONFIG_DIR, else <os.UserConfigDir>/axero.
-func Dir() (string, error) { return "", errors.New("not implemented") }
+func Dir() (string, error) {
+	if d := strings.TrimSpace(os.Getenv("AXERO_CONFIG_DIR")); d != "" {
+		return d, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a configuration directory (%v); set AXERO_CONFIG_DIR", err)
+	}
+	return filepath.Join(base, "axero"), nil
+}
 
 // Load reads config.yaml from dir; a missing file is an empty Config.
 func Load(dir string) (*Config, error) {
-	return &Config{dir: dir, Profiles: map[string]*Profile{}}, nil
+	c := &Config{dir: dir, Profiles: map[string]*Profile{}}
+	path := filepath.Join(dir, FileName)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return c, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+	}
+	if err := yaml.Unmarshal(data, c); err != nil {
+		return nil, fmt.Errorf("%s is not valid YAML (%s); fix or remove it", path, firstLine(err.Error()))
+	}
+	if c.Profiles == nil {
+		c.Profiles = map[string]*Profile{}
+	}
+	for name, p := range c.Profiles {
+		if p == nil {
+			delete(c.Profiles, name)
+		}
+	}
+	c.dir = dir
+	return c, nil
 }
 
 // Dir returns the directory the config lives in.
 func (c *Config) Dir() string { return c.dir }
 
+// Path returns the configuration file's path.
+func (c *Config) Path() string { return filepath.Join(c.dir, FileName) }
+
 // Save writes config.yaml atomically, mode 0600, its directory 0700.
-func (c *Config) Save() error { return errors.New("not implemented") }
+func (c *Config) Save() error {
+	if err := EnsureDir(c.dir); err != nil {
+		return err
+	}
+	data, err := yaml.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("cannot encode the configuration: %w", err)
+	}
+	header := []byte("# axero configuration. It never holds a token: tokens live in the OS keychain\n# (or, after `axero login --insecure-storage`, in credentials/<profile>).\n")
+	return WriteFileAtomic(c.Path(), append(header, data...), 0o600)
+}
 
 // Profile returns a profile by name.
 func (c *Config) Profile(name string) (*Profile, bool) { p, ok := c.Profiles[name]; return p, ok }
 
 // SetProfile adds or replaces a profile.
-func (c *Config) SetProfile(name string, p *Profile) { c.Profiles[name] = p }
+func (c *Config) SetProfile(name string, p *Profile) {
+	if c.Profiles == nil {
+		c.Profiles = map[string]*Profile{}
+	}
+	c.Profiles[name] = p
+}
 
 // DeleteProfile removes a profile.
 func (c *Config) DeleteProfile(name string) { delete(c.Profiles, name) }
 
 // ProfileNames returns the profile names, sorted.
-func (c *Config) ProfileNames() []string { return nil }
-
-// ReadFileToken reads the token stored by login --insecure-storage.
-func (c *Config) ReadFileToken(profile string) (string, error) { return "", ErrNoToken }
-
-// WriteFileToken stores a token in a 0600 file (login --insecure-storage).
-func (c *Config) WriteFileToken(profile, token string) error { return errors.New("not implemented") }
-
-// DeleteFileToken removes a profile's token file; no file is not an error.
-func (c *Config) DeleteFileToken(profile string) error { return nil }
-
-// WriteFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, with mode perm.
-func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
-	return errors.New("not implemented")
+func (c *Config) ProfileNames() []string {
+	names := make([]string, 0, len(c.Profiles))
+	for n := range c.Profiles {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
-// CreateNew creates path with mode 0600 and fails if it exists, unless
-// force, in which case the old file is replaced only when the new content is
-// complete (the caller writes to the returned file and calls Commit).
-// PLACEHOLDER signature: see internal/config/secretfile.go once written.
+// EnsureDir creates dir (and its parents) with mode 0700 and tightens an
+// existing dir that others can read.
+func EnsureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, unwrapPath(err))
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, unwrapPath(err))
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		// Best effort: a directory we do not own stays as it is.
+		_ = os.Chmod(dir, 0o700)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// unwrapPath drops the *PathError wrapper whose path the caller already
+// names, leaving "permission denied" rather than a repeated path.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
