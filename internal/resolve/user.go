@@ -1,0 +1,120 @@
+package resolve
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/axero-cli/axero/client"
+)
+
+// UserLookup is the part of the client that finds users.
+type UserLookup interface {
+	GetUser(ctx context.Context, userID int64) (*client.User, error)
+	FindUsers(ctx context.Context, q client.UserQuery, startPage, pageSize int) (client.Page[client.User], error)
+}
+
+// ParseUserID reports whether u is a UserID.
+func ParseUserID(u string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(u), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// User finds one user by UserID, email address or user name. Email and
+// user name must match exactly (case-insensitively); several matches are an
+// AmbiguousError, none a NotFoundError.
+func User(ctx context.Context, c UserLookup, u string) (*client.User, error) {
+	in := strings.TrimSpace(u)
+	if in == "" {
+		return nil, fmt.Errorf("empty user: give a UserID, an email address or a user name")
+	}
+	if id, ok := ParseUserID(in); ok {
+		user, err := c.GetUser(ctx, id)
+		if client.IsNotFound(err) {
+			return nil, &NotFoundError{What: "user", Input: in}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("looking up user %s: %w", in, err)
+		}
+		return user, nil
+	}
+	q := client.UserQuery{UserName: in}
+	field := func(x client.User) string { return x.UserName }
+	if strings.Contains(in, "@") {
+		q = client.UserQuery{Email: in}
+		field = func(x client.User) string { return x.Email }
+	}
+	page, err := c.FindUsers(ctx, q, 1, 100)
+	if err != nil {
+		return nil, fmt.Errorf("looking up user %s: %w", in, err)
+	}
+	var matches []client.User
+	for _, x := range page.Items {
+		if strings.EqualFold(field(x), in) {
+			matches = append(matches, x)
+		}
+	}
+	switch len(matches) {
+	case 0:
+		return nil, &NotFoundError{What: "user", Input: in}
+	case 1:
+		return &matches[0], nil
+	}
+	desc := make([]string, len(matches))
+	for i, m := range matches {
+		desc[i] = fmt.Sprintf("%d (%s, %s)", m.UserID, m.UserName, m.Email)
+	}
+	return nil, &AmbiguousError{What: "user", Input: in, Matches: desc}
+}
+
+// UserCache resolves users once each, concurrently: callers asking for the
+// same input at the same time share one lookup, and results, errors
+// included, are remembered for the run.
+type UserCache struct {
+	lookup UserLookup
+	mu     sync.Mutex
+	seen   map[string]*userEntry
+}
+
+type userEntry struct {
+	done chan struct{}
+	user *client.User
+	err  error
+}
+
+// NewUserCache wraps a lookup.
+func NewUserCache(c UserLookup) *UserCache {
+	return &UserCache{lookup: c, seen: map[string]*userEntry{}}
+}
+
+// Resolve is User, cached.
+func (uc *UserCache) Resolve(ctx context.Context, u string) (*client.User, error) {
+	key := strings.ToLower(strings.TrimSpace(u))
+	uc.mu.Lock()
+	e, ok := uc.seen[key]
+	if !ok {
+		e = &userEntry{done: make(chan struct{})}
+		uc.seen[key] = e
+	}
+	uc.mu.Unlock()
+	if !ok {
+		e.user, e.err = User(ctx, uc.lookup, u)
+		if ctx.Err() != nil && e.err != nil {
+			// A cancelled lookup says nothing about the user: forget it so
+			// that a later caller with a live context tries again.
+			uc.mu.Lock()
+			delete(uc.seen, key)
+			uc.mu.Unlock()
+		}
+		close(e.done)
+		return e.user, e.err
+	}
+	select {
+	case <-e.done:
+		return e.user, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
