@@ -103,3 +103,14 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return nil
 }
+
+// StateURL returns the site URL recorded in a state file, or "" when there
+// is none, so that a restarted sandbox can listen where its tokens say it
+// lives.
+func StateURL(path string) string {
+	st, err := loadState(path)
+	if err != nil || st == nil {
+		return ""
+	}
+	return st.URL
+}

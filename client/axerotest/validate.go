@@ -172,7 +172,7 @@ func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time)
 func expiryError(p client.Policy, got string) *apiError {
 	var limit string
 	if p.MaxExpirationMinutes > 0 {
-		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, minutesText(p.MaxExpirationMinutes))
+		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, FormatMinutes(p.MaxExpirationMinutes))
 	} else {
 		limit = "ExpiresInMinutes must be a positive whole number (the site sets no maximum)"
 	}
@@ -184,8 +184,9 @@ func expiryError(p client.Policy, got string) *apiError {
 	return errorf(http.StatusBadRequest, CodeValidation, "%s; %s", limit, got)
 }
 
-// minutesText says a number of minutes in the largest whole unit.
-func minutesText(m int64) string {
+// FormatMinutes says a number of minutes in the largest whole unit:
+// "1 year", "90 days", "61 minutes".
+func FormatMinutes(m int64) string {
 	units := []struct {
 		size int64
 		name string
