@@ -1,0 +1,202 @@
+package client
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultTimeout      = 30 * time.Second
+	DefaultMaxRetries   = 3
+	DefaultRetryMaxWait = 60 * time.Second
+	// MaxResponseBytes is the largest response body the client accepts.
+	// Anything larger is refused rather than buffered.
+	MaxResponseBytes = 32 << 20
+	// MaxPageSize is the largest PageSize the API accepts.
+	MaxPageSize = 100
+)
+
+// Config configures a Client.
+type Config struct {
+	BaseURL      string        // the site URL, e.g. https://intranet.example.com (a trailing /api is tolerated)
+	Token        string        // the bearer token; may be empty for unauthenticated probes
+	Paths        Paths         // endpoint paths; empty fields take DefaultPaths
+	Timeout      time.Duration // per request attempt; 0 means 30s
+	AllowHTTP    bool          // permit http:// to a non-loopback host
+	UserAgent    string        // e.g. "axero/1.2.3"
+	Debug        io.Writer     // when non-nil, each exchange is logged here, redacted
+	MaxRetries   int           // retries after the first attempt for retryable requests; <0 none, 0 default (3)
+	RetryMaxWait time.Duration // cap on one Retry-After/backoff wait; 0 means 60s
+	Transport    http.RoundTripper
+}
+
+// Client talks to one Axero site with one token. It is safe for concurrent
+// use; all goroutines sharing a Client share its rate-limit pause: a 429 or
+// 503 with Retry-After holds back every request until the delay is over.
+type Client struct {
+	token string
+	site  *site
+}
+
+// site is everything a Client shares with the clients derived from it by
+// WithToken: the HTTP machinery, the pause gate and the debug log.
+type site struct {
+	base         *url.URL // scheme, host and optional sub-path, without /api
+	baseURL      string
+	paths        Paths
+	rc           *resty.Client
+	gate         *pauseGate
+	log          *debugLog
+	retryMaxWait time.Duration
+
+	// onRetryWait, when set, observes every wait the retry machinery asks
+	// for; tests use it to prove that Retry-After was honoured.
+	onRetryWait func(time.Duration)
+
+	tokensMu sync.Mutex
+	tokens   map[string]struct{} // every token in use, redacted from debug output
+}
+
+// New validates cfg (URL scheme and host, http only on loopback unless
+// AllowHTTP) and builds a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := parseSiteURL(cfg.BaseURL, cfg.AllowHTTP)
+	if err != nil {
+		return nil, err
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	retries := cfg.MaxRetries
+	switch {
+	case retries == 0:
+		retries = DefaultMaxRetries
+	case retries < 0:
+		retries = 0
+	}
+	maxWait := cfg.RetryMaxWait
+	if maxWait <= 0 {
+		maxWait = DefaultRetryMaxWait
+	}
+	userAgent := strings.TrimSpace(cfg.UserAgent)
+	if userAgent == "" {
+		userAgent = "axero"
+	}
+
+	s := &site{
+		base:         base,
+		baseURL:      base.String(),
+		paths:        cfg.Paths.WithDefaults(),
+		gate:         &pauseGate{},
+		retryMaxWait: maxWait,
+		tokens:       map[string]struct{}{},
+	}
+	s.log = newDebugLog(cfg.Debug, s.redact)
+
+	inner := cfg.Transport
+	if inner == nil {
+		inner = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	hc := &http.Client{
+		Transport:     &siteTransport{inner: inner, site: s},
+		CheckRedirect: s.checkRedirect,
+		Timeout:       timeout,
+	}
+	rc := resty.NewWithClient(hc).
+		SetLogger(s.log).
+		SetBaseURL(s.baseURL).
+		SetHeader("User-Agent", userAgent).
+		SetHeader("Accept", "application/json").
+		SetResponseBodyLimit(MaxResponseBytes).
+		SetRetryCount(retries).
+		SetRetryWaitTime(defaultRetryWait).
+		SetRetryMaxWaitTime(maxWait).
+		SetRetryAfter(s.retryAfter).
+		AddRetryCondition(shouldRetry).
+		OnBeforeRequest(s.waitForPause)
+	s.log.install(rc)
+	s.rc = rc
+
+	c := &Client{site: s}
+	return c.WithToken(cfg.Token), nil
+}
+
+// WithToken returns a Client for the same site and settings with another
+// token. The two share the connection pool, the debug log and the pause
+// gate, so a rate limit seen by one slows down the other too.
+func (c *Client) WithToken(token string) *Client {
+	token = strings.TrimSpace(token)
+	c.site.remember(token)
+	return &Client{token: token, site: c.site}
+}
+
+// BaseURL returns the site URL the client talks to, without /api.
+func (c *Client) BaseURL() string { return c.site.baseURL }
+
+// Paths returns the endpoint paths in use, defaults filled in.
+func (c *Client) Paths() Paths { return c.site.paths }
+
+// PausedUntil returns the time until which the server asked this site's
+// requests to hold back (a 429 or 503 with Retry-After), or the zero time
+// when no pause is in force.
+func (c *Client) PausedUntil() time.Time { return c.site.gate.pausedUntil() }
+
+// parseSiteURL checks a site URL and returns it in canonical form: scheme
+// and host lower-cased, no trailing slash, no trailing /api (the endpoint
+// paths carry it), no query or fragment.
+func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, fmt.Errorf("no site URL given: pass --url, e.g. --url https://intranet.example.com")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Hostname() == "" {
+		return nil, fmt.Errorf("invalid site URL %q: it needs a scheme and a host, e.g. https://intranet.example.com", raw)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("invalid site URL %q: the scheme must be https (or http on loopback)", raw)
+	}
+	if u.User != nil {
+		return nil, fmt.Errorf("invalid site URL: it must not carry a user name or password")
+	}
+	u.Host = strings.ToLower(u.Host)
+	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())
+	}
+	p := strings.TrimRight(u.Path, "/")
+	if strings.EqualFold(p, "/api") || strings.HasSuffix(strings.ToLower(p), "/api") {
+		p = p[:len(p)-len("/api")]
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p}, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback address
+// (127.0.0.0/8, ::1), the only hosts plain http is allowed to by default.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// remember adds a token value to those redacted from debug output.
+func (s *site) remember(token string) {
+	if token == "" {
+		return
+	}
+	s.tokensMu.Lock()
+	s.tokens[token] = struct{}{}
+	s.tokensMu.Unlock()
+}

@@ -1,0 +1,130 @@
+package client
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// defaultRetryWait is the base of the jittered exponential backoff used
+// when the server gives no Retry-After.
+const defaultRetryWait = 300 * time.Millisecond
+
+// retryPolicy says which failures of one request may be retried.
+type retryPolicy int
+
+const (
+	// retryIdempotent: GET, PUT, DELETE and friends. Re-sending cannot do
+	// more than the first attempt did, so transport errors and 429, 502,
+	// 503 and 504 are retried.
+	retryIdempotent retryPolicy = iota
+	// retryCreate: a POST that mints a token. It is retried only when the
+	// server certainly did nothing: a 429 or 503 (the contract says nothing
+	// was done), or a connection that failed before the request was sent.
+	retryCreate
+	// retryNever: any other non-idempotent request (axero call POST ...).
+	retryNever
+)
+
+func policyFor(method string) retryPolicy {
+	switch strings.ToUpper(method) {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return retryIdempotent
+	}
+	return retryNever
+}
+
+// shouldRetry is the one retry condition of the resty client. Registering
+// it replaces resty's own retry-on-any-error rule, so it decides every case
+// itself; resp can be nil when the request never got to the transport.
+func shouldRetry(resp *resty.Response, err error) bool {
+	if resp == nil || resp.Request == nil {
+		return false
+	}
+	ctx := resp.Request.Context()
+	if ctx.Err() != nil {
+		return false
+	}
+	rec := attemptFrom(ctx)
+	if rec == nil {
+		return false
+	}
+	if err != nil {
+		if isFinalError(err) {
+			return false
+		}
+		if resp.RawResponse != nil {
+			// The status arrived but reading the body failed. Only a
+			// request that cannot have done harm may go again.
+			return rec.policy == retryIdempotent
+		}
+		switch rec.policy {
+		case retryIdempotent:
+			return true
+		case retryCreate:
+			return !rec.mayHaveReachedServer()
+		}
+		return false
+	}
+	switch resp.StatusCode() {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return rec.policy != retryNever
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		// A gateway error on a create may hide a token the backend minted.
+		return rec.policy == retryIdempotent
+	}
+	return false
+}
+
+// isFinalError reports failures that a retry cannot fix.
+func isFinalError(err error) bool {
+	var ins *insecureError
+	return errors.As(err, &ins) || isTooLarge(err)
+}
+
+// retryAfter is resty's RetryAfterFunc: the server's Retry-After when it
+// gave one (resty clamps it to RetryMaxWaitTime), else 0, which selects the
+// jittered exponential backoff.
+func (s *site) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
+	var d time.Duration
+	if resp != nil && resp.RawResponse != nil {
+		if ra, ok := parseRetryAfter(resp.Header().Get("Retry-After"), time.Now()); ok {
+			d = min(ra, s.retryMaxWait)
+		}
+	}
+	if s.onRetryWait != nil {
+		s.onRetryWait(d)
+	}
+	return d, nil
+}
+
+// parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
+// A date in the past means "now", reported as a tiny positive delay so
+// that callers still see that a wait was asked for.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		if secs > int64(24*time.Hour/time.Second) {
+			secs = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < time.Millisecond {
+			d = time.Millisecond
+		}
+		return d, true
+	}
+	return 0, false
+}
