@@ -1,0 +1,119 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/output"
+)
+
+func init() { registerToken(newCmdTokenInspect) }
+
+// maxTokenInput bounds what inspect reads from stdin: a JWT is a few
+// hundred bytes, and a runaway pipe must not fill memory.
+const maxTokenInput = 64 << 10
+
+// TokenInspectOptions are the inputs of `axero token inspect`.
+type TokenInspectOptions struct {
+	Factory *cmdutil.Factory
+	Arg     string // a token given on the command line, "-" or ""
+	Output  output.Options
+}
+
+func newCmdTokenInspect(f *cmdutil.Factory) *cobra.Command {
+	opts := &TokenInspectOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "inspect [-]",
+		Short: "Decode a token read from stdin, offline",
+		Long: `Decode a bearer token offline and show what it says about itself: its ID
+(jti), user (sub), issuer, when it was issued, when it expires, and the
+administrator impersonating the user (act), if any.
+
+It verifies nothing: only the server can say whether a token is valid. The
+token is read from stdin; one given as an argument works too, but lands in
+your shell history, so you are warned.`,
+		Example: `  $ axero token inspect < token.txt
+  $ jq -r .Token backup-token.json | axero token inspect -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Arg = args[0]
+			}
+			if err := opts.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
+				return err
+			}
+			return tokenInspectRun(opts)
+		},
+	}
+	output.AddFlags(c, &opts.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
+	return c
+}
+
+func tokenInspectRun(opts *TokenInspectOptions) error {
+	f := opts.Factory
+	ios := f.IO
+	var raw string
+	if opts.Arg != "" && opts.Arg != "-" {
+		fmt.Fprintln(ios.ErrOut, "! A token given as an argument lands in your shell history; pipe it on stdin instead: axero token inspect < FILE")
+		raw = opts.Arg
+	} else {
+		if ios.IsStdinTTY() {
+			fmt.Fprintln(ios.ErrOut, "Paste the token and press Enter (Ctrl-D to finish):")
+		}
+		b, err := io.ReadAll(io.LimitReader(ios.In, maxTokenInput+1))
+		if err != nil {
+			return fmt.Errorf("reading the token from stdin: %w", err)
+		}
+		if len(b) > maxTokenInput {
+			return errors.New("not a JWT: the input on stdin is larger than 64 KiB")
+		}
+		raw = string(b)
+	}
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return errors.New("no token on stdin: pipe one in, e.g. axero token inspect < token.txt")
+	}
+	info, err := jwtinfo.Decode(raw)
+	if err != nil {
+		// The error never repeats the input: it may be a secret.
+		return err
+	}
+	return output.Print(ios, opts.Output, info, func(tty bool) output.TableData {
+		return inspectTable(info, f.Now())
+	})
+}
+
+// inspectTable is a two-column FIELD/VALUE table. Times are absolute with
+// the relative form alongside, on a terminal and piped alike, since a person
+// reading either wants both.
+func inspectTable(info *jwtinfo.Info, now time.Time) output.TableData {
+	td := output.TableData{Headers: []string{"FIELD", "VALUE"}}
+	add := func(k, v string) { td.Rows = append(td.Rows, []string{k, v}) }
+	add("Token ID", fmt.Sprint(info.TokenID))
+	if info.Name != "" {
+		add("Name", info.Name)
+	}
+	add("User", fmt.Sprint(info.UserID))
+	add("Issuer", info.Issuer)
+	if info.IssuedAt != nil {
+		add("Issued", info.IssuedAt.UTC().Format(time.RFC3339)+" ("+output.FormatTime(*info.IssuedAt, true, now)+")")
+	}
+	if info.ExpiresAt == nil {
+		add("Expires", "never")
+	} else {
+		add("Expires", info.ExpiresAt.UTC().Format(time.RFC3339)+" ("+output.FormatExpiry(info.ExpiresAt, true, now)+")")
+	}
+	if info.ActorID != 0 {
+		add("Impersonated by", fmt.Sprintf("user %d (an administrator)", info.ActorID))
+	} else {
+		add("Impersonated by", "nobody")
+	}
+	return td
+}
