@@ -3,6 +3,7 @@ package cmd
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -53,6 +54,9 @@ func docsRun(root *cobra.Command, opts *DocsOptions, getenv func(string) string)
 		if err := os.MkdirAll(opts.MarkdownDir, 0o755); err != nil {
 			return err
 		}
+		if err := removeGenerated(opts.MarkdownDir, "axero*.md"); err != nil {
+			return err
+		}
 		if err := doc.GenMarkdownTree(root, opts.MarkdownDir); err != nil {
 			return fmt.Errorf("writing the Markdown reference: %w", err)
 		}
@@ -74,6 +78,21 @@ func docsRun(root *cobra.Command, opts *DocsOptions, getenv func(string) string)
 		}
 		if err := doc.GenManTree(root, header, opts.ManDir); err != nil {
 			return fmt.Errorf("writing the man pages: %w", err)
+		}
+	}
+	return nil
+}
+
+// removeGenerated deletes the pages an earlier run wrote, so that a
+// removed or renamed command leaves no stale page behind.
+func removeGenerated(dir, pattern string) error {
+	old, err := filepath.Glob(filepath.Join(dir, pattern))
+	if err != nil {
+		return err
+	}
+	for _, name := range old {
+		if err := os.Remove(name); err != nil {
+			return err
 		}
 	}
 	return nil
