@@ -161,3 +161,11 @@ func (s *Server) Secrets() []string {
 	defer s.mu.Unlock()
 	return append([]string(nil), s.secrets...)
 }
+
+// InFlight is the number of requests holding a concurrency slot; it is
+// always 0 when Faults.MaxConcurrent is 0.
+func (s *Server) InFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.inflight)
+}

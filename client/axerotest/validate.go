@@ -139,15 +139,10 @@ func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time)
 	raw, ok := body["expiresinminutes"]
 	minutes := p.DefaultExpirationMinutes
 	if ok && string(raw) != "null" {
-		var num json.Number
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if err := dec.Decode(&num); err != nil {
-			return nil, expiryError(p, fmt.Sprintf("got %s", raw))
-		}
-		n, err := strconv.ParseInt(num.String(), 10, 64)
+		// Only a bare JSON integer will do: not a string, not 1.5, not 1e3.
+		n, err := strconv.ParseInt(string(raw), 10, 64)
 		if err != nil {
-			return nil, expiryError(p, "got "+num.String())
+			return nil, expiryError(p, fmt.Sprintf("got %.40s", raw))
 		}
 		minutes = n
 	}
