@@ -23,7 +23,7 @@ type listClock struct {
 	t  time.Time
 }
 
-func (c *listClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *listClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *listClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var goldenEpoch = time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
