@@ -156,7 +156,7 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 	var stored []string
 	if d.Out != "" {
 		if err := writeTokenRecord(d.Out, ct, d.Force); err != nil {
-			failures = append(failures, fmt.Sprintf("writing --out %s: %v", d.Out, err))
+			failures = append(failures, fmt.Sprintf("writing --out %s failed: %v", d.Out, err))
 		} else {
 			stored = append(stored, "file "+d.Out)
 		}
@@ -164,7 +164,7 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 	if d.Keychain {
 		name := d.profileFor(ct.Name)
 		if err := storeInKeychainProfile(f, name, ct, d.UserName); err != nil {
-			failures = append(failures, fmt.Sprintf("storing it in the keychain as profile %q: %v", name, err))
+			failures = append(failures, fmt.Sprintf("storing it in the keychain as profile %q failed: %v", name, err))
 		} else {
 			stored = append(stored, fmt.Sprintf("the OS keychain as profile %q (use it with `axero --profile %s ...`)", name, name))
 		}
