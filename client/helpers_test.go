@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -91,4 +92,11 @@ var sampleUser = map[string]any{"UserID": 42, "UserName": "jdoe", "DisplayName":
 
 func sampleToken(id int) map[string]any {
 	return map[string]any{"TokenID": id, "Name": "t", "UserID": 42, "DateCreated": "2026-11-26T17:00:00Z", "ExpirationDate": nil, "Status": "Active"}
+}
+
+// testContextCancelled returns a context that is already cancelled.
+func testContextCancelled(t *testing.T) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	return ctx, cancel
 }
