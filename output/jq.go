@@ -14,8 +14,8 @@ import (
 // runJQ applies expr to the JSON document raw and writes each result: a
 // string raw on its own line (as gh and `jq -r` do, so that scripts can
 // read IDs and names directly), anything else as JSON, indented when
-// pretty.
-func runJQ(w io.Writer, raw []byte, expr string, pretty bool) error {
+// pretty (and coloured when color allows).
+func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 	code, err := compileJQ(expr)
 	if err != nil {
 		return err
@@ -53,6 +53,9 @@ func runJQ(w io.Writer, raw []byte, expr string, pretty bool) error {
 			var buf bytes.Buffer
 			if json.Indent(&buf, b, "", "  ") == nil {
 				b = buf.Bytes()
+				if color {
+					b = colorizeJSON(b)
+				}
 			}
 		}
 		if _, err := fmt.Fprintf(w, "%s\n", b); err != nil {

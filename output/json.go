@@ -21,9 +21,9 @@ func PrintJSON(ios *iostreams.IOStreams, v any, jq string) error {
 	}
 	pretty := ios.IsStdoutTTY()
 	if jq != "" {
-		return runJQ(ios.Out, raw, jq, pretty)
+		return runJQ(ios.Out, raw, jq, pretty, ios.ColorEnabled())
 	}
-	return writeJSON(ios.Out, raw, pretty)
+	return writeJSON(ios.Out, raw, pretty, ios.ColorEnabled())
 }
 
 // toJSON marshals v without escaping <, > and &, which would make names
@@ -44,9 +44,10 @@ func toJSON(v any) ([]byte, error) {
 	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
-// writeJSON reformats a JSON document and ends it with a newline. A body
-// that is not valid JSON is written as it is.
-func writeJSON(w io.Writer, raw []byte, pretty bool) error {
+// writeJSON reformats a JSON document and ends it with a newline, coloured
+// when pretty and color allow it. A body that is not valid JSON is written
+// as it is.
+func writeJSON(w io.Writer, raw []byte, pretty, color bool) error {
 	var buf bytes.Buffer
 	var err error
 	if pretty {
@@ -55,8 +56,11 @@ func writeJSON(w io.Writer, raw []byte, pretty bool) error {
 		err = json.Compact(&buf, raw)
 	}
 	out := buf.Bytes()
-	if err != nil {
+	switch {
+	case err != nil:
 		out = raw
+	case pretty && color:
+		out = colorizeJSON(out)
 	}
 	if len(out) == 0 || out[len(out)-1] != '\n' {
 		out = append(out, '\n')
