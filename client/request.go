@@ -87,6 +87,11 @@ func (c *Client) transportFailure(ctx context.Context, cl call, resp *resty.Resp
 	}
 	var ins *insecureError
 	switch {
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		// Cancelled by the caller, possibly while waiting to retry after
+		// a response that did arrive: report the cancellation.
+		e.Kind = KindTransport
+		e.Err = ctx.Err()
 	case errors.As(err, &ins):
 		e.Kind = KindInsecure
 		e.Err = ins
@@ -98,9 +103,6 @@ func (c *Client) transportFailure(ctx context.Context, cl call, resp *resty.Resp
 		e.Kind = KindBadJSON
 	default:
 		e.Kind = KindTransport
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			e.Err = ctxErr
-		}
 	}
 	if cl.policy == retryNever || cl.policy == retryCreate {
 		if outcomeLost(e.Status, rec) {

@@ -481,3 +481,27 @@ func TestRevoke(t *testing.T) {
 		t.Errorf("RevokeToken(3) = %v, want not found", err)
 	}
 }
+
+func TestCancelDuringRetryWaitReportsCancellation(t *testing.T) {
+	var hits counter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.add("x")
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, 429, fail("slow down", "RateLimited"))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	c.site.onRetryWait = func(time.Duration) { cancel() }
+	_, err := c.Me(ctx)
+	if !errors.Is(err, context.Canceled) || KindOf(err) != KindTransport {
+		t.Errorf("err = %v (kind %v), want a cancellation", err, KindOf(err))
+	}
+	if hits.get("x") != 1 {
+		t.Errorf("attempts = %d", hits.get("x"))
+	}
+	_, err = c.CreateToken(ctx, CreateTokenRequest{Name: "x"})
+	if !errors.Is(err, context.Canceled) || IsOutcomeUnknown(err) {
+		t.Errorf("create with a cancelled context: %v", err)
+	}
+}

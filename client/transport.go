@@ -19,7 +19,6 @@ type attempt struct {
 	policy retryPolicy
 
 	mu          sync.Mutex
-	attempts    int
 	started     time.Time // when the latest attempt went to the transport
 	written     bool      // the latest attempt wrote bytes to a connection
 	lostAnswers int       // attempts that were sent and got no answer
@@ -38,7 +37,6 @@ func attemptFrom(ctx context.Context) *attempt {
 
 func (a *attempt) begin(now time.Time) {
 	a.mu.Lock()
-	a.attempts++
 	a.started = now
 	a.written = false
 	a.mu.Unlock()
@@ -72,13 +70,6 @@ func (a *attempt) startedAt() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.started
-}
-
-// count is the number of attempts made so far.
-func (a *attempt) count() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.attempts
 }
 
 // answerLost reports whether any attempt was sent and never answered.
