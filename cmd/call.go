@@ -55,7 +55,8 @@ are query parameters; otherwise they make a JSON object body. --input FILE
 the query string.
 
 Without --raw the payload is printed: the envelope's ResponseData, or the body
-itself when the server sent no envelope. --paginate follows StartPage from 1
+itself when the server sent no envelope; --raw prints the whole body, byte
+for byte when piped. --paginate follows StartPage from 1
 with PageSize 100 until TotalRecords are fetched and prints one JSON array.
 JSON is indented on a terminal and compact when piped; --jq filters it.
 
@@ -85,7 +86,7 @@ after printing the error body and a one-line message on stderr.`,
 	fl.StringArrayVarP(&opts.Headers, "header", "H", nil, "add a request header `'Key: Value'`")
 	fl.BoolVarP(&opts.Include, "include", "i", false, "print the status line and response headers before the body")
 	fl.BoolVar(&opts.Paginate, "paginate", false, "fetch every page (StartPage/PageSize) and print one JSON array")
-	fl.BoolVar(&opts.Raw, "raw", false, "print the body exactly as received, envelope included")
+	fl.BoolVar(&opts.Raw, "raw", false, "print the whole body, envelope included (byte for byte when piped)")
 	fl.StringVar(&opts.JQ, "jq", "", "filter the JSON output with a jq `expression`")
 	_ = c.RegisterFlagCompletionFunc("method", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return httpMethods, cobra.ShellCompDirectiveNoFileComp

@@ -65,7 +65,7 @@ func parseListPage(body []byte) listPage {
 // paginate fetches StartPage 1, 2, ... with PageSize 100 until TotalRecords
 // items have arrived (or, without TotalRecords, a short or empty page
 // does), then prints one JSON array of them. With --raw each page's body is
-// printed as it arrives instead. An answer that is not a list is printed
+// printed as it arrives instead, one per line. An answer that is not a list is printed
 // as a single request's would be.
 func paginate(ctx context.Context, cl *client.Client, req client.RawRequest, p *callPrinter) error {
 	path := req.Path
@@ -91,7 +91,7 @@ func paginate(ctx context.Context, cl *client.Client, req client.RawRequest, p *
 			if err := p.payload(resp.Body); err != nil {
 				return err
 			}
-			if p.Raw && p.JQ == "" && !bytes.HasSuffix(resp.Body, []byte("\n")) {
+			if p.Raw && p.JQ == "" && !p.IO.IsStdoutTTY() && !bytes.HasSuffix(resp.Body, []byte("\n")) {
 				fmt.Fprintln(p.IO.Out)
 			}
 			if !lp.IsList {

@@ -59,9 +59,11 @@ func (p *callPrinter) head(resp *client.RawResponse) {
 	fmt.Fprint(p.IO.Out, b.String())
 }
 
-// payload prints a successful body: exactly as received with --raw,
-// otherwise the envelope's ResponseData (or the bare payload), reformatted
-// for a terminal or a pipe. --jq filters whichever of the two it is.
+// payload prints a successful body: with --raw the whole body, envelope
+// included, byte for byte when piped (indented on a terminal, like all
+// JSON there); otherwise the envelope's ResponseData (or the bare payload),
+// indented on a terminal and compact when piped. --jq filters whichever of
+// the two it is.
 func (p *callPrinter) payload(body []byte) error {
 	out := body
 	if !p.Raw {
@@ -73,7 +75,7 @@ func (p *callPrinter) payload(body []byte) error {
 	if p.JQ != "" {
 		return output.PrintJSON(p.IO, out, p.JQ)
 	}
-	if p.Raw {
+	if p.Raw && !p.IO.IsStdoutTTY() {
 		_, err := p.IO.Out.Write(out)
 		return err
 	}

@@ -113,9 +113,14 @@ func TestCallPrettyOnTerminal(t *testing.T) {
 func TestCallRawPrintsBodyAsReceived(t *testing.T) {
 	body := `{"IsError": false, "ResponseData": {"UserID": 42}}`
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) { jsonReply(w, 200, body) })
-	r := runCall(t, site, true, "", "call", "--raw", "users/me")
+	r := runCall(t, site, false, "", "call", "--raw", "users/me")
 	if r.Out != body {
-		t.Errorf("got %q, want %q", r.Out, body)
+		t.Errorf("piped: got %q, want %q", r.Out, body)
+	}
+	r = runCall(t, site, true, "", "call", "--raw", "users/me")
+	want := "{\n  \"IsError\": false,\n  \"ResponseData\": {\n    \"UserID\": 42\n  }\n}\n"
+	if r.Out != want {
+		t.Errorf("terminal: got %q, want %q", r.Out, want)
 	}
 }
 
