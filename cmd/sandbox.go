@@ -37,10 +37,11 @@ type SandboxOptions struct {
 	MaxExpiration     string
 	DefaultExpiration string
 	StateFile         string
-
-	// ready, when set, is called with the running server (tests).
-	ready func(*axerotest.Server)
 }
+
+// sandboxStarted, when set, is called with each running sandbox server, so
+// that tests can talk to it before stopping it.
+var sandboxStarted func(*axerotest.Server)
 
 func newCmdSandbox(f *cmdutil.Factory) *cobra.Command {
 	opts := &SandboxOptions{Factory: f}
@@ -205,8 +206,8 @@ func sandboxRun(c *cobra.Command, opts *SandboxOptions) error {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}
 	printSandboxBanner(f.IO.Out, srv, opts)
-	if opts.ready != nil {
-		opts.ready(srv)
+	if sandboxStarted != nil {
+		sandboxStarted(srv)
 	}
 
 	<-c.Context().Done()
