@@ -1,0 +1,337 @@
+// End-to-end tests of `axero token create-for-user --from`: the real
+// binary (this test binary, which testscript.Main also installs on PATH as
+// "axero") against the emulator with faults switched on, compared with the
+// emulator's true state afterwards.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/client/axerotest"
+)
+
+// bulkRecord is one line of the JSON Lines output.
+type bulkRecord struct {
+	User    string `json:"user"`
+	UserID  int64  `json:"UserID"`
+	TokenID int64  `json:"TokenID"`
+	Name    string `json:"name"`
+	Token   string `json:"token"`
+}
+
+// bulkRun prepares a command running axero with the admin's token against
+// srv, in dir.
+func bulkRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	bin, err := exec.LookPath("axero")
+	if err != nil {
+		t.Fatalf("axero is not on PATH (testscript.Main installs it): %v", err)
+	}
+	cmd := exec.Command(bin, append([]string{"token", "create-for-user"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + dir,
+		"AXERO_CONFIG_DIR=" + filepath.Join(dir, "config"),
+		"AXERO_KEYCHAIN=off",
+		"AXERO_NO_PROMPT=1",
+		"AXERO_URL=" + srv.URL(),
+		"AXERO_TOKEN=" + srv.SeedToken("admin"),
+	}
+	return cmd
+}
+
+func writeUsers(t *testing.T, dir string, first, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("user\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "%d\n", first+i)
+	}
+	p := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func readBulkOutput(t *testing.T, path string) []bulkRecord {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []bulkRecord
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r bulkRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("output line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
+// failedUsers reads the users column of a failed file, if there is one.
+func failedUsers(t *testing.T, path string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return out
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if i > 0 && line != "" {
+			out[strings.SplitN(line, ",", 2)[0]] = true
+		}
+	}
+	return out
+}
+
+// checkBulkInvariant compares the output with the emulator's state: every
+// user in 1001..1000+n has exactly one active impersonation token, the one
+// in the output whose hash matches its secret, or is in the failed file
+// with none; every other token of the run is revoked.
+func checkBulkInvariant(t *testing.T, srv *axerotest.Server, out string, n int, wantAllMinted bool) {
+	t.Helper()
+	recs := readBulkOutput(t, out)
+	failed := failedUsers(t, out+".failed.csv")
+	recorded := map[int64]bulkRecord{}
+	for _, r := range recs {
+		if _, dup := recorded[r.UserID]; dup {
+			t.Errorf("user %d has two records in the output", r.UserID)
+		}
+		recorded[r.UserID] = r
+	}
+	active := map[int64]int{}
+	for _, tok := range srv.Tokens() {
+		if !tok.IsImpersonation || tok.UserID < 1001 || tok.UserID > int64(1000+n) {
+			continue
+		}
+		r, ok := recorded[tok.UserID]
+		if ok && r.TokenID == tok.TokenID {
+			if tok.Revoked {
+				t.Errorf("user %d: the recorded token %d is revoked", tok.UserID, tok.TokenID)
+			}
+			if tok.Hash != srv.HashSecret(r.Token) {
+				t.Errorf("user %d: the secret in the output does not match token %d", tok.UserID, tok.TokenID)
+			}
+		} else if !tok.Revoked {
+			t.Errorf("user %d: token %d of the run is active but not in the output", tok.UserID, tok.TokenID)
+		}
+		if !tok.Revoked {
+			active[tok.UserID]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		id := int64(1000 + i)
+		_, rec := recorded[id]
+		switch {
+		case rec && active[id] != 1:
+			t.Errorf("user %d has %d active tokens, want 1", id, active[id])
+		case !rec && !failed[fmt.Sprint(id)]:
+			t.Errorf("user %d is neither in the output nor in the failed file", id)
+		case !rec && active[id] != 0:
+			t.Errorf("failed user %d has %d active tokens", id, active[id])
+		}
+	}
+	if wantAllMinted && len(recs) != n {
+		t.Errorf("%d records, want %d", len(recs), n)
+	}
+}
+
+// checkNoSecrets proves that no token value reached the journal, stdout
+// or stderr, and that the output is readable by its owner only.
+func checkNoSecrets(t *testing.T, srv *axerotest.Server, out string, streams ...[]byte) {
+	t.Helper()
+	journal, err := os.ReadFile(out + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range srv.Secrets() {
+		sig := secret[strings.LastIndex(secret, ".")+1:]
+		for i, b := range append([][]byte{journal}, streams...) {
+			if bytes.Contains(b, []byte(sig)) {
+				t.Fatalf("a token value leaked into stream %d (0 is the journal)", i)
+			}
+		}
+	}
+	for _, p := range []string{out, out + ".journal"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s: mode %v, %v; want 0600", p, fi.Mode().Perm(), err)
+		}
+	}
+}
+
+func TestBulkWithFaultsKeepsTheInvariant(t *testing.T) {
+	const n = 500
+	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+		Latency: time.Millisecond, Jitter: 2 * time.Millisecond,
+		DropAfterMint: 0.1, FailRate500: 0.05, FailRate503: 0.003,
+		RateLimit: 800, RetryAfter: time.Second,
+	}})
+	dir := t.TempDir()
+	users := writeUsers(t, dir, 1001, n)
+	out := filepath.Join(dir, "out.jsonl")
+	cmd := bulkRun(t, srv, dir, "--from", users, "--out", out, "--expires", "30d", "--concurrency", "16")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	code := exitCode(cmd.Run())
+	if code != 0 && code != 5 {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("stdout is not empty when piped: %q", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "minted ") || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("stderr should be one summary line:\n%s", stderr.String())
+	}
+	dropped := 0
+	for _, tok := range srv.Tokens() {
+		if !tok.Delivered {
+			dropped++
+		}
+	}
+	if dropped == 0 {
+		t.Fatal("no create answer was dropped: the faults did not bite")
+	}
+	checkBulkInvariant(t, srv, out, n, code == 0)
+	checkNoSecrets(t, srv, out, stdout.Bytes(), stderr.Bytes())
+}
+
+// waitForLines waits until path has at least n lines or the process exits.
+func waitForLines(t *testing.T, path string, n int, exited <-chan error) bool {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return false
+		default:
+		}
+		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= n {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s did not reach %d lines", path, n)
+	return false
+}
+
+func TestBulkKilledThenResumed(t *testing.T) {
+	const n = 300
+	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+		Latency: 20 * time.Millisecond, Jitter: 10 * time.Millisecond, DropAfterMint: 0.05,
+	}})
+	dir := t.TempDir()
+	users := writeUsers(t, dir, 1001, n)
+	out := filepath.Join(dir, "out.jsonl")
+	first := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "8")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- first.Wait() }()
+	if !waitForLines(t, out, 50, exited) {
+		t.Fatal("the first run finished before it could be killed")
+	}
+	_ = first.Process.Signal(syscall.SIGKILL)
+	<-exited
+	killedAt := len(readBulkOutput(t, out))
+
+	resume := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "8", "--resume")
+	var stderr bytes.Buffer
+	resume.Stderr = &stderr
+	if code := exitCode(resume.Run()); code != 0 {
+		t.Fatalf("resume exited %d:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("skipped %d", killedAt)) {
+		t.Errorf("resume should skip the %d users done before the kill:\n%s", killedAt, stderr.String())
+	}
+	checkBulkInvariant(t, srv, out, n, true)
+	checkNoSecrets(t, srv, out, stderr.Bytes())
+}
+
+func TestBulkInterruptedRecordsTokensInFlight(t *testing.T) {
+	const n = 200
+	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+		Latency: 30 * time.Millisecond,
+	}})
+	dir := t.TempDir()
+	users := writeUsers(t, dir, 1001, n)
+	out := filepath.Join(dir, "out.jsonl")
+	cmd := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "4")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if !waitForLines(t, out, 20, exited) {
+		t.Fatal("the run finished before it could be interrupted")
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(<-exited); code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, stderr.String())
+	}
+	recs := readBulkOutput(t, out)
+	if len(recs) >= n {
+		t.Fatalf("the interrupt stopped nothing: %d records", len(recs))
+	}
+	// Every token the server minted is in the output: none is left
+	// undelivered or unrecorded.
+	recorded := map[int64]bool{}
+	for _, r := range recs {
+		recorded[r.TokenID] = true
+	}
+	minted := 0
+	for _, tok := range srv.Tokens() {
+		if tok.IsImpersonation && !tok.Revoked {
+			minted++
+			if !recorded[tok.TokenID] {
+				t.Errorf("token %d for user %d was minted but is not in the output", tok.TokenID, tok.UserID)
+			}
+		}
+	}
+	if minted != len(recs) {
+		t.Errorf("%d tokens minted, %d recorded", minted, len(recs))
+	}
+	if !strings.Contains(stderr.String(), "interrupted: minted ") {
+		t.Errorf("no summary after the interrupt:\n%s", stderr.String())
+	}
+	// The rest follows with --resume.
+	resume := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--resume")
+	if code := exitCode(resume.Run()); code != 0 {
+		t.Fatalf("resume exited %d", code)
+	}
+	checkBulkInvariant(t, srv, out, n, true)
+}

@@ -1,0 +1,157 @@
+package bulk
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Column names of the input file. Only ColUser is required.
+const (
+	ColUser    = "user"
+	ColName    = "name"
+	ColExpires = "expires"
+	ColReason  = "reason" // added by the failed file; ignored on input
+)
+
+// Row is one data row of the input file.
+type Row struct {
+	Line    int      // 1-based line number in the input, for messages
+	User    string   // as given, trimmed
+	Name    string   // the name column, trimmed; "" when absent
+	Expires string   // the expires column, trimmed; "" when absent
+	Fields  []string // every field as read, trimmed, for the failed file
+	Err     error    // a row the CSV reader could not parse
+}
+
+// InputError is a problem with the input file as a whole (no header, no
+// user column): nothing can be done with it.
+type InputError struct{ Msg string }
+
+func (e *InputError) Error() string { return e.Msg }
+
+// Input reads rows from a CSV file one at a time. It tolerates a UTF-8 byte
+// order mark, CRLF line ends, blank lines, spaces around fields and quoted
+// fields, and it never holds more than the current row.
+type Input struct {
+	name   string
+	r      *csv.Reader
+	header []string
+	user   int
+	nameI  int
+	expI   int
+}
+
+// utf8BOM is what spreadsheet programs put in front of a CSV file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// NewInput reads the header row of r. name is how messages refer to the
+// file ("users.csv", "standard input").
+func NewInput(r io.Reader, name string) (*Input, error) {
+	br := bufio.NewReaderSize(r, 64*1024)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	in := &Input{name: name, r: cr, user: -1, nameI: -1, expI: -1}
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &InputError{Msg: fmt.Sprintf("%s is empty: it needs a header row with a %q column", name, ColUser)}
+	}
+	if err != nil {
+		return nil, &InputError{Msg: fmt.Sprintf("%s: cannot read the header row: %v", name, csvErr(err))}
+	}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		header[i] = h
+		switch h {
+		case ColUser:
+			if in.user < 0 {
+				in.user = i
+			}
+		case ColName:
+			if in.nameI < 0 {
+				in.nameI = i
+			}
+		case ColExpires:
+			if in.expI < 0 {
+				in.expI = i
+			}
+		}
+	}
+	if in.user < 0 {
+		return nil, &InputError{Msg: fmt.Sprintf("%s has no %q column in its header row (found: %s)", name, ColUser, strings.Join(header, ", "))}
+	}
+	in.header = header
+	return in, nil
+}
+
+// Header is the header row, lower-cased and trimmed.
+func (in *Input) Header() []string { return in.header }
+
+// HasNameColumn reports whether rows may carry their own token name.
+func (in *Input) HasNameColumn() bool { return in.nameI >= 0 }
+
+// Next returns the next row, or io.EOF. A row that is not valid CSV comes
+// back with Err set and the reading goes on.
+func (in *Input) Next() (Row, error) {
+	rec, err := in.r.Read()
+	if errors.Is(err, io.EOF) {
+		return Row{}, io.EOF
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return Row{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+		}
+		return Row{}, fmt.Errorf("reading %s: %w", in.name, err)
+	}
+	line, _ := in.r.FieldPos(0)
+	row := Row{Line: line, Fields: rec}
+	for i := range rec {
+		rec[i] = strings.TrimSpace(rec[i])
+	}
+	row.User = field(rec, in.user)
+	row.Name = field(rec, in.nameI)
+	row.Expires = field(rec, in.expI)
+	return row, nil
+}
+
+func field(rec []string, i int) string {
+	if i < 0 || i >= len(rec) {
+		return ""
+	}
+	return rec[i]
+}
+
+func csvErr(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("line %d: %v", pe.StartLine, pe.Err)
+	}
+	return err
+}
+
+// UserKey is how two spellings of the same input are recognised as one
+// user before any lookup: case and surrounding space do not matter, and a
+// UserID is compared as a number ("042" is 42).
+func UserKey(user string) string {
+	u := strings.ToLower(strings.TrimSpace(user))
+	if id, err := strconv.ParseInt(u, 10, 64); err == nil && id > 0 {
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	return u
+}
+
+// ParseUserID reports whether user is a UserID.
+func ParseUserID(user string) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(user), 10, 64)
+	return id, err == nil && id > 0
+}

@@ -1,0 +1,323 @@
+package bulk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/resolve"
+)
+
+type resultKind int
+
+const (
+	resMinted resultKind = iota
+	resFailed
+	resSkipped
+	resPlanned
+	resUnprocessed
+)
+
+// result is one row's outcome, handed from a worker to the writer.
+type result struct {
+	kind    resultKind
+	row     Row
+	userID  int64
+	name    string
+	minutes *int64
+	created *client.CreatedToken
+	reason  string
+	// settled: the journal should say that no token of this row's intents
+	// is active. A failure whose outcome could not be checked is left
+	// unsettled, so that --resume checks it again.
+	settled bool
+}
+
+func failedRow(row Row, reason string) result {
+	return result{kind: resFailed, row: row, reason: reason}
+}
+
+// process takes one row from user to minted token. dispatch is cancelled
+// by Ctrl-C; work is not, and carries the requests that must finish.
+func (e *Engine) process(dispatch, work context.Context, worker int, row Row) result {
+	defer e.setInFlight(worker, "")
+	userID, isID := ParseUserID(row.User)
+	name := row.Name
+	if name == "" {
+		name = e.o.Name
+	}
+	useTemplate := name == ""
+	var user *client.User
+	if !isID || e.o.DryRun || (useTemplate && e.o.Template.NeedsUser()) {
+		e.setInFlight(worker, fmt.Sprintf("looking up user %s", row.User))
+		var u *client.User
+		err := e.retry(dispatch, func() (err error) {
+			u, err = e.o.Resolver.Resolve(dispatch, row.User)
+			return err
+		})
+		if err != nil {
+			if dispatch.Err() != nil {
+				return result{kind: resUnprocessed, row: row}
+			}
+			if client.IsAuth(err) {
+				e.fail(err)
+				return result{kind: resUnprocessed, row: row}
+			}
+			return failedRow(row, err.Error())
+		}
+		user, userID = u, u.UserID
+	}
+	if _, ok := e.done.userIDs[userID]; ok {
+		return result{kind: resSkipped, row: row}
+	}
+	if first, ok := e.claim(userID, row.User); !ok {
+		return failedRow(row, fmt.Sprintf("user %q is the same user as %q, listed earlier (UserID %d)", row.User, first, userID))
+	}
+	if useTemplate {
+		data := NameData{UserID: userID, Date: e.date}
+		if user != nil {
+			data = NameDataFor(user, e.date)
+		}
+		n, err := e.o.Template.Render(data)
+		if err != nil {
+			return failedRow(row, err.Error())
+		}
+		name = n
+	}
+	if err := resolve.ValidateName(name); err != nil {
+		return failedRow(row, fmt.Sprintf("%v (name %q)", err, name))
+	}
+	minutes, err := e.o.Expiry(row.Expires, e.o.Now())
+	if err != nil {
+		return failedRow(row, err.Error())
+	}
+	if e.o.DryRun {
+		return result{kind: resPlanned, row: row, userID: userID, name: name, minutes: minutes}
+	}
+	if dispatch.Err() != nil {
+		return result{kind: resUnprocessed, row: row}
+	}
+	rowCtx, cancel := context.WithTimeout(work, e.o.RowTimeout)
+	defer cancel()
+	return e.mint(dispatch, rowCtx, worker, row, userID, name, minutes)
+}
+
+// claim marks userID as taken by this run and reports false, with the
+// first spelling, when another row already took it: two spellings of one
+// user (a UserID and an email) must not get two tokens.
+func (e *Engine) claim(userID int64, user string) (string, bool) {
+	e.claimMu.Lock()
+	defer e.claimMu.Unlock()
+	if first, ok := e.claimed[userID]; ok {
+		return first, false
+	}
+	e.claimed[userID] = user
+	return "", true
+}
+
+// errKind sorts a failed create by what the server may have done.
+type errKind int
+
+const (
+	errRefused     errKind = iota // the server said no and did nothing: give up on the row
+	errAuth                       // 401/403: nothing done, and no other row will fare better
+	errBusy                       // 429/503 after the client's own retries: nothing done, try later
+	errMaybeMinted                // anything else: a token may exist whose secret we lack
+)
+
+func classify(err error) errKind {
+	if client.IsOutcomeUnknown(err) {
+		return errMaybeMinted
+	}
+	switch client.KindOf(err) {
+	case client.KindValidation, client.KindNotFound, client.KindInsecure:
+		return errRefused
+	case client.KindUnauthorized, client.KindForbidden:
+		return errAuth
+	case client.KindRateLimited, client.KindUnavailable:
+		return errBusy
+	}
+	// A 500, a broken or empty body after a 2xx, a transport error: the
+	// server may have acted, so the row is reconciled before any retry.
+	return errMaybeMinted
+}
+
+// mint creates the token for one row. Each attempt is preceded by a
+// durable intent in the journal. A create whose outcome is unknown is
+// never re-sent blindly: the user's tokens are listed, and any token of
+// this name created since the first intent is revoked (nobody holds its
+// secret) before the next attempt.
+func (e *Engine) mint(dispatch, ctx context.Context, worker int, row Row, userID int64, name string, minutes *int64) result {
+	req := client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}
+	res := result{row: row, userID: userID, name: name, minutes: minutes}
+	var first time.Time
+	backoff := e.o.RetryBackoff
+	for attempt := 1; ; attempt++ {
+		at := e.o.Now()
+		if first.IsZero() {
+			first = at
+		}
+		if err := e.journal.AppendSync(JournalRecord{Op: opIntent, User: row.User, UserID: userID, Name: name, At: at}); err != nil {
+			e.fail(err)
+			res.kind = resUnprocessed
+			return res
+		}
+		e.setInFlight(worker, fmt.Sprintf("creating a token for %s", row.User))
+		ct, err := e.o.API.CreateUserToken(ctx, userID, req)
+		if err == nil {
+			res.kind, res.created = resMinted, ct
+			return res
+		}
+		switch classify(err) {
+		case errRefused:
+			res.kind, res.settled = resFailed, true
+			res.reason = err.Error()
+			if client.IsNotFound(err) {
+				res.reason = fmt.Sprintf("no user with UserID %d", userID)
+			}
+			return res
+		case errAuth:
+			e.fail(err)
+			res.kind, res.settled = resUnprocessed, true
+			return res
+		case errBusy:
+			if attempt >= e.o.MaxAttempts {
+				res.kind, res.settled, res.reason = resFailed, true, err.Error()
+				return res
+			}
+			if !sleep(dispatch, backoff) {
+				res.kind, res.settled = resUnprocessed, true
+				return res
+			}
+			backoff *= 2
+			continue
+		}
+		// The outcome is unknown.
+		e.setInFlight(worker, fmt.Sprintf("checking whether a token was created for %s", row.User))
+		sleep(ctx, e.o.SettleDelay)
+		if rerr := e.reconcile(ctx, userID, name, first, e.done.tokens); rerr != nil {
+			res.kind = resFailed
+			res.reason = fmt.Sprintf("the answer to the create was lost (%v), and checking the user's tokens failed (%v): run again with --resume to settle it", err, rerr)
+			return res
+		}
+		if attempt >= e.o.MaxAttempts {
+			res.kind, res.settled = resFailed, true
+			res.reason = fmt.Sprintf("gave up after %d attempts whose answers were lost (none of their tokens is active): %v", attempt, err)
+			return res
+		}
+		if dispatch.Err() != nil {
+			res.kind, res.settled = resUnprocessed, true
+			return res
+		}
+	}
+}
+
+// reconcile revokes the tokens of userID named name that this admin
+// created since since (less the clock skew) and that are not in keep: the
+// tokens whose secret never reached the output file.
+func (e *Engine) reconcile(ctx context.Context, userID int64, name string, since time.Time, keep map[int64]struct{}) error {
+	var tokens []client.Token
+	err := e.retry(ctx, func() (err error) {
+		tokens, err = e.o.API.ListAllUserTokens(ctx, userID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	cutoff := since.Truncate(time.Second).Add(-e.o.ClockSkew)
+	var errs []error
+	for _, t := range tokens {
+		if t.Name != name || t.DateCreated.Before(cutoff) {
+			continue
+		}
+		if !t.IsImpersonation || (e.o.AdminID != 0 && t.CreatedByUserID != e.o.AdminID) {
+			continue
+		}
+		if _, ok := keep[t.TokenID]; ok {
+			continue
+		}
+		err := e.retry(ctx, func() error {
+			err := e.o.API.RevokeToken(ctx, t.TokenID)
+			if client.IsNotFound(err) {
+				return nil // a retried revoke whose first answer was lost
+			}
+			return err
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("revoking token %d: %w", t.TokenID, err))
+			continue
+		}
+		e.revoked.Add(1)
+		_ = e.journal.Append(JournalRecord{Op: opRevoked, UserID: userID, Name: name, TokenID: t.TokenID, At: e.o.Now()})
+	}
+	return errors.Join(errs...)
+}
+
+// reconcilePending settles, before anything new is minted, every create
+// of an earlier run whose outcome was never recorded.
+func (e *Engine) reconcilePending(ctx context.Context) error {
+	pending, err := ReadPendingIntents(JournalPath(e.o.OutPath))
+	if err != nil {
+		return err
+	}
+	for _, p := range pending {
+		rctx, cancel := context.WithTimeout(ctx, e.o.RowTimeout)
+		err := e.reconcile(rctx, p.UserID, p.Name, p.At, e.done.tokens)
+		cancel()
+		if err != nil {
+			if client.IsAuth(err) {
+				return err
+			}
+			return fmt.Errorf("settling the unfinished create for %s (UserID %d) of the earlier run failed: %w; run --resume again", p.User, p.UserID, err)
+		}
+		if err := e.journal.AppendSync(JournalRecord{Op: opReconciled, User: p.User, UserID: p.UserID, Name: p.Name, At: e.o.Now()}); err != nil {
+			return err
+		}
+		e.sum.Reconciled++
+	}
+	return nil
+}
+
+// transient reports an error that a repeated read or revoke may not meet:
+// a server fault, an overloaded server, a broken connection or body.
+func transient(err error) bool {
+	if client.IsOutcomeUnknown(err) {
+		return true
+	}
+	switch client.KindOf(err) {
+	case client.KindServer, client.KindUnavailable, client.KindRateLimited, client.KindTransport,
+		client.KindBadJSON, client.KindEmptyBody:
+		return true
+	}
+	return false
+}
+
+// retry runs an idempotent request (a lookup, a list, a revoke) up to
+// MaxAttempts times while it fails transiently, pausing in between.
+func (e *Engine) retry(ctx context.Context, do func() error) error {
+	wait := e.o.RetryBackoff / 8
+	for attempt := 1; ; attempt++ {
+		err := do()
+		if err == nil || !transient(err) || attempt >= e.o.MaxAttempts || ctx.Err() != nil {
+			return err
+		}
+		if !sleep(ctx, wait) {
+			return err
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
+// sleep waits d or until ctx is done, and reports whether it waited.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
