@@ -88,8 +88,11 @@ func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 	}
 	if d.Keychain {
 		name := d.profileFor(tokenName)
-		if name == "" {
-			return cmdutil.FlagErrorf("--keychain needs a profile name")
+		if err := config.ValidateProfileName(name); err != nil {
+			if d.KeychainProfile == "" {
+				return cmdutil.FlagErrorf("the token name %q cannot be a profile name (letters, digits, '.', '_' and '-'); pass --keychain=PROFILE", name)
+			}
+			return &cmdutil.FlagError{Err: fmt.Errorf("--keychain: %w", err)}
 		}
 		cfg, err := f.Config()
 		if err != nil {

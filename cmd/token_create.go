@@ -80,6 +80,11 @@ func tokenCreateRun(ctx context.Context, opts *TokenCreateOptions) error {
 	if err := opts.Delivery.Preflight(f, opts.Name); err != nil {
 		return err
 	}
+	if p, ok, err := f.Profile(); err == nil && ok && opts.Delivery.UserName == "" {
+		// The token is the caller's: a keychain profile made for it names
+		// the same user as the profile in use.
+		opts.Delivery.UserName = p.User
+	}
 	c, err := f.Client()
 	if err != nil {
 		return err

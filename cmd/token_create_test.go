@@ -222,3 +222,16 @@ func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
+	e := newTokenEnv(t, axerotest.Options{})
+	e.expectCode(2, "pass --keychain=PROFILE", "token", "create", "--name", "my token", "--keychain")
+	e.expectCode(2, "--keychain: invalid profile name", "token", "create", "--name", "x", "--keychain=../evil")
+	if n := len(e.srv.Tokens()); n != 4 {
+		t.Fatalf("%d tokens, want only the 4 seeds", n)
+	}
+	e.mustRun("token", "create", "--name", "my token", "--keychain=my-token")
+	if _, ok := e.loadConfig().Profile("my-token"); !ok {
+		t.Fatal("no profile my-token")
+	}
+}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/iostreams"
 )
 
 var updateTokenGoldens = flag.Bool("update-token-goldens", false, "rewrite cmd/testdata/token_*.golden")
@@ -178,5 +180,27 @@ func TestTokenListJSONIsAnArrayWhenEmpty(t *testing.T) {
 	var v []any
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil || v == nil {
 		t.Fatalf("want [], got %q", r.stdout)
+	}
+}
+
+// On a colour terminal the impersonation type is purple; NO_COLOR or a
+// pipe gets the plain word.
+func TestTokenListImpersonationColour(t *testing.T) {
+	f := &cmdutil.Factory{}
+	ios, _, _, _ := iostreams.Test()
+	ios.SetStdoutTTY(true)
+	ios.SetColorEnabled(true)
+	f.IO = ios
+	tokens := []client.Token{{TokenID: 1, Name: "x", IsImpersonation: true, DateCreated: client.Time{Time: goldenEpoch}}}
+	td := tokenTable(f, tokens, true, goldenEpoch)
+	if got := td.Rows[0][5]; got != "\x1b[35mimpersonation\x1b[0m" {
+		t.Errorf("tty colour cell %q", got)
+	}
+	if got := tokenTable(f, tokens, false, goldenEpoch).Rows[0][5]; got != "impersonation" {
+		t.Errorf("piped cell %q", got)
+	}
+	ios.SetColorEnabled(false)
+	if got := tokenTable(f, tokens, true, goldenEpoch).Rows[0][5]; got != "impersonation" {
+		t.Errorf("NO_COLOR cell %q", got)
 	}
 }

@@ -134,3 +134,23 @@ func TestTokenRotateUnknownAndAmbiguous(t *testing.T) {
 		t.Fatal("a refused rotation minted a token")
 	}
 }
+
+// rotate --keychain=PROFILE stores the replacement as that profile's
+// credential and does not print it.
+func TestTokenRotateIntoKeychainProfile(t *testing.T) {
+	e := newTokenEnv(t, axerotest.Options{})
+	exp := time.Now().Add(30 * 24 * time.Hour)
+	old := e.mint("svc", &exp)
+	r := e.mustRun("token", "rotate", "svc", "--keychain=svc-prod")
+	e.assertNoSecret("stdout", r.stdout)
+	secret, err := e.keychain.Get(keychain.Account("svc-prod", e.srv.URL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, ok := e.tokenFor(secret); !ok || tok.Revoked || tok.TokenID == old.TokenID {
+		t.Fatal("the keychain does not hold the new token")
+	}
+	if ts, _ := e.tokenFor(old.Secret); !ts.Revoked {
+		t.Error("the old token was not revoked")
+	}
+}
