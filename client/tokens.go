@@ -127,7 +127,6 @@ func (c *Client) create(ctx context.Context, path string, req CreateTokenRequest
 		return nil, unknown(&Error{Kind: KindBadJSON, Status: status, Method: cl.method, Path: cl.pathOnly(),
 			Err: errors.New("the create response carried no token value")})
 	}
-	c.site.remember(ct.Secret)
 	return &ct, nil
 }
 
