@@ -126,6 +126,10 @@ func envelopeError(body []byte) (isError bool, message string) {
 	return env.IsError, env.ErrorMessage
 }
 
+func isJSONType(resp *client.RawResponse) bool {
+	return strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "json")
+}
+
 func isHTMLBody(resp *client.RawResponse) bool {
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	if strings.Contains(ct, "text/html") {
@@ -138,8 +142,8 @@ func isHTMLBody(resp *client.RawResponse) bool {
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
 }
 
-// checkResponse returns nil for a 2xx answer that is not an HTML page or an
-// error envelope, and otherwise an error whose exit code follows the
+// checkResponse returns nil for a 2xx answer that is not an HTML page,
+// truncated JSON or an error envelope, and otherwise an error whose exit code follows the
 // status: 3 for 401 and 403, 4 for 404, 1 for anything else.
 func checkResponse(req client.RawRequest, resp *client.RawResponse) error {
 	ok := resp.Status >= 200 && resp.Status < 300
@@ -148,6 +152,9 @@ func checkResponse(req client.RawRequest, resp *client.RawResponse) error {
 			return &client.Error{Kind: client.KindHTML, Status: resp.Status, Method: req.Method, Path: req.Path}
 		}
 		return cmdutil.Exit(exitForStatus(resp.Status), fmt.Errorf("%s (an HTML page; is the site URL right?)", statusText(resp.Status)))
+	}
+	if ok && isJSONType(resp) && len(bytes.TrimSpace(resp.Body)) > 0 && !json.Valid(resp.Body) {
+		return &client.Error{Kind: client.KindBadJSON, Status: resp.Status, Method: req.Method, Path: req.Path}
 	}
 	isErr, msg := envelopeError(resp.Body)
 	if ok && !isErr {

@@ -263,6 +263,19 @@ func TestCallHTMLPage(t *testing.T) {
 	}
 }
 
+func TestCallTruncatedJSON(t *testing.T) {
+	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
+		jsonReply(w, 200, `{"IsError":false,"ResponseData":{"UserID":4`)
+	})
+	r := runCall(t, site, false, "", "call", "users/me")
+	if r.Code != 1 || !strings.Contains(r.Err, "truncated or invalid JSON") {
+		t.Errorf("exit %d, out %q, err %q", r.Code, r.Out, r.Err)
+	}
+	if !strings.Contains(r.Out, `"UserID":4`) {
+		t.Errorf("the partial body is not on stdout: %q", r.Out)
+	}
+}
+
 func TestCallPaginateMergesPages(t *testing.T) {
 	const total = 250
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
