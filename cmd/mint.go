@@ -71,16 +71,24 @@ func mintReconciled(ctx context.Context, m minter, name string) (*client.Created
 			return nil, err
 		}
 		lastUnknown = err
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%w; interrupted before checking whether a token %q was created: run `axero token list` and revoke any you did not receive", ctx.Err(), name)
-		}
 		m.logf("The answer to creating %q was lost; checking whether the server created it.\n", name)
-		revoked, err := m.revokeOrphans(ctx, name, ou.Started)
+		// After Ctrl-C the check still runs, on a context of its own with a
+		// time limit, so that an interrupted create leaves no token behind;
+		// then the command stops instead of minting again.
+		checkCtx, cancel := ctx, context.CancelFunc(func() {})
+		if ctx.Err() != nil {
+			checkCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+		}
+		revoked, err := m.revokeOrphans(checkCtx, name, ou.Started)
+		cancel()
+		for _, id := range revoked {
+			m.logf("Revoked token %d: it was created but its secret never arrived.\n", id)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("the answer to creating %q was lost, and checking for a token created anyway failed: %w; run `axero token list` and revoke any you did not receive", name, err)
 		}
-		for _, id := range revoked {
-			m.logf("Revoked token %d: it was created but its secret never arrived.\n", id)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d attempts to create %q whose answers were all lost (no token from them is left active): %w", reconcileAttempts, name, lastUnknown)
