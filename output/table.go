@@ -88,7 +88,12 @@ func writeTSV(w io.Writer, t TableData) error {
 
 var flattener = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ")
 
-func flatten(s string) string { return flattener.Replace(s) }
+func flatten(s string) string {
+	if !strings.ContainsAny(s, "\t\r\n") {
+		return s
+	}
+	return flattener.Replace(s)
+}
 
 // writeCSV writes a header row and the rows, quoted as RFC 4180 requires.
 func writeCSV(w io.Writer, t TableData) error {
