@@ -169,3 +169,15 @@ func TestPrintUnknownFormat(t *testing.T) {
 		t.Fatal("want an error for an unknown format")
 	}
 }
+
+func TestPrintWithoutTableFallsBackToJSON(t *testing.T) {
+	for _, format := range []string{"", "table", "csv"} {
+		ios, _, out, _ := iostreams.Test()
+		if err := Print(ios, Options{Format: format}, map[string]int{"a": 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if out.String() != "{\"a\":1}\n" {
+			t.Errorf("-o %q: got %q", format, out.String())
+		}
+	}
+}
