@@ -20,13 +20,10 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	return c, true
 }
 
-// finish releases the lock, saves the state if it changed, and answers.
+// finish releases the lock, schedules a save of the state, and answers.
 func (s *Server) finish(w http.ResponseWriter, answer func(http.ResponseWriter)) {
 	s.mu.Unlock()
-	if err := s.persist(); err != nil {
-		writeError(w, errorf(http.StatusInternalServerError, CodeServerError, "the sandbox could not save its state: %v", err))
-		return
-	}
+	s.changed()
 	answer(w)
 }
 

@@ -115,9 +115,7 @@ func (s *Server) createLocked(w http.ResponseWriter, r *http.Request, userID, ac
 		rec.Undelivered = true
 		s.st.touch()
 		s.mu.Unlock()
-		// The token exists whether or not the save succeeds; the dropped
-		// connection is the only answer either way.
-		_ = s.persist()
+		s.changed()
 		dropConnection(w)
 		return
 	}

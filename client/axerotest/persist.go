@@ -10,14 +10,68 @@ import (
 	"sync"
 )
 
-// saver writes the state file. Saves are coalesced: when several requests
-// change the state at once, the first to take the lock writes the newest
-// snapshot and the others find their change already on disk. Every change
-// is on disk before its response is sent.
+// saver writes the state file. Requests only schedule a write: a
+// background loop writes the newest snapshot as soon as the previous write
+// is done, so that a burst of changes costs a few writes instead of one
+// per request (the file grows with every token, and rewriting it per
+// create would make a bulk run quadratic). Close writes a final snapshot.
 type saver struct {
-	path  string
-	mu    sync.Mutex // serialises writes
-	saved uint64     // the generation last written
+	path    string
+	mu      sync.Mutex // serialises writes and guards saved and err
+	saved   uint64     // the generation last written
+	err     error      // the last failed write, reported by Close
+	kick    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+}
+
+// startSaver starts the background loop when there is a state file.
+func (s *Server) startSaver() {
+	if s.saver.path == "" {
+		return
+	}
+	s.saver.kick = make(chan struct{}, 1)
+	s.saver.stop = make(chan struct{})
+	s.saver.stopped = make(chan struct{})
+	kick, stop, stopped := s.saver.kick, s.saver.stop, s.saver.stopped
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-kick:
+				// A failure is kept in saver.err and reported by Close.
+				_ = s.persist()
+			case <-stop:
+				return
+			}
+		}
+	}()
+}
+
+// changed schedules a write of the state file, if there is one.
+func (s *Server) changed() {
+	if s.saver.kick == nil {
+		return
+	}
+	select {
+	case s.saver.kick <- struct{}{}:
+	default:
+		// A write is already scheduled; it will take this change too.
+	}
+}
+
+// stopSaver ends the background loop and writes the final state.
+func (s *Server) stopSaver() error {
+	if s.saver.stop != nil {
+		close(s.saver.stop)
+		<-s.saver.stopped
+	}
+	if err := s.persist(); err != nil {
+		return err
+	}
+	s.saver.mu.Lock()
+	defer s.saver.mu.Unlock()
+	return s.saver.err
 }
 
 // loadState reads a state file; it returns nil, nil when there is none.
@@ -40,8 +94,8 @@ func loadState(path string) (*state, error) {
 	return st, nil
 }
 
-// persist writes the state file if the state changed since the last write.
-// It must be called without s.mu held.
+// persist writes the state file now if the state changed since the last
+// write. It must be called without s.mu held.
 func (s *Server) persist() error {
 	if s.saver.path == "" {
 		return nil
@@ -55,15 +109,17 @@ func (s *Server) persist() error {
 		s.mu.Unlock()
 		return nil
 	}
-	data, err := json.MarshalIndent(s.st, "", "  ")
+	data, err := json.Marshal(s.st)
 	s.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	if err := writeFileAtomic(s.saver.path, data); err != nil {
-		return fmt.Errorf("saving sandbox state: %w", err)
+		s.saver.err = fmt.Errorf("saving sandbox state: %w", err)
+		return s.saver.err
 	}
 	s.saver.saved = gen
+	s.saver.err = nil
 	return nil
 }
 

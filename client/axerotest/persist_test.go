@@ -31,14 +31,17 @@ func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("state file mode %v, want 0600", info.Mode().Perm())
 	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
 	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), `"Name":"kept"`) {
+		t.Fatal("the state file lacks the token created before Close")
+	}
 	for _, secret := range s.Secrets() {
 		if strings.Contains(string(data), secret) || strings.Contains(string(data), secret[strings.LastIndex(secret, ".")+1:]) {
 			t.Fatal("the state file holds a token value")
 		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
 	}
 
 	s2, err := axerotest.Start(axerotest.Options{Users: 7, StateFile: path})

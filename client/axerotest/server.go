@@ -181,6 +181,7 @@ func newServer(opts Options) (*Server, error) {
 	if err := s.persist(); err != nil {
 		return nil, err
 	}
+	s.startSaver()
 	return s, nil
 }
 
@@ -257,7 +258,7 @@ func (s *Server) Close() error {
 		if s.httpSrv != nil {
 			s.closeErr = s.httpSrv.Close()
 		}
-		if err := s.persist(); err != nil && s.closeErr == nil {
+		if err := s.stopSaver(); err != nil && s.closeErr == nil {
 			s.closeErr = err
 		}
 	})
