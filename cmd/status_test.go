@@ -1,0 +1,140 @@
+package cmd
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/keychain"
+)
+
+func statusJSON(t *testing.T, e *authEnv, code int, args ...string) []StatusEntry {
+	t.Helper()
+	r := e.run(append([]string{"status", "-o", "json"}, args...)...)
+	if r.code != code {
+		t.Fatalf("status: exit %d, want %d\nstdout: %s\nstderr: %s", r.code, code, r.stdout, r.stderr)
+	}
+	var entries []StatusEntry
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil {
+		t.Fatalf("status -o json: %v\n%s", err, r.stdout)
+	}
+	return entries
+}
+
+func TestStatusNotLoggedIn(t *testing.T) {
+	e := newAuthEnv(t)
+	e.expect(cmdutil.ExitAuth, "not logged in", "status")
+}
+
+func TestStatusValidProfiles(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.login("admin", "--profile", "ops")
+	entries := statusJSON(t, e, 0)
+	if len(entries) != 2 || entries[0].Profile != "default" || entries[1].Profile != "ops" {
+		t.Fatalf("entries = %+v", entries)
+	}
+	d := entries[0]
+	if !d.Active || d.Site != e.srv.URL() || d.User != "jdoe" || d.Source != "keychain" ||
+		d.Server != "valid" || !d.Usable || d.Expires == nil || d.TokenID == 0 || d.TokenName != "seed" {
+		t.Errorf("default = %+v", d)
+	}
+	if entries[1].Active {
+		t.Error("ops is marked active")
+	}
+}
+
+func TestStatusTableOnTerminal(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.tty = true
+	r := e.expect(0, "", "status")
+	for _, want := range []string{"PROFILE", "* default", e.srv.URL(), "jdoe", "keychain", "in ", "valid"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestStatusOfflineMakesNoRequest(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	before := e.srv.RequestCount("GET", "/api/users/me")
+	entries := statusJSON(t, e, 0, "--offline")
+	if e.srv.RequestCount("GET", "/api/users/me") != before {
+		t.Error("status --offline asked the server")
+	}
+	if entries[0].Server != "not checked" || !entries[0].Usable {
+		t.Errorf("entry = %+v", entries[0])
+	}
+}
+
+func TestStatusRejectedTokenIsExit3(t *testing.T) {
+	e := newAuthEnv(t)
+	tok := e.login("jdoe")
+	e.env["AXERO_TOKEN"] = e.srv.SeedToken("admin")
+	e.expect(0, "", "token", "revoke", tokenIDOf(t, e, tok), "--yes")
+	delete(e.env, "AXERO_TOKEN")
+	entries := statusJSON(t, e, cmdutil.ExitAuth)
+	if entries[0].Server != "rejected (401)" || entries[0].Usable {
+		t.Errorf("entry = %+v", entries[0])
+	}
+}
+
+func TestStatusExpiredToken(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.now = func() time.Time { return time.Now().Add(400 * 24 * time.Hour) }
+	entries := statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	if !entries[0].Expired || entries[0].Usable {
+		t.Errorf("entry = %+v", entries[0])
+	}
+}
+
+func TestStatusKeychainUnavailableIsOneLinePerProfile(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.login("admin", "--profile", "ops")
+	e.keychain.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
+	r := e.run("status")
+	if r.code != cmdutil.ExitAuth {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := strings.Count(r.stdout, "keychain unavailable: no D-Bus session bus"); n != 2 {
+		t.Errorf("%d mentions of the keychain, want one per profile:\n%s", n, r.stdout)
+	}
+}
+
+func TestStatusEnvironmentEntry(t *testing.T) {
+	e := newAuthEnv(t)
+	e.env["AXERO_TOKEN"] = e.srv.SeedToken("siteadmin")
+	entries := statusJSON(t, e, 0)
+	if len(entries) != 1 {
+		t.Fatalf("entries = %+v", entries)
+	}
+	en := entries[0]
+	if en.Profile != envProfileName || en.Source != "env" || en.Site != e.srv.URL() || en.User != "siteadmin" || !en.Usable {
+		t.Errorf("entry = %+v", en)
+	}
+}
+
+func TestStatusUnreachableIsExit1(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.srv.Close()
+	entries := statusJSON(t, e, cmdutil.ExitFailure)
+	if !strings.HasPrefix(entries[0].Server, "unreachable: ") {
+		t.Errorf("server = %q", entries[0].Server)
+	}
+}
+
+func TestStatusNoAPIAccess(t *testing.T) {
+	e := newAuthEnv(t)
+	e.env["AXERO_TOKEN"] = e.srv.SeedToken("noapi")
+	entries := statusJSON(t, e, cmdutil.ExitAuth)
+	if !strings.Contains(entries[0].Server, "403") {
+		t.Errorf("server = %q", entries[0].Server)
+	}
+}
