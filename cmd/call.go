@@ -91,13 +91,23 @@ after printing the error body and a one-line message on stderr.`,
 	_ = c.RegisterFlagCompletionFunc("method", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return httpMethods, cobra.ShellCompDirectiveNoFileComp
 	})
-	c.ValidArgsFunction = func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		if len(args) == 0 {
-			return httpMethods, cobra.ShellCompDirectiveNoFileComp
-		}
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
+	c.ValidArgsFunction = completeCallArgs
 	return c
+}
+
+// callPathHints are the documented endpoints, offered when completing PATH.
+var callPathHints = []string{"users/me", "users", "bearertokens", "bearertokens/policy"}
+
+// completeCallArgs offers a method or a path first, then a path after a
+// method. It works offline: completion must never touch the network.
+func completeCallArgs(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	switch {
+	case len(args) == 0:
+		return append(append([]string{}, httpMethods...), callPathHints...), cobra.ShellCompDirectiveNoFileComp
+	case len(args) == 1 && isHTTPMethod(strings.ToUpper(args[0])):
+		return callPathHints, cobra.ShellCompDirectiveNoFileComp
+	}
+	return nil, cobra.ShellCompDirectiveNoFileComp
 }
 
 // callRequest is a parsed invocation: what to send, before the site URL is

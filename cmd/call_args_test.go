@@ -236,3 +236,17 @@ func TestCleanMessage(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestCompleteCallArgs(t *testing.T) {
+	got, _ := completeCallArgs(nil, nil, "")
+	if !strings.Contains(strings.Join(got, " "), "GET") || !strings.Contains(strings.Join(got, " "), "users/me") {
+		t.Errorf("first argument: %v", got)
+	}
+	got, _ = completeCallArgs(nil, []string{"post"}, "")
+	if strings.Join(got, " ") != strings.Join(callPathHints, " ") {
+		t.Errorf("after a method: %v", got)
+	}
+	if got, _ = completeCallArgs(nil, []string{"users/me"}, ""); len(got) != 0 {
+		t.Errorf("after a path: %v", got)
+	}
+}
