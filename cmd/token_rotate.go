@@ -162,7 +162,7 @@ func tokenRotateRun(ctx context.Context, opts *TokenRotateOptions) error {
 		return nil
 	}
 	if err := c.RevokeToken(ctx, old.TokenID); err != nil && !client.IsNotFound(err) {
-		return fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed: %w; revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID)
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID))
 	}
 	fmt.Fprintf(ios.ErrOut, "Revoked the old token %d.\n", old.TokenID)
 	return nil
@@ -187,9 +187,19 @@ func revokeFailedReplacement(ctx context.Context, c *client.Client, ct *client.C
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err := c.RevokeToken(cctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID))
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID))
 	}
-	return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID))
+	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID))
+}
+
+// failureCode is 130 after Ctrl-C and 1 otherwise. Rotation failures carry
+// their code explicitly so that the message saying which token is left
+// where is printed even when interrupted.
+func failureCode(ctx context.Context) int {
+	if ctx.Err() != nil {
+		return cmdutil.ExitInterrupted
+	}
+	return cmdutil.ExitFailure
 }
 
 // keepOld wraps a storage failure after the new token was shown: the old

@@ -1,11 +1,13 @@
 package cmd
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/keychain"
@@ -153,4 +155,50 @@ func TestTokenRotateIntoKeychainProfile(t *testing.T) {
 	if ts, _ := e.tokenFor(old.Secret); !ts.Revoked {
 		t.Error("the old token was not revoked")
 	}
+}
+
+// Ctrl-C at each step of a rotation leaves the old token working or the
+// new one delivered.
+func TestTokenRotateInterrupted(t *testing.T) {
+	interruptAt := func(t *testing.T, match func(*http.Request) bool) (*tokenEnv, client.CreatedToken, runResult) {
+		e := newTokenEnv(t, axerotest.Options{})
+		exp := time.Now().Add(30 * 24 * time.Hour)
+		old := e.mint("ci", &exp)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		e.ctx = ctx
+		e.transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if match(r) {
+				cancel()
+				return nil, context.Canceled
+			}
+			return http.DefaultTransport.RoundTrip(r)
+		})
+		return e, old, e.run("token", "rotate", "ci")
+	}
+
+	t.Run("during the proof", func(t *testing.T) {
+		// The only users/me request a rotation makes is the proof.
+		e, old, r := interruptAt(t, func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/users/me") })
+		if r.code != 130 {
+			t.Fatalf("exit %d, want 130\n%s", r.code, r.stderr)
+		}
+		if active := e.activeNamed("ci"); len(active) != 1 || active[0].TokenID != old.TokenID {
+			t.Fatalf("want only the old token active, got %+v", active)
+		}
+	})
+
+	t.Run("while revoking the old token", func(t *testing.T) {
+		e, old, r := interruptAt(t, func(r *http.Request) bool { return r.Method == http.MethodDelete })
+		if r.code != 130 || !strings.Contains(r.stderr, "is delivered, but revoking the old token") {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		tok, ok := e.tokenFor(r.stdout)
+		if !ok || tok.Revoked || tok.TokenID == old.TokenID {
+			t.Fatalf("the new token was not delivered: %q", r.stdout)
+		}
+		if ts, _ := e.tokenFor(old.Secret); ts.Revoked {
+			t.Fatal("the old token was revoked")
+		}
+	})
 }

@@ -30,6 +30,8 @@ type tokenEnv struct {
 	tty       bool
 	canPrompt bool
 	configDir string
+	// ctx is the command's context; nil means context.Background().
+	ctx context.Context
 }
 
 // newTokenEnv starts an emulator and authenticates as jdoe through
@@ -76,7 +78,11 @@ func (e *tokenEnv) run(args ...string) runResult {
 	f.Transport = e.transport
 	root := NewRootCmd(f)
 	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
+	ctx := e.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := root.ExecuteContext(ctx)
 	res := runResult{stdout: out.String(), stderr: errOut.String(), code: cmdutil.ExitCode(err)}
 	if err != nil {
 		if msg := cmdutil.Message(err); msg != "" {
