@@ -50,12 +50,20 @@
 //	    stderr name the last command's output; directories are walked).
 //	emulator requests METHOD|* PATH-PREFIX N
 //	    assert the number of requests the emulator received.
+//
+//	envfrom FILE REGEXP VAR
+//	    set $VAR to the first submatch of REGEXP (multi-line mode) in FILE,
+//	    or in stdout or stderr; fail when there is no match.
+//	sandbox-url STATEFILE VAR
+//	    wait (up to a minute) until an `axero sandbox --state STATEFILE`
+//	    started in the background answers, and set $VAR to its URL.
 package main
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,8 +96,10 @@ func TestScripts(t *testing.T) {
 		Setup:               setupScript,
 		RequireExplicitExec: false,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"emulator": cmdEmulator,
-			"exitcode": cmdExitCode,
+			"emulator":    cmdEmulator,
+			"exitcode":    cmdExitCode,
+			"envfrom":     cmdEnvFrom,
+			"sandbox-url": cmdSandboxURL,
 		},
 	})
 }
@@ -485,4 +495,44 @@ func parseMinutes(v string) (int64, error) {
 		return 0, err
 	}
 	return int64(d / time.Minute), nil
+}
+
+func cmdEnvFrom(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: envfrom FILE REGEXP VAR")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	if err != nil {
+		ts.Fatalf("envfrom: %v", err)
+	}
+	m := re.FindStringSubmatch(ts.ReadFile(args[0]))
+	if len(m) < 2 {
+		ts.Fatalf("envfrom: no match for %q in %s", args[1], args[0])
+	}
+	ts.Setenv(args[2], m[1])
+}
+
+// sandboxWait bounds how long sandbox-url waits for a sandbox to come up.
+const sandboxWait = time.Minute
+
+func cmdSandboxURL(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sandbox-url STATEFILE VAR")
+	}
+	path := ts.MkAbs(args[0])
+	hc := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(sandboxWait)
+	for {
+		if u := axerotest.StateURL(path); u != "" {
+			if resp, err := hc.Get(u + "/api/users/me"); err == nil {
+				resp.Body.Close()
+				ts.Setenv(args[1], u)
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no sandbox answered with state file %s within %s", args[0], sandboxWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
