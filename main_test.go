@@ -95,6 +95,7 @@ func TestScripts(t *testing.T) {
 		Dir:                 filepath.Join("testdata", "script"),
 		Setup:               setupScript,
 		RequireExplicitExec: false,
+		Condition:           scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"emulator":    cmdEmulator,
 			"exitcode":    cmdExitCode,
@@ -139,6 +140,7 @@ func setupScript(env *testscript.Env) error {
 	env.Setenv("SITEADMIN_TOKEN", srv.SeedToken("siteadmin"))
 	env.Setenv("USER_TOKEN", srv.SeedToken("jdoe"))
 	env.Setenv("NOAPI_TOKEN", srv.SeedToken("noapi"))
+	passKeychainEnv(env)
 	return nil
 }
 
