@@ -9,8 +9,8 @@
 package axerotest
 
 import (
+	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -251,20 +251,25 @@ func (s *Server) URL() string {
 	return s.siteURL
 }
 
-// Close stops serving, waits for nothing in flight to be lost, and writes
+// shutdownGrace bounds how long Close waits for requests in flight.
+const shutdownGrace = 5 * time.Second
+
+// Close stops serving, lets requests in flight finish (for a few seconds at
+// most) so that no token they mint is missing from the state, and writes
 // the state file one last time.
 func (s *Server) Close() error {
 	s.closed.Do(func() {
 		if s.httpSrv != nil {
-			s.closeErr = s.httpSrv.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			if err := s.httpSrv.Shutdown(ctx); err != nil {
+				s.httpSrv.Close()
+			}
+			cancel()
 		}
 		if err := s.stopSaver(); err != nil && s.closeErr == nil {
 			s.closeErr = err
 		}
 	})
-	if errors.Is(s.closeErr, http.ErrServerClosed) {
-		return nil
-	}
 	return s.closeErr
 }
 
