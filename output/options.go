@@ -72,6 +72,9 @@ func (o Options) Validate(allowed ...string) error {
 		}
 	}
 	if !ok {
+		if strings.TrimSpace(o.Format) == "" {
+			return cmdutil.FlagErrorf("--jq needs JSON output, which this command does not offer")
+		}
 		return cmdutil.FlagErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
 	}
 	if o.JQ != "" {

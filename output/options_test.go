@@ -25,6 +25,7 @@ func TestValidate(t *testing.T) {
 		{name: "jq implies json", opts: Options{JQ: ".[]"}},
 		{name: "jq with json", opts: Options{Format: "json", JQ: ".[].Name"}},
 		{name: "jq with yaml", opts: Options{Format: "yaml", JQ: "."}, wantErr: "--jq works only with JSON output, not -o yaml"},
+		{name: "jq where json is not offered", opts: Options{JQ: "."}, allowed: []string{"table"}, wantErr: "--jq needs JSON output, which this command does not offer"},
 		{name: "jq does not parse", opts: Options{JQ: ".[] |"}, wantErr: "invalid --jq expression"},
 		{name: "jq unknown function", opts: Options{JQ: "nosuchfn"}, wantErr: "invalid --jq expression"},
 	}
