@@ -14,9 +14,10 @@ import (
 // the first request and at most two more after reconciling.
 const reconcileAttempts = 3
 
-// reconcileClockSkew is how much earlier than our own clock the server may date a
-// token it minted for our request. Tokens of the right name created since
-// (start - reconcileClockSkew) count as ours.
+// reconcileClockSkew is how much earlier than our own clock the server may
+// date a token it minted for our request. Without a list of the tokens that
+// existed before, tokens of the right name created since (start -
+// reconcileClockSkew) count as ours.
 const reconcileClockSkew = 5 * time.Second
 
 // minter is one way to create a token and to see and revoke the tokens it
@@ -28,6 +29,29 @@ type minter struct {
 	revoke func(ctx context.Context, tokenID int64) error
 	// log receives one line per reconciliation step; may be nil.
 	log io.Writer
+	// existing holds the IDs of the tokens listed before minting. When set,
+	// a token of the right name that is not among them is ours, whatever
+	// the server's clock says; when nil, creation times decide.
+	existing map[int64]bool
+}
+
+// withExisting records the tokens that existed before minting, so that
+// reconciliation does not depend on the server's clock agreeing with ours.
+func (m minter) withExisting(tokens []client.Token) minter {
+	m.existing = make(map[int64]bool, len(tokens))
+	for _, t := range tokens {
+		m.existing[t.TokenID] = true
+	}
+	return m
+}
+
+// snapshot lists the tokens as they are before minting.
+func (m minter) snapshot(ctx context.Context) (minter, error) {
+	tokens, err := m.list(ctx)
+	if err != nil {
+		return m, err
+	}
+	return m.withExisting(tokens), nil
 }
 
 // selfMinter mints tokens for the caller of c.
@@ -53,12 +77,13 @@ func userMinter(c *client.Client, userID int64, req client.CreateTokenRequest, l
 // mintReconciled creates one token named name and returns it with its
 // secret. A create is not idempotent, so a request whose answer was lost is
 // never re-sent blindly: it lists the tokens, revokes every token of that
-// name created since the lost request began (the server may have minted
-// it, but nobody holds its secret), and only then mints again. Afterwards
-// exactly one token of that name from this call is active: the one
-// returned. A token of the same name that someone else created in those
-// same seconds would be revoked too; that is the price of never leaving an
-// undelivered token behind.
+// name that did not exist before (m.existing) or, without that list, was
+// created since the lost request began (the server may have minted it, but
+// nobody holds its secret), and only then mints again. Afterwards exactly
+// one token of that name from this call is active: the one returned. A
+// token of the same name that someone else created in those same seconds
+// would be revoked too; that is the price of never leaving an undelivered
+// token behind.
 func mintReconciled(ctx context.Context, m minter, name string) (*client.CreatedToken, error) {
 	var lastUnknown error
 	for attempt := 1; attempt <= reconcileAttempts; attempt++ {
@@ -104,7 +129,13 @@ func (m minter) revokeOrphans(ctx context.Context, name string, since time.Time)
 	cutoff := since.Add(-reconcileClockSkew)
 	var revoked []int64
 	for _, t := range tokens {
-		if t.Name != name || t.DateCreated.Before(cutoff) {
+		if t.Name != name {
+			continue
+		}
+		if m.existing != nil && m.existing[t.TokenID] {
+			continue
+		}
+		if m.existing == nil && t.DateCreated.Before(cutoff) {
 			continue
 		}
 		if err := m.revoke(ctx, t.TokenID); err != nil && !client.IsNotFound(err) {

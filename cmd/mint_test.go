@@ -107,3 +107,31 @@ func TestMintReconciledDoesNotRetryOtherErrors(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, calls)
 	}
 }
+
+// With the list of tokens from before, a token the server dated long ago
+// (its clock is behind ours) is still recognised as the orphan, and the
+// tokens that existed before are kept even if they look new.
+func TestMintReconciledUsesTheListFromBefore(t *testing.T) {
+	fm := &fakeMinter{lose: 1, nextID: 100}
+	recent := client.Token{TokenID: 1, Name: "job", DateCreated: client.Time{Time: time.Now()}}
+	fm.tokens = []client.Token{recent}
+	m := fm.minter()
+	m.create = func(create func(context.Context) (*client.CreatedToken, error)) func(context.Context) (*client.CreatedToken, error) {
+		return func(ctx context.Context) (*client.CreatedToken, error) {
+			ct, err := create(ctx)
+			// The server's clock is an hour behind.
+			fm.tokens[len(fm.tokens)-1].DateCreated = client.Time{Time: time.Now().Add(-time.Hour)}
+			return ct, err
+		}
+	}(m.create)
+	m, err := m.snapshot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mintReconciled(context.Background(), m, "job"); err != nil {
+		t.Fatal(err)
+	}
+	if len(fm.revoked) != 1 || fm.revoked[0] != 101 {
+		t.Fatalf("revoked %v, want only the orphan 101", fm.revoked)
+	}
+}

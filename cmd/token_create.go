@@ -94,7 +94,13 @@ func tokenCreateRun(ctx context.Context, opts *TokenCreateOptions) error {
 		return err
 	}
 	req := client.CreateTokenRequest{Name: opts.Name, ExpiresInMinutes: minutes}
-	ct, err := mintReconciled(ctx, selfMinter(c, req, f.IO.ErrOut), opts.Name)
+	// The list of tokens before minting lets a lost answer be reconciled
+	// without trusting the server's clock.
+	m, err := selfMinter(c, req, f.IO.ErrOut).snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	ct, err := mintReconciled(ctx, m, opts.Name)
 	if err != nil {
 		return err
 	}

@@ -87,7 +87,11 @@ func tokenRotateRun(ctx context.Context, opts *TokenRotateOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := findToken(ctx, c, "", opts.Token)
+	mine, err := listTokensOf(ctx, c, "")
+	if err != nil {
+		return err
+	}
+	old, err := resolveToken(ctx, c, mine, opts.Token)
 	if err != nil {
 		return err
 	}
@@ -129,9 +133,13 @@ func tokenRotateRun(ctx context.Context, opts *TokenRotateOptions) error {
 	// 1. Mint the replacement. Until it is delivered, the old token is
 	// untouched and keeps working.
 	req := client.CreateTokenRequest{Name: old.Name, ExpiresInMinutes: minutes}
-	m := selfMinter(c, req, ios.ErrOut)
+	// The tokens listed before minting (the old one among them) are never
+	// taken for the orphan of a lost answer.
+	m := selfMinter(c, req, ios.ErrOut).withExisting(mine)
 	if old.IsImpersonation {
-		m = userMinter(c, old.UserID, req, ios.ErrOut)
+		if m, err = userMinter(c, old.UserID, req, ios.ErrOut).snapshot(ctx); err != nil {
+			return err
+		}
 	}
 	ct, err := mintReconciled(ctx, m, old.Name)
 	if err != nil {
