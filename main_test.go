@@ -92,18 +92,23 @@ const scriptUsers = 20
 type emulatorKey struct{}
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join("testdata", "script"),
-		Setup:               setupScript,
-		RequireExplicitExec: false,
-		Condition:           scriptCondition,
+	testscript.Run(t, scriptParams(filepath.Join("testdata", "script")))
+}
+
+// scriptParams is the harness: a fresh emulator per script, the conditions
+// and the commands documented above.
+func scriptParams(dir string) testscript.Params {
+	return testscript.Params{
+		Dir:       dir,
+		Setup:     setupScript,
+		Condition: scriptCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"emulator":    cmdEmulator,
 			"exitcode":    cmdExitCode,
 			"envfrom":     cmdEnvFrom,
 			"sandbox-url": cmdSandboxURL,
 		},
-	})
+	}
 }
 
 // inheritedVars are removed from every script's environment, so that a
