@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -338,11 +337,7 @@ func createForManyUsers(ctx context.Context, opts *TokenCreateForUserOptions) er
 	progress.stop()
 	fmt.Fprintln(f.IO.ErrOut, summaryLine(sum, opts.DryRun))
 
-	var exists *bulk.ExistsError
-	var inErr *bulk.InputError
 	switch {
-	case errors.As(runErr, &exists), errors.As(runErr, &inErr):
-		return &cmdutil.FlagError{Err: runErr}
 	case runErr != nil:
 		return runErr
 	case sum.Interrupted:
@@ -392,7 +387,7 @@ func preflightBulkOut(out string, resume bool) error {
 			return cmdutil.FlagErrorf("--out %s is a directory", out)
 		}
 		if !resume {
-			return &cmdutil.FlagError{Err: &bulk.ExistsError{Path: out}}
+			return &bulk.ExistsError{Path: out}
 		}
 		return nil
 	}

@@ -31,7 +31,9 @@ func newBulkProgress(w io.Writer, show bool, total int64) *bulkProgress {
 	if !show {
 		return bp
 	}
-	bp.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
+	// The caller decided that stderr is a terminal (AXERO_FORCE_TTY=1
+	// included), so the bar is drawn even where mpb would not detect one.
+	bp.p = mpb.New(mpb.WithOutput(w), mpb.ForceTTY(), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
 	bp.bar = bp.p.AddBar(total,
 		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d rows", decor.WCSyncWidth)),
 		mpb.AppendDecorators(

@@ -57,7 +57,7 @@ func NewInput(r io.Reader, name string) (*Input, error) {
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, utf8BOM) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(newQuoteSpaceTrimmer(br))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	in := &Input{name: name, r: cr, user: -1, nameI: -1, expI: -1}
