@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/output"
 )
@@ -64,15 +66,9 @@ func tokenInspectRun(opts *TokenInspectOptions) error {
 		fmt.Fprintln(ios.ErrOut, "! A token given as an argument lands in your shell history; pipe it on stdin instead: axero token inspect < FILE")
 		raw = opts.Arg
 	} else {
-		if ios.IsStdinTTY() {
-			fmt.Fprintln(ios.ErrOut, "Paste the token and press Enter (Ctrl-D to finish):")
-		}
-		b, err := io.ReadAll(io.LimitReader(ios.In, maxTokenInput+1))
+		b, err := readTokenInput(ios)
 		if err != nil {
-			return fmt.Errorf("reading the token from stdin: %w", err)
-		}
-		if len(b) > maxTokenInput {
-			return errors.New("not a JWT: the input on stdin is larger than 64 KiB")
+			return err
 		}
 		raw = string(b)
 	}
@@ -88,6 +84,31 @@ func tokenInspectRun(opts *TokenInspectOptions) error {
 	return output.Print(ios, opts.Output, info, func(tty bool) output.TableData {
 		return inspectTable(info, f.Now())
 	})
+}
+
+// readTokenInput reads the token from stdin: one line at a terminal, where
+// a person pastes it and presses Enter, else everything up to
+// maxTokenInput.
+func readTokenInput(ios *iostreams.IOStreams) ([]byte, error) {
+	in := bufio.NewReader(io.LimitReader(ios.In, maxTokenInput+1))
+	var b []byte
+	var err error
+	if ios.IsStdinTTY() {
+		fmt.Fprintln(ios.ErrOut, "Paste the token and press Enter:")
+		b, err = in.ReadBytes('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	} else {
+		b, err = io.ReadAll(in)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the token from stdin: %w", err)
+	}
+	if len(b) > maxTokenInput {
+		return nil, errors.New("not a JWT: the input on stdin is larger than 64 KiB")
+	}
+	return b, nil
 }
 
 // inspectTable is a two-column FIELD/VALUE table. Times are absolute with
