@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -81,7 +82,7 @@ func Load(dir string) (*Config, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
 	}
 	if err := yaml.Unmarshal(data, c); err != nil {
-		return nil, fmt.Errorf("%s is not valid YAML (%s); fix or remove it", path, firstLine(err.Error()))
+		return nil, fmt.Errorf("%s is not a valid configuration (%s); fix or remove it", path, yamlProblem(err))
 	}
 	if c.Profiles == nil {
 		c.Profiles = map[string]*Profile{}
@@ -155,12 +156,23 @@ func EnsureDir(dir string) error {
 	return nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+// yamlProblem says in one line what is wrong with the file, without
+// quoting its content: yaml.v3 quotes the offending value in backticks, and
+// a mistaken paste into the config could be a token.
+func yamlProblem(err error) string {
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
 	}
-	return s
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return backticked.ReplaceAllString(msg, "a value")
 }
+
+var backticked = regexp.MustCompile("`[^`]*`")
 
 // unwrapPath drops the *PathError wrapper whose path the caller already
 // names, leaving "permission denied" rather than a repeated path.

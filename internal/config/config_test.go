@@ -127,6 +127,20 @@ func TestCorruptFileNamesIt(t *testing.T) {
 	}
 }
 
+func TestWrongTypeDoesNotQuoteTheFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("eyJhbGciOi.secret.value\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	if strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "line 1") {
+		t.Errorf("error = %q; want the line, not the content", err)
+	}
+}
+
 func TestNullProfileIsDropped(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("profiles:\n  empty:\n  ok:\n    url: https://a.example\n"), 0o600); err != nil {
