@@ -63,9 +63,10 @@ var noFileDirective = ":" + strconv.Itoa(int(cobra.ShellCompDirectiveNoFileComp)
 
 func TestCompleteStaticValuesTouchNothing(t *testing.T) {
 	// The factory fails the test if the keychain is opened or a request is
-	// sent; a site and a token are set so that either would be possible.
-	env := map[string]string{"AXERO_URL": "http://127.0.0.1:9", "AXERO_TOKEN": "not-a-real-token"}
-	f, out, _ := isolatedFactory(t, env, false)
+	// sent. The default profile keeps its token in the keychain, so any
+	// token lookup would open it.
+	f, out, _ := isolatedFactory(t, nil, false)
+	saveProfiles(t, map[string]string{"default": "https://intranet.example.com"})
 
 	cases := []struct {
 		args []string
@@ -90,19 +91,7 @@ func TestCompleteStaticValuesTouchNothing(t *testing.T) {
 
 func TestCompleteProfilesFromConfigOnly(t *testing.T) {
 	f, out, _ := isolatedFactory(t, nil, false)
-	dir, err := config.Dir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.SetProfile("work", &config.Profile{URL: "https://intranet.example.com", TokenStore: config.StoreKeychain})
-	cfg.SetProfile("ci", &config.Profile{URL: "https://ci.example.com", TokenStore: config.StoreKeychain})
-	if err := cfg.Save(); err != nil {
-		t.Fatal(err)
-	}
+	saveProfiles(t, map[string]string{"work": "https://intranet.example.com", "ci": "https://ci.example.com"})
 
 	c := tab(t, f, out, "token", "list", "--profile", "")
 	wantValues(t, c, "work", "ci")
@@ -142,6 +131,26 @@ func TestCompleteCompletionCommandReplacesCobraDefault(t *testing.T) {
 	err := runAxero(f, "completion", "tcsh")
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("completion tcsh: %v (exit %d), want a usage error", err, cmdutil.ExitCode(err))
+	}
+}
+
+// saveProfiles writes a config whose profiles, named after the keys, keep
+// their tokens in the keychain.
+func saveProfiles(t *testing.T, sites map[string]string) {
+	t.Helper()
+	dir, err := config.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, url := range sites {
+		cfg.SetProfile(name, &config.Profile{URL: url, TokenStore: config.StoreKeychain})
+	}
+	if err := cfg.Save(); err != nil {
+		t.Fatal(err)
 	}
 }
 
