@@ -27,8 +27,11 @@
 //
 //	emulator fault KNOB VALUE
 //	    latency D | jitter D | fail503 P | fail500 P | ratelimit R |
-//	    retryafter D | maxconcurrent N | html on|off | dropnext N | drop P;
-//	    "emulator fault reset" clears every fault.
+//	    retryafter D | maxconcurrent N | html on|off | dropnext N | drop P |
+//	    bare on|off (successes without the envelope) | empty on|off (no
+//	    body) | truncatenext N (the next N answers, after acting, are cut
+//	    short and the connection closes); "emulator fault reset" clears
+//	    every fault.
 //	emulator policy max LIFETIME|0 | default LIFETIME | allownever on|off
 //	    change the expiration policy; a LIFETIME is 90m, 12h, 30d, 26w, 1y,
 //	    or a bare number of minutes.
@@ -250,6 +253,12 @@ func emulatorFault(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 		f.DropAfterMintNext, err = strconv.Atoi(v)
 	case "html":
 		f.HTMLMode, err = parseOnOff(v)
+	case "bare":
+		f.BareJSON, err = parseOnOff(v)
+	case "empty":
+		f.EmptyBody, err = parseOnOff(v)
+	case "truncatenext":
+		f.TruncateNext, err = strconv.Atoi(v)
 	default:
 		ts.Fatalf("emulator fault: unknown knob %q", knob)
 	}

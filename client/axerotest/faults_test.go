@@ -145,3 +145,51 @@ func TestRequestCount(t *testing.T) {
 		t.Errorf("any /api/bearertokens: %d", n)
 	}
 }
+
+func TestResponseFaults(t *testing.T) {
+	s := axerotest.NewTest(t, axerotest.Options{})
+	jdoe := s.SeedToken("jdoe")
+
+	s.SetFaults(axerotest.Faults{BareJSON: true})
+	r := call(t, s, "GET", "/api/users/me", jdoe, "")
+	if r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), `{"UserID":3,`) {
+		t.Errorf("bare: %d %s", r.Status, r.Body)
+	}
+	r = call(t, s, "GET", "/api/bearertokens", jdoe, "")
+	if !strings.HasPrefix(string(r.Body), `[{"TokenID":100003,`) {
+		t.Errorf("bare list: %s", r.Body)
+	}
+	// Errors keep their envelope.
+	call(t, s, "GET", "/api/users/1", jdoe, "").want(t, http.StatusForbidden)
+
+	s.SetFaults(axerotest.Faults{EmptyBody: true})
+	r = call(t, s, "GET", "/api/users/me", jdoe, "")
+	if r.Status != http.StatusOK || len(r.Body) != 0 {
+		t.Errorf("empty: %d %q", r.Status, r.Body)
+	}
+
+	// A truncated answer to a create: the token exists, the client cannot
+	// read it.
+	s.SetFaults(axerotest.Faults{TruncateNext: 1})
+	req, _ := http.NewRequest("POST", s.URL()+"/api/bearertokens", strings.NewReader(`{"Name":"cut"}`))
+	req.Header.Set("Authorization", "Bearer "+jdoe)
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Error("a truncated answer was read without error")
+	}
+	if s.Faults().TruncateNext != 0 {
+		t.Error("TruncateNext was not consumed")
+	}
+	found := false
+	for _, tok := range s.Tokens() {
+		found = found || tok.Name == "cut"
+	}
+	if !found {
+		t.Error("the create whose answer was truncated minted nothing")
+	}
+	call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusOK)
+}

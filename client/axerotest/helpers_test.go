@@ -48,7 +48,7 @@ func call(t *testing.T, s *axerotest.Server, method, path, token, body string) r
 	defer resp.Body.Close()
 	r := reply{Status: resp.StatusCode, Header: resp.Header}
 	r.Body, _ = io.ReadAll(resp.Body)
-	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && bytes.HasPrefix(r.Body, []byte("{")) {
 		if err := json.Unmarshal(r.Body, &r.Env); err != nil {
 			t.Fatalf("%s %s: invalid JSON %q: %v", method, path, r.Body, err)
 		}

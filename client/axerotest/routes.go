@@ -34,6 +34,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allowed))
 		return
 	}
+	if bare, empty, truncate := s.responseFaults(); bare || empty || truncate {
+		serveWithResponseFaults(w, r, h, bare, empty, truncate)
+		return
+	}
 	h(w, r)
 }
 

@@ -72,6 +72,15 @@ type Faults struct {
 	DropAfterMint float64
 	// DropAfterMintNext makes the next N creates commit and then drop.
 	DropAfterMintNext int
+
+	// BareJSON answers successes with the bare payload, without the
+	// {"IsError":false,"ResponseData":...} envelope.
+	BareJSON bool
+	// EmptyBody answers with the right status and no body at all.
+	EmptyBody bool
+	// TruncateNext makes the next N answers (after the emulator acted)
+	// send half their body and then close the connection.
+	TruncateNext int
 }
 
 // DefaultPolicy is the policy of a server whose Options.Policy is zero.
