@@ -13,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
@@ -173,6 +174,11 @@ func tokenRotateRun(ctx context.Context, opts *TokenRotateOptions) error {
 		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID))
 	}
 	fmt.Fprintf(ios.ErrOut, "Revoked the old token %d.\n", old.TokenID)
+	if tok, source, err := f.Token(); err == nil && source == cmdutil.SourceEnv {
+		if info, err := jwtinfo.Decode(tok); err == nil && info.TokenID == old.TokenID {
+			fmt.Fprintln(ios.ErrOut, "! AXERO_TOKEN still holds the old token, which no longer works: replace it with the new one.")
+		}
+	}
 	return nil
 }
 

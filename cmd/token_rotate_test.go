@@ -202,3 +202,15 @@ func TestTokenRotateInterrupted(t *testing.T) {
 		}
 	})
 }
+
+// Rotating the token in AXERO_TOKEN says that the variable is now stale.
+func TestTokenRotateOwnEnvTokenWarns(t *testing.T) {
+	e := newTokenEnv(t, axerotest.Options{})
+	r := e.mustRun("token", "rotate", "seed")
+	if !strings.Contains(r.stderr, "AXERO_TOKEN still holds the old token") {
+		t.Fatalf("stderr: %q", r.stderr)
+	}
+	if _, ok := e.tokenFor(r.stdout); !ok {
+		t.Fatal("the new token was not shown")
+	}
+}
