@@ -33,9 +33,9 @@ func newBulkProgress(w io.Writer, show bool, total int64) *bulkProgress {
 	}
 	// The caller decided that stderr is a terminal (AXERO_FORCE_TTY=1
 	// included), so the bar is drawn even where mpb would not detect one.
-	bp.p = mpb.New(mpb.WithOutput(w), mpb.ForceTTY(), mpb.WithWidth(32), mpb.WithRefreshRate(150*time.Millisecond))
+	bp.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
 	bp.bar = bp.p.AddBar(total,
-		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d rows", decor.WCSyncWidth)),
+		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d rows", decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(
 			decor.Any(func(decor.Statistics) string {
 				return fmt.Sprintf("minted %d, failed %d", bp.minted.Load(), bp.failed.Load())

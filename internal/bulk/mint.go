@@ -72,8 +72,12 @@ func (e *Engine) process(dispatch, work context.Context, worker int, row Row) re
 	if _, ok := e.done.userIDs[userID]; ok {
 		return result{kind: resSkipped, row: row}
 	}
+	// From here on a failure names the user and the token it was for.
+	fail := func(reason string) result {
+		return result{kind: resFailed, row: row, userID: userID, name: name, reason: reason}
+	}
 	if first, ok := e.claim(userID, row.User); !ok {
-		return failedRow(row, fmt.Sprintf("user %q is the same user as %q, listed earlier (UserID %d)", row.User, first, userID))
+		return fail(fmt.Sprintf("user %q is the same user as %q, listed earlier (UserID %d)", row.User, first, userID))
 	}
 	if useTemplate {
 		data := NameData{UserID: userID, Date: e.date}
@@ -82,16 +86,16 @@ func (e *Engine) process(dispatch, work context.Context, worker int, row Row) re
 		}
 		n, err := e.o.Template.Render(data)
 		if err != nil {
-			return failedRow(row, err.Error())
+			return fail(err.Error())
 		}
 		name = n
 	}
 	if err := resolve.ValidateName(name); err != nil {
-		return failedRow(row, fmt.Sprintf("%v (name %q)", err, name))
+		return fail(fmt.Sprintf("%v (name %q)", err, name))
 	}
 	minutes, err := e.o.Expiry(row.Expires, e.o.Now())
 	if err != nil {
-		return failedRow(row, err.Error())
+		return fail(err.Error())
 	}
 	if e.o.DryRun {
 		return result{kind: resPlanned, row: row, userID: userID, name: name, minutes: minutes}
