@@ -53,8 +53,9 @@ func addDeliveryFlags(c *cobra.Command, d *TokenDelivery) {
 }
 
 // keychainDefaultProfile is the value a bare --keychain takes; it is
-// replaced by the token's name.
-const keychainDefaultProfile = "\x00token-name"
+// replaced by the token's name. Help shows it as `--keychain
+// PROFILE[="<token-name>"]`, and no valid profile name looks like it.
+const keychainDefaultProfile = "<token-name>"
 
 // normalize turns the raw --keychain flag value into Keychain and
 // KeychainProfile. Call it once, after flag parsing.
