@@ -63,7 +63,7 @@ leaves either the old token working or the new one delivered.`,
 			return tokenRotateRun(c.Context(), opts)
 		},
 	}
-	c.Flags().StringVar(&opts.Expires, "expires", "", "when the new token expires (default: the old token's lifetime, within the policy); see `axero token create --help`")
+	c.Flags().StringVar(&opts.Expires, "expires", "", "when the new token expires, `E` as for create: 90m, 12h, 30d, 26w, 1y, a date, an RFC 3339 time or never (default: the old token's lifetime, within the policy)")
 	c.Flags().BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token")
 	addDeliveryFlags(c, &opts.Delivery)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
