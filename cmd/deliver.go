@@ -200,7 +200,9 @@ func showSecret(f *cmdutil.Factory, ct *client.CreatedToken, o output.Options) e
 		return err
 	}
 	now := f.Now()
-	fmt.Fprintln(ios.Out, output.Color(ios, "bold", ct.Secret))
+	// Plain, never coloured: a copy from the terminal or a capture of a
+	// forced-terminal run must yield exactly the token.
+	fmt.Fprintln(ios.Out, ct.Secret)
 	fmt.Fprintln(ios.Out)
 	printTokenSummary(f, ct.Token, now)
 	return nil
