@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -334,4 +336,79 @@ func TestBulkInterruptedRecordsTokensInFlight(t *testing.T) {
 		t.Fatalf("resume exited %d", code)
 	}
 	checkBulkInvariant(t, srv, out, n, true)
+}
+
+// syncBuffer is a bytes.Buffer that the test can read while the process
+// writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestBulkSecondInterruptSaysWhatItWaitsFor(t *testing.T) {
+	const n = 100
+	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+		Latency: 10 * time.Millisecond,
+	}})
+	dir := t.TempDir()
+	users := writeUsers(t, dir, 1001, n)
+	out := filepath.Join(dir, "out.jsonl")
+	cmd := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "3")
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	if !waitForLines(t, out, 5, exited) {
+		t.Fatal("the run finished too soon")
+	}
+	// From now on every request takes long enough for both signals to
+	// arrive while the workers wait for their creates.
+	srv.SetFaults(axerotest.Faults{Latency: 3 * time.Second})
+	time.Sleep(300 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	waitForText(t, stderr, "Stopping: no new tokens will be created")
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(<-exited); code != 130 {
+		t.Fatalf("exit %d, want 130:\n%s", code, stderr.String())
+	}
+	if !regexp.MustCompile(`Still waiting for [1-3] request\(s\) in flight: creating a token for 1[0-9]+`).MatchString(stderr.String()) {
+		t.Errorf("the second Ctrl-C did not say what is pending:\n%s", stderr.String())
+	}
+	// The creates that were in flight were seen through and recorded.
+	recs := readBulkOutput(t, out)
+	live := 0
+	for _, tok := range srv.Tokens() {
+		if tok.IsImpersonation && !tok.Revoked {
+			live++
+		}
+	}
+	if live != len(recs) {
+		t.Errorf("%d tokens minted, %d recorded", live, len(recs))
+	}
+}
+
+func waitForText(t *testing.T, b *syncBuffer, text string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in:\n%s", text, b.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
