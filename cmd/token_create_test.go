@@ -32,11 +32,11 @@ func TestTokenCreatePipedPrintsOnlyTheToken(t *testing.T) {
 
 func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 	e := newTokenEnv(t, axerotest.Options{})
-	e.tty = true
+	e.tty, e.color = true, true
 	r := e.mustRun("token", "create", "--name", "ci-deploy", "--expires", "30d")
 	lines := strings.Split(r.stdout, "\n")
 	tok, ok := e.tokenFor(lines[0])
-	if !ok {
+	if !ok || !strings.HasPrefix(lines[0], "eyJ") {
 		t.Fatalf("first line is not the token: %q", r.stdout)
 	}
 	for _, want := range []string{"ID:", "Name:    ci-deploy", "Expires: in 29 days"} {

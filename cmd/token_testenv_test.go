@@ -29,6 +29,7 @@ type tokenEnv struct {
 	stdin     string
 	tty       bool
 	canPrompt bool
+	color     bool
 	configDir string
 	// ctx is the command's context; nil means context.Background().
 	ctx context.Context
@@ -71,6 +72,7 @@ func (e *tokenEnv) run(args ...string) runResult {
 	ios.SetStdoutTTY(e.tty)
 	ios.SetStderrTTY(e.tty)
 	ios.SetNeverPrompt(!e.canPrompt)
+	ios.SetColorEnabled(e.color)
 	f.IO = ios
 	f.Getenv = func(k string) string { return e.env[k] }
 	f.Now = e.now
