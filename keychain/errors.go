@@ -14,9 +14,13 @@ import (
 // platform errors through unchanged and none of them are sentinels, so
 // everything it does not recognise counts as "keychain unavailable".
 func classify(err error) error {
+	var u *UnavailableError
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrTooBig), errors.As(err, &u):
+		// Already one of ours (a Store wrapped by WithTimeout).
+		return err
 	case errors.Is(err, keyring.ErrNotFound):
 		return ErrNotFound
 	case errors.Is(err, keyring.ErrSetDataTooBig):

@@ -202,3 +202,30 @@ func TestAccount(t *testing.T) {
 		t.Errorf("Account = %q", got)
 	}
 }
+
+// blockingStore never answers until released.
+type blockingStore struct{ release chan struct{} }
+
+func (b blockingStore) Get(string) (string, error) { <-b.release; return "", nil }
+func (b blockingStore) Set(string, string) error   { <-b.release; return nil }
+func (b blockingStore) Delete(string) error        { <-b.release; return nil }
+
+func TestWithTimeout(t *testing.T) {
+	m := NewMemory()
+	s := WithTimeout(m, time.Minute)
+	if _, err := s.Get("a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Get: %v", err)
+	}
+	m.Fail = &UnavailableError{Cause: "locked"}
+	var u *UnavailableError
+	if err := s.Set("a", "b"); !errors.As(err, &u) || u.Cause != "locked" {
+		t.Fatalf("Set: %v", err)
+	}
+
+	release := make(chan struct{})
+	defer close(release)
+	slow := WithTimeout(blockingStore{release}, time.Millisecond)
+	if _, err := slow.Get("a"); !errors.As(err, &u) || !strings.Contains(u.Cause, "timed out") {
+		t.Fatalf("Get of a blocked store: %v", err)
+	}
+}

@@ -35,6 +35,20 @@ func System(timeout time.Duration) Store {
 	return newBounded(goKeyring{}, timeout)
 }
 
+// WithTimeout bounds each call of s by timeout the way System bounds the OS
+// keychain: a call that does not return in time fails with an
+// *UnavailableError, and every later call fails at once.
+func WithTimeout(s Store, timeout time.Duration) Store {
+	return newBounded(storeBackend{s}, timeout)
+}
+
+// storeBackend adapts a Store to the backend that bounded wraps.
+type storeBackend struct{ s Store }
+
+func (b storeBackend) Get(_, user string) (string, error) { return b.s.Get(user) }
+func (b storeBackend) Set(_, user, pw string) error       { return b.s.Set(user, pw) }
+func (b storeBackend) Delete(_, user string) error        { return b.s.Delete(user) }
+
 func disabled(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "off", "0", "false", "no", "none", "disabled":
