@@ -90,7 +90,7 @@ func (s Spec) String() string {
 }
 
 // Minutes is the ExpiresInMinutes to send: nil for the server's default,
-// 0 for never, else the whole minutes from now to the expiry (rounded up).
+// 0 for never, else the minutes from now to the expiry (to the nearest).
 // It refuses, naming the limit, anything the policy would refuse.
 func (s Spec) Minutes(now time.Time, p *client.Policy) (*int64, error) {
 	if s.Default {
@@ -107,7 +107,12 @@ func (s Spec) Minutes(now time.Time, p *client.Policy) (*int64, error) {
 	if d <= 0 {
 		return nil, fmt.Errorf("invalid expiry %s: it lies in the past", s.At.UTC().Format(time.RFC3339))
 	}
-	minutes := int64(math.Ceil(d.Minutes()))
+	// Nearest minute: "30d" parsed a moment ago is still 43200 minutes, and
+	// a date's end of day does not spill into the next day.
+	minutes := int64(math.Round(d.Minutes()))
+	if minutes < 1 {
+		minutes = 1
+	}
 	if p != nil && p.MaxExpirationMinutes > 0 && minutes > p.MaxExpirationMinutes {
 		// A duration typed as "1y" or "52w" that overshoots the maximum by
 		// the minute or so spent between parsing and checking is the user
