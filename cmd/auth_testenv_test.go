@@ -25,6 +25,7 @@ type authEnv struct {
 	srv       *axerotest.Server
 	env       map[string]string
 	keychain  *keychain.Memory
+	store     keychain.Store // when set, used instead of keychain
 	configDir string
 	now       func() time.Time
 	stdin     string
@@ -62,7 +63,12 @@ func (e *authEnv) run(args ...string) authResult {
 	f.IO = ios
 	f.Getenv = func(k string) string { return e.env[k] }
 	f.Now = e.now
-	f.Keychain = func() keychain.Store { return e.keychain }
+	f.Keychain = func() keychain.Store {
+		if e.store != nil {
+			return e.store
+		}
+		return e.keychain
+	}
 	root := NewRootCmd(f)
 	root.SetArgs(args)
 	err := root.ExecuteContext(context.Background())

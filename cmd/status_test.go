@@ -138,3 +138,28 @@ func TestStatusNoAPIAccess(t *testing.T) {
 		t.Errorf("server = %q", entries[0].Server)
 	}
 }
+
+// blockedKeychain never answers, like a locked collection whose unlock
+// prompt nobody sees.
+type blockedKeychain struct{ release chan struct{} }
+
+func (b blockedKeychain) Get(string) (string, error) { <-b.release; return "", nil }
+func (b blockedKeychain) Set(string, string) error   { <-b.release; return nil }
+func (b blockedKeychain) Delete(string) error        { <-b.release; return nil }
+
+func TestStatusDoesNotHangOnABlockedKeychain(t *testing.T) {
+	e := newAuthEnv(t)
+	e.login("jdoe")
+	e.login("admin", "--profile", "ops")
+	release := make(chan struct{})
+	defer close(release)
+	e.store = keychain.WithTimeout(blockedKeychain{release}, 20*time.Millisecond)
+	r := e.run("status")
+	if r.code != cmdutil.ExitAuth {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	want := "keychain unavailable: timed out after 20ms waiting for the keychain (is it locked?)"
+	if n := strings.Count(r.stdout, want); n != 2 {
+		t.Errorf("%d mentions of %q, want one per profile:\n%s", n, want, r.stdout)
+	}
+}
