@@ -140,3 +140,14 @@ func TestChildEnvReplacesWithoutDuplicates(t *testing.T) {
 		t.Errorf("childEnv = %v", got)
 	}
 }
+
+// The keychain entry is keyed by the URL saved at login; AXERO_URL written
+// slightly differently (a trailing slash) must still find it.
+func TestExecFindsKeychainTokenWhateverAXERO_URLLooksLike(t *testing.T) {
+	skipExecOnWindows(t)
+	e := newAuthEnv(t)
+	tok := e.login("jdoe")
+	e.env["AXERO_URL"] = e.srv.URL() + "/"
+	t.Setenv("WANT_TOKEN", tok)
+	e.expect(0, "", "exec", "--", "sh", "-c", `test "$AXERO_TOKEN" = "$WANT_TOKEN"`)
+}

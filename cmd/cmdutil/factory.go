@@ -140,13 +140,17 @@ func (f *Factory) Token() (token, source string, err error) {
 	if t := strings.TrimSpace(f.Getenv("AXERO_TOKEN")); t != "" {
 		return t, SourceEnv, nil
 	}
-	p, ok, err := f.Profile()
+	cfg, err := f.Config()
 	if err != nil {
 		return "", "", err
 	}
+	stored, ok := cfg.Profile(f.ProfileName())
 	if !ok {
 		return "", "", ErrNotLoggedIn
 	}
+	// The keychain entry is keyed by the URL the profile was saved with,
+	// not by an --url/AXERO_URL override that may be spelled differently.
+	p := *stored
 	return f.StoredToken(f.ProfileName(), &p)
 }
 
