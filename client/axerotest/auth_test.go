@@ -41,6 +41,9 @@ func TestAuthFailuresAre401(t *testing.T) {
 				if r.Env.ErrorCode != axerotest.CodeUnauthorized {
 					t.Errorf("%s: ErrorCode %q", path, r.Env.ErrorCode)
 				}
+				if tok != "" && strings.Contains(string(r.Body), tok) {
+					t.Errorf("%s: the error answer repeats the token", path)
+				}
 			}
 		})
 	}
