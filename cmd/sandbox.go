@@ -61,11 +61,13 @@ concurrent requests, connections dropped after a token was minted, and an
 HTML login page instead of JSON.
 
 With --state the sandbox keeps its users and tokens (hashes only) in a file
-and picks them up when it restarts. It runs until Ctrl-C.`,
-		Example: `  # Start a sandbox and use it from another terminal
+and picks them up when it restarts, listening at the same address unless
+--addr says otherwise; seed tokens are printed only when they are created.
+It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
+		Example: `  # Start a sandbox, paste the export lines it prints into another terminal
   $ axero sandbox
-  $ export AXERO_URL=http://127.0.0.1:41234
   $ echo "$ADMIN_TOKEN" | axero login --url "$AXERO_URL" --with-token
+  $ axero token list
 
   # A slow, flaky server with 2000 users, kept across restarts
   $ axero sandbox --users 2000 --latency 200ms --jitter 100ms --fail-rate 0.05 --state sandbox.json
