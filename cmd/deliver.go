@@ -148,8 +148,9 @@ func unwrapPathError(err error) error {
 //     on stdout; piped, the bare token and a newline; with -o json/yaml the
 //     record with the token in it. Either way a warning on stderr that it
 //     will not be shown again.
-//   - --out and/or --keychain: the token is stored, and stdout shows only
-//     its metadata (on a terminal, or as -o json/yaml).
+//   - --out and/or --keychain: the token is stored; on a terminal it is
+//     also shown once as above, while piped or as -o json/yaml stdout gets
+//     only its metadata, so that no secret lands in a script's log.
 //   - storing failed: the token is shown as if nowhere had been asked, and
 //     the returned error (exit 1) says what failed and that the token was
 //     shown instead. The token is never lost.
@@ -174,12 +175,26 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 		}
 	}
 
-	if len(failures) > 0 || len(stored) == 0 {
+	// A person at a terminal sees the token once even when it was stored,
+	// as they would without the flags; scripts that asked for a file or
+	// the keychain get no secret on stdout, where logs would keep it.
+	atTerminal := f.IO.IsStdoutTTY() && d.Output.EffectiveFormat() == output.FormatTable
+	switch {
+	case len(failures) > 0 || len(stored) == 0:
 		if err := showSecret(f, ct, d.Output); err != nil {
 			return err
 		}
-	} else if err := showStored(f, ct, d.Output, stored); err != nil {
-		return err
+	case atTerminal:
+		for _, s := range stored {
+			fmt.Fprintf(f.IO.ErrOut, "Stored token %d in %s.\n", ct.TokenID, s)
+		}
+		if err := showSecret(f, ct, d.Output); err != nil {
+			return err
+		}
+	default:
+		if err := showStored(f, ct, d.Output, stored); err != nil {
+			return err
+		}
 	}
 	if len(failures) > 0 {
 		return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("token %d was created and shown above, but %s", ct.TokenID, strings.Join(failures, "; and ")))

@@ -235,3 +235,20 @@ func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
 		t.Fatal("no profile my-token")
 	}
 }
+
+func TestTokenCreateTerminalShowsStoredTokenOnce(t *testing.T) {
+	e := newTokenEnv(t, axerotest.Options{})
+	e.tty = true
+	path := filepath.Join(t.TempDir(), "tok.json")
+	r := e.mustRun("token", "create", "--name", "reporting", "--keychain", "--out", path)
+	first := strings.SplitN(r.stdout, "\n", 2)[0]
+	if _, ok := e.tokenFor(first); !ok {
+		t.Fatalf("a person at a terminal should see the stored token once:\n%s", r.stdout)
+	}
+	for _, want := range []string{"Stored token", "file " + path, `profile "reporting"`, "will not be shown again"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	e.assertNoSecret("stderr", r.stderr)
+}
