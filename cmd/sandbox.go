@@ -278,6 +278,7 @@ func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions
 	fmt.Fprintln(w, "# To use it:")
 	fmt.Fprintf(w, "export AXERO_URL=%s\n", u)
 	fmt.Fprintf(w, "# echo \"$ADMIN_TOKEN\" | axero login --url %s --with-token\n", u)
+	fmt.Fprintln(w, "#   (where there is no OS keychain, add --insecure-storage)")
 	fmt.Fprintln(w, "# or, storing nothing: AXERO_TOKEN=\"$USER_TOKEN\" axero token list")
 }
 
