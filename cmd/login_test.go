@@ -231,3 +231,18 @@ func TestNormalizeSiteURL(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginToAnotherSiteForgetsTheOldEntry(t *testing.T) {
+	e := newAuthEnv(t)
+	other := e.srv.URL()
+	// The same emulator under another spelling of its address counts as
+	// another site.
+	e.env["AXERO_URL"] = strings.Replace(other, "127.0.0.1", "localhost", 1)
+	e.login("jdoe")
+	e.env["AXERO_URL"] = other
+	e.login("jdoe")
+	accounts := e.keychain.Accounts()
+	if len(accounts) != 1 || accounts[0] != keychain.Account("default", other) {
+		t.Errorf("keychain accounts = %v, want only the new site's", accounts)
+	}
+}
