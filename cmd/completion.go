@@ -26,27 +26,18 @@ Token IDs and names come from the server when you press TAB on such an
 argument, with a two-second limit; offline or logged out, nothing is offered.
 Nothing else touches the network or the keychain.
 
-Packages from a release install the scripts for you. Otherwise:
-
-Bash (needs the bash-completion package):
-  echo 'eval "$(axero completion bash)"' >> ~/.bashrc
-  # or, for every user:
-  axero completion bash | sudo tee /usr/share/bash-completion/completions/axero >/dev/null
-
-Zsh:
-  axero completion zsh > "${fpath[1]}/_axero"
-  # compinit must run in ~/.zshrc: autoload -U compinit && compinit
-
-Fish:
-  axero completion fish > ~/.config/fish/completions/axero.fish
-
-PowerShell:
-  axero completion powershell | Out-String | Invoke-Expression
-  # add that line to $PROFILE to keep it`,
-		Example: `  $ axero completion bash > /etc/bash_completion.d/axero
-  $ axero completion zsh > ~/.zsh/completions/_axero
+Packages from a release (deb, rpm, Homebrew) install the scripts for you.
+Bash needs the bash-completion package; zsh needs compinit in ~/.zshrc.`,
+		Example: `  # Bash, for your user:
+  $ echo 'eval "$(axero completion bash)"' >> ~/.bashrc
+  # Bash, for every user:
+  $ axero completion bash | sudo tee /usr/share/bash-completion/completions/axero >/dev/null
+  # Zsh (a directory in $fpath):
+  $ axero completion zsh > "${fpath[1]}/_axero"
+  # Fish:
   $ axero completion fish > ~/.config/fish/completions/axero.fish
-  PS> axero completion powershell >> $PROFILE`,
+  # PowerShell (add the line to $PROFILE to keep it):
+  PS> axero completion powershell | Out-String | Invoke-Expression`,
 		ValidArgs:             completionShells,
 		Args:                  cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		DisableFlagsInUseLine: true,
