@@ -42,3 +42,21 @@ func TestSecretService(t *testing.T) {
 		t.Fatalf("Get after Delete: %v", err)
 	}
 }
+
+// BenchmarkSecretServiceGet measures one token lookup in the real OS
+// keychain, the cost every command pays when it reads a stored token.
+func BenchmarkSecretServiceGet(b *testing.B) {
+	b.Setenv("AXERO_KEYCHAIN", "")
+	s := System(10 * time.Second)
+	account := fmt.Sprintf("axero-bench-%d@https://example.invalid", os.Getpid())
+	if err := s.Set(account, "bench"); err != nil {
+		b.Skipf("no usable OS keychain: %v", err)
+	}
+	b.Cleanup(func() { _ = s.Delete(account) })
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.Get(account); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
