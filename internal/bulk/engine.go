@@ -243,29 +243,58 @@ func (e *Engine) Run(ctx context.Context) (Summary, error) {
 		}
 	}
 
-	jobs := make(chan Row, e.o.Concurrency)
+	rows := make(chan Row, e.o.Concurrency)
+	jobs := make(chan mintJob, e.o.Concurrency)
 	results := make(chan result, 2*e.o.Concurrency)
-	var wg sync.WaitGroup
-	wg.Add(1)
+	var preparers, all sync.WaitGroup
+	all.Add(1)
 	go func() {
-		defer wg.Done()
-		e.read(dispatch, jobs, results)
+		defer all.Done()
+		e.read(dispatch, rows, results)
 	}()
+	// Preparers look users up and record intents; minters send the
+	// creates. Each stage has Concurrency goroutines, worker numbers
+	// 0..2*Concurrency-1 for InFlight.
 	for w := 0; w < e.o.Concurrency; w++ {
-		wg.Add(1)
+		preparers.Add(1)
 		go func(w int) {
-			defer wg.Done()
-			for row := range jobs {
+			defer preparers.Done()
+			for row := range rows {
 				if dispatch.Err() != nil {
 					results <- result{kind: resUnprocessed, row: row}
 					continue
 				}
-				results <- e.process(dispatch, work, w, row)
+				job, res := e.prepare(dispatch, w, row)
+				if res != nil {
+					results <- *res
+					continue
+				}
+				jobs <- job
 			}
 		}(w)
 	}
 	go func() {
-		wg.Wait()
+		preparers.Wait()
+		close(jobs)
+	}()
+	for w := 0; w < e.o.Concurrency; w++ {
+		all.Add(1)
+		go func(w int) {
+			defer all.Done()
+			for job := range jobs {
+				if dispatch.Err() != nil {
+					// Its intent is recorded but nothing was sent.
+					results <- result{kind: resUnprocessed, row: job.row, userID: job.userID, name: job.name, settled: true}
+					continue
+				}
+				rowCtx, cancel := context.WithTimeout(work, e.o.RowTimeout)
+				results <- e.mint(dispatch, rowCtx, e.o.Concurrency+w, job)
+				cancel()
+			}
+		}(w)
+	}
+	go func() {
+		all.Wait()
 		close(results)
 	}()
 	e.write(work, results)

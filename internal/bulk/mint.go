@@ -39,10 +39,28 @@ func failedRow(row Row, reason string) result {
 	return result{kind: resFailed, row: row, reason: reason}
 }
 
-// process takes one row from user to minted token. dispatch is cancelled
-// by Ctrl-C; work is not, and carries the requests that must finish.
-func (e *Engine) process(dispatch, work context.Context, worker int, row Row) result {
+// mintJob is a row ready to be minted: its user, name and expiry are
+// settled and, outside a dry run, the intent of its first create is
+// already durable in the journal.
+type mintJob struct {
+	row      Row
+	userID   int64
+	name     string
+	minutes  *int64
+	intentAt time.Time
+}
+
+// prepare takes one row as far as it goes without minting: it looks the
+// user up (when needed), refuses duplicates, renders the name, checks the
+// expiry and records the intent. It returns either a job for a minter or
+// the row's final result. dispatch is cancelled by Ctrl-C.
+//
+// Preparing is a stage of its own so that the lookups and the journal's
+// fsync for the next rows overlap the creates in flight instead of
+// delaying them.
+func (e *Engine) prepare(dispatch context.Context, worker int, row Row) (mintJob, *result) {
 	defer e.setInFlight(worker, "")
+	done := func(r result) (mintJob, *result) { return mintJob{}, &r }
 	userID, isID := ParseUserID(row.User)
 	name := row.Name
 	if name == "" {
@@ -59,22 +77,22 @@ func (e *Engine) process(dispatch, work context.Context, worker int, row Row) re
 		})
 		if err != nil {
 			if dispatch.Err() != nil {
-				return result{kind: resUnprocessed, row: row}
+				return done(result{kind: resUnprocessed, row: row})
 			}
 			if client.IsAuth(err) {
 				e.fail(err)
-				return result{kind: resUnprocessed, row: row}
+				return done(result{kind: resUnprocessed, row: row})
 			}
-			return failedRow(row, err.Error())
+			return done(failedRow(row, err.Error()))
 		}
 		user, userID = u, u.UserID
 	}
 	if _, ok := e.done.userIDs[userID]; ok {
-		return result{kind: resSkipped, row: row}
+		return done(result{kind: resSkipped, row: row})
 	}
 	// From here on a failure names the user and the token it was for.
-	fail := func(reason string) result {
-		return result{kind: resFailed, row: row, userID: userID, name: name, reason: reason}
+	fail := func(reason string) (mintJob, *result) {
+		return done(result{kind: resFailed, row: row, userID: userID, name: name, reason: reason})
 	}
 	if first, ok := e.claim(userID, row.User); !ok {
 		return fail(fmt.Sprintf("user %q is the same user as %q, listed earlier (UserID %d)", row.User, first, userID))
@@ -98,14 +116,17 @@ func (e *Engine) process(dispatch, work context.Context, worker int, row Row) re
 		return fail(err.Error())
 	}
 	if e.o.DryRun {
-		return result{kind: resPlanned, row: row, userID: userID, name: name, minutes: minutes}
+		return done(result{kind: resPlanned, row: row, userID: userID, name: name, minutes: minutes})
 	}
 	if dispatch.Err() != nil {
-		return result{kind: resUnprocessed, row: row}
+		return done(result{kind: resUnprocessed, row: row})
 	}
-	rowCtx, cancel := context.WithTimeout(work, e.o.RowTimeout)
-	defer cancel()
-	return e.mint(dispatch, rowCtx, worker, row, userID, name, minutes)
+	job := mintJob{row: row, userID: userID, name: name, minutes: minutes, intentAt: e.o.Now()}
+	if err := e.journal.AppendSync(JournalRecord{Op: opIntent, User: row.User, UserID: userID, Name: name, At: job.intentAt}); err != nil {
+		e.fail(err)
+		return done(result{kind: resUnprocessed, row: row})
+	}
+	return job, nil
 }
 
 // claim marks userID as taken by this run and reports false, with the
@@ -153,20 +174,21 @@ func classify(err error) errKind {
 // never re-sent blindly: the user's tokens are listed, and any token of
 // this name created since the first intent is revoked (nobody holds its
 // secret) before the next attempt.
-func (e *Engine) mint(dispatch, ctx context.Context, worker int, row Row, userID int64, name string, minutes *int64) result {
-	req := client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}
-	res := result{row: row, userID: userID, name: name, minutes: minutes}
-	var first time.Time
+func (e *Engine) mint(dispatch, ctx context.Context, worker int, job mintJob) result {
+	defer e.setInFlight(worker, "")
+	row, userID, name := job.row, job.userID, job.name
+	req := client.CreateTokenRequest{Name: name, ExpiresInMinutes: job.minutes}
+	res := result{row: row, userID: userID, name: name, minutes: job.minutes}
+	first := job.intentAt // prepare recorded the first attempt's intent
 	backoff := e.o.RetryBackoff
 	for attempt := 1; ; attempt++ {
-		at := e.o.Now()
-		if first.IsZero() {
-			first = at
-		}
-		if err := e.journal.AppendSync(JournalRecord{Op: opIntent, User: row.User, UserID: userID, Name: name, At: at}); err != nil {
-			e.fail(err)
-			res.kind = resUnprocessed
-			return res
+		if attempt > 1 {
+			at := e.o.Now()
+			if err := e.journal.AppendSync(JournalRecord{Op: opIntent, User: row.User, UserID: userID, Name: name, At: at}); err != nil {
+				e.fail(err)
+				res.kind, res.settled = resUnprocessed, false
+				return res
+			}
 		}
 		e.setInFlight(worker, fmt.Sprintf("creating a token for %s", row.User))
 		ct, err := e.o.API.CreateUserToken(ctx, userID, req)
