@@ -39,9 +39,10 @@ the profile in use (or from AXERO_TOKEN itself, which always wins), so that a
 token kept in the OS keychain reaches a script without being written to disk
 or passed as an argument, where other users could read it in the process list.
 
-stdin, stdout and stderr are passed through; signals sent to axero are
-passed on to the command (Ctrl-C at a terminal reaches it directly); axero exits with the command's exit status (128+N when a signal N
-killed it, 127 when it cannot be found).`,
+stdin, stdout and stderr are passed through. Signals sent to axero are
+passed on to the command (Ctrl-C at a terminal reaches it directly). axero
+exits with the command's exit status: 128+N when signal N killed it, 127
+when it cannot be found.`,
 		Example: `  $ axero exec -- ./deploy.sh
   $ axero --profile ci exec -- sh -c 'curl -fsS -H "Authorization: Bearer $AXERO_TOKEN" "$AXERO_URL/api/users/me"'
   $ axero exec -- python sync_users.py --dry-run`,
