@@ -274,3 +274,20 @@ func TestTokenCandidatesLeaveOutAmbiguousNames(t *testing.T) {
 		t.Errorf("token without expiry described as %q", got[0])
 	}
 }
+
+// TestNoHookRunsBeforeCompletion guards the promise that pressing TAB
+// touches neither the keychain nor the network: Cobra runs persistent
+// pre-run hooks for `__complete` too, so none may exist in the tree.
+func TestNoHookRunsBeforeCompletion(t *testing.T) {
+	f, _, _ := isolatedFactory(t, nil, false)
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.PersistentPreRun != nil || c.PersistentPreRunE != nil {
+			t.Errorf("%q has a persistent pre-run hook, which would also run on every TAB", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCmd(f))
+}
