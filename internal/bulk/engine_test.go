@@ -335,3 +335,43 @@ func TestUnknownUserIDWithoutLookup(t *testing.T) {
 		t.Fatalf("failed file:\n%s", b)
 	}
 }
+
+func TestUncheckableLostAnswerIsLeftForResume(t *testing.T) {
+	s := newFakeServer(1)
+	s.dropRate, s.listErrRate = 1, 1
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	sum, err := runEngine(t, s, usersCSV(1), out, func(o *Options) { o.Name = "n"; o.MaxAttempts = 2 })
+	if err != nil || sum.Failed != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	if b := mustRead(t, FailedPath(out)); !strings.Contains(string(b), "run again with --resume to settle it") {
+		t.Fatalf("failed file:\n%s", b)
+	}
+	if p, _ := ReadPendingIntents(JournalPath(out)); len(p) != 1 || p[0].UserID != 1001 {
+		t.Fatalf("the unsettled create should stay pending: %+v", p)
+	}
+	if len(s.active()[1001]) != 1 {
+		t.Fatal("the fake should hold the orphan")
+	}
+	// The server recovers; --resume settles the orphan, then mints.
+	s.dropRate, s.listErrRate = 0, 0
+	sum, err = runEngine(t, s, usersCSV(1), out, func(o *Options) { o.Name = "n"; o.Resume = true })
+	if err != nil || sum.Reconciled != 1 || sum.Revoked != 1 || sum.Minted != 1 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	checkInvariant(t, s, readRecords(t, out))
+	if _, err := os.Stat(FailedPath(out)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("a resumed run without failures should remove the stale failed file")
+	}
+}
+
+func TestTransientListErrorsAreRetried(t *testing.T) {
+	s := newFakeServer(200)
+	s.dropRate, s.listErrRate = 0.2, 0.3
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	sum, err := runEngine(t, s, usersCSV(200), out, func(o *Options) { o.Name = "n"; o.MaxAttempts = 10 })
+	if err != nil || sum.Minted != 200 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	checkInvariant(t, s, readRecords(t, out))
+}
