@@ -4,12 +4,13 @@
 // killed at any point can be resumed.
 //
 // The flow is a pipeline. One goroutine reads the input row by row; a pool
-// of workers resolves users and mints tokens; one writer goroutine (the
-// caller of Run) records each outcome, so the output, the failed file and
-// the journal each have a single writer. Channels between the stages are
-// bounded, so memory stays flat however long the input is: the only state
-// kept per row is the set of users already seen, needed to refuse
-// duplicates.
+// of preparers looks users up, checks each row and records its intent in
+// the journal; a pool of minters sends the creates and reconciles lost
+// answers; one writer goroutine (the caller of Run) records each outcome,
+// so the output and the failed file each have a single writer. Channels
+// between the stages are bounded, so memory stays flat however long the
+// input is: the only state kept per row is the set of users already seen,
+// needed to refuse duplicates.
 package bulk
 
 import (
@@ -98,7 +99,7 @@ type Summary struct {
 	Planned     int
 	Revoked     int  // tokens whose answer was lost, revoked
 	Reconciled  int  // unfinished creates of an earlier run settled by --resume
-	Unprocessed int  // rows not handled because the run stopped early
+	Unprocessed int  // rows read but not minted because the run stopped early
 	Interrupted bool // the context was cancelled (Ctrl-C)
 	Elapsed     time.Duration
 	FailedPath  string // where failed rows went, when any did

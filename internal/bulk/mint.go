@@ -18,6 +18,10 @@ const (
 	resSkipped
 	resPlanned
 	resUnprocessed
+	// resUnrecorded is a minted token that could not be written to the
+	// output (the disk failed): it is revoked at once, since nobody will
+	// ever have its secret.
+	resUnrecorded
 )
 
 // result is one row's outcome, handed from a worker to the writer.

@@ -78,11 +78,6 @@ func (e *Engine) writeBatch(work context.Context, batch []result, plan *csv.Writ
 	}
 }
 
-// resUnrecorded is a minted token that could not be written to the output
-// (the disk failed): it is revoked at once, since nobody will ever have
-// its secret.
-const resUnrecorded resultKind = 100
-
 func (e *Engine) record(work context.Context, r *result, plan *csv.Writer) {
 	switch r.kind {
 	case resMinted:
