@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -43,7 +44,11 @@ func run() int {
 	if strings.HasPrefix(err.Error(), "unknown command ") {
 		err = &cmdutil.FlagError{Err: err}
 	}
-	if ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
+	// A command that failed because Ctrl-C cut its requests short reports
+	// the interruption; one that chose its own exit code (exec passes on
+	// its child's) keeps it.
+	var exitErr *cmdutil.ExitError
+	if ctx.Err() != nil && !errors.As(err, &exitErr) && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
 		err = cmdutil.ErrInterrupted
 	}
 	if msg := cmdutil.Message(err); msg != "" {

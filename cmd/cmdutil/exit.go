@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/axero-cli/axero/client"
 )
@@ -92,8 +94,21 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
+// jwtShape matches anything that looks like a JWT, so that a token a user
+// pasted in the wrong place (`axero eyJ...` is an unknown command) is never
+// echoed back in an error message.
+var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// Redact replaces every JWT-shaped string in s.
+func Redact(s string) string { return jwtShape.ReplaceAllString(s, "[REDACTED]") }
+
 // Message is the one line printed for err, or "" when nothing should be.
+// Token values are redacted and line breaks folded, whatever the error says.
 func Message(err error) string {
+	return Redact(strings.Join(strings.Fields(message(err)), " "))
+}
+
+func message(err error) string {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Err == nil {
 		return ""
