@@ -11,6 +11,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
 
@@ -86,7 +87,7 @@ func completeProfiles(f *cmdutil.Factory) cobra.CompletionFunc {
 // given.
 func completeTokens(f *cmdutil.Factory) cobra.CompletionFunc {
 	return func(c *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
-		return tokenCompletions(c.Context(), f, args, toComplete), noFiles
+		return tokenCompletions(c.Context(), f, userFlag(c), args, toComplete), noFiles
 	}
 }
 
@@ -97,11 +98,21 @@ func completeFirstToken(f *cmdutil.Factory) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, noFiles
 		}
-		return tokenCompletions(c.Context(), f, nil, toComplete), noFiles
+		return tokenCompletions(c.Context(), f, userFlag(c), nil, toComplete), noFiles
 	}
 }
 
-// tokenCompletions lists the caller's tokens within completionTimeout and
+// userFlag is the value of the command's --user flag, if it has one: an
+// administrator completing `token revoke --user jdoe` wants jdoe's tokens.
+func userFlag(c *cobra.Command) string {
+	if fl := c.Flags().Lookup("user"); fl != nil {
+		return strings.TrimSpace(fl.Value.String())
+	}
+	return ""
+}
+
+// tokenCompletions lists the tokens of user (the caller when "") within
+// completionTimeout and
 // returns "ID<tab>name, expiry" and "name<tab>ID" entries that start with
 // toComplete. Any failure (not logged in, no keychain, offline, timeout,
 // an error answer) yields nothing: a completion has no way to show an error,
@@ -110,7 +121,7 @@ func completeFirstToken(f *cmdutil.Factory) cobra.CompletionFunc {
 // The lookup runs in its own goroutine because a keychain call cannot be
 // interrupted; when time is up the shell gets its (empty) answer and the
 // process exits, abandoning the call.
-func tokenCompletions(ctx context.Context, f *cmdutil.Factory, given []string, toComplete string) []cobra.Completion {
+func tokenCompletions(ctx context.Context, f *cmdutil.Factory, user string, given []string, toComplete string) []cobra.Completion {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -119,7 +130,7 @@ func tokenCompletions(ctx context.Context, f *cmdutil.Factory, given []string, t
 
 	result := make(chan []client.Token, 1)
 	go func() {
-		tokens, err := listTokensForCompletion(ctx, f)
+		tokens, err := listTokensForCompletion(ctx, f, user)
 		if err != nil {
 			tokens = nil
 		}
@@ -134,12 +145,19 @@ func tokenCompletions(ctx context.Context, f *cmdutil.Factory, given []string, t
 	return tokenCandidates(tokens, given, toComplete, f.Now())
 }
 
-func listTokensForCompletion(ctx context.Context, f *cmdutil.Factory) ([]client.Token, error) {
+func listTokensForCompletion(ctx context.Context, f *cmdutil.Factory, user string) ([]client.Token, error) {
 	c, err := f.Client()
 	if err != nil {
 		return nil, err
 	}
-	return c.ListAllTokens(ctx)
+	if user == "" {
+		return c.ListAllTokens(ctx)
+	}
+	u, err := resolve.User(ctx, c, user)
+	if err != nil {
+		return nil, err
+	}
+	return c.ListAllUserTokens(ctx, u.UserID)
 }
 
 // tokenCandidates turns tokens into completion entries. Digits complete
