@@ -27,6 +27,14 @@ func init() { registerToken(newCmdTokenCreateForUser) }
 // behind the server's own limits.
 const maxConcurrency = 64
 
+// startupAttempts and startupWait bound the retries of the requests a run
+// starts with (who am I, the policy), so that one server fault does not
+// end a run of thousands of users before it begins.
+const (
+	startupAttempts = 4
+	startupWait     = 250 * time.Millisecond
+)
+
 // TokenCreateForUserOptions are the inputs of `axero token create-for-user`.
 type TokenCreateForUserOptions struct {
 	Factory *cmdutil.Factory
@@ -198,7 +206,11 @@ func (o *TokenCreateForUserOptions) validate(c *cobra.Command) error {
 // requireImpersonation is the first request of either mode: a caller who
 // cannot impersonate gets exit 3 before anything else is attempted.
 func requireImpersonation(ctx context.Context, c *client.Client) (*client.User, error) {
-	me, err := c.Me(ctx)
+	var me *client.User
+	err := bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		me, err = c.Me(ctx)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -288,7 +300,11 @@ func createForManyUsers(ctx context.Context, opts *TokenCreateForUserOptions) er
 	if err != nil {
 		return err
 	}
-	policy, err := c.Policy(ctx)
+	var policy *client.Policy
+	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		policy, err = c.Policy(ctx)
+		return err
+	})
 	if err != nil {
 		return err
 	}

@@ -327,10 +327,17 @@ func transient(err error) bool {
 // retry runs an idempotent request (a lookup, a list, a revoke) up to
 // MaxAttempts times while it fails transiently, pausing in between.
 func (e *Engine) retry(ctx context.Context, do func() error) error {
-	wait := e.o.RetryBackoff / 8
+	return Retry(ctx, e.o.MaxAttempts, e.o.RetryBackoff/8, do)
+}
+
+// Retry runs an idempotent request up to attempts times while it fails
+// transiently (a 5xx, a broken connection or body), waiting first wait,
+// then twice as long each time. The client retries 429 and 503 itself, but
+// not a 500, which a long run meets now and then.
+func Retry(ctx context.Context, attempts int, wait time.Duration, do func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := do()
-		if err == nil || !transient(err) || attempt >= e.o.MaxAttempts || ctx.Err() != nil {
+		if err == nil || !transient(err) || attempt >= attempts || ctx.Err() != nil {
 			return err
 		}
 		if !sleep(ctx, wait) {
