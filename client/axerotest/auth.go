@@ -13,8 +13,7 @@ type caller struct {
 
 // authenticate finds the caller of r. The caller holds s.mu. It answers
 // 401 for a missing, malformed, unknown, expired or revoked token, and 403
-// for a role without REST API access. On success it records the token's
-// use.
+// for a role without REST API access.
 func (s *Server) authenticateLocked(r *http.Request) (caller, *apiError) {
 	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if h == "" {
@@ -36,7 +35,6 @@ func (s *Server) authenticateLocked(r *http.Request) (caller, *apiError) {
 	if t.Revoked {
 		return caller{}, errorf(http.StatusUnauthorized, CodeUnauthorized, "the bearer token has been revoked")
 	}
-	now := s.clock()
 	if t.expired(s.now()) {
 		return caller{}, errorf(http.StatusUnauthorized, CodeUnauthorized, "the bearer token has expired")
 	}
@@ -47,9 +45,17 @@ func (s *Server) authenticateLocked(r *http.Request) (caller, *apiError) {
 	if u.NoAPI {
 		return caller{}, errorf(http.StatusForbidden, CodeForbidden, "your role does not have REST API access")
 	}
-	t.LastUsedDate = &now
-	s.st.touch()
 	return caller{user: u, token: t}, nil
+}
+
+// recordUseLocked sets the LastUsedDate of the caller's token.
+func (s *Server) recordUseLocked(c caller) {
+	if c.token == nil {
+		return
+	}
+	now := s.clock()
+	c.token.LastUsedDate = &now
+	s.st.touch()
 }
 
 // canImpersonate reports whether the caller may manage other users' tokens.

@@ -226,3 +226,18 @@ func parseClaims(t *testing.T, secret string) jwt.MapClaims {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestForbiddenRequestsDoNotCountAsUse(t *testing.T) {
+	s := axerotest.NewTest(t, axerotest.Options{})
+	call(t, s, "GET", "/api/users/3/bearertokens", s.SeedToken("siteadmin"), "").want(t, http.StatusForbidden)
+	call(t, s, "GET", "/api/users/me", s.SeedToken("noapi"), "").want(t, http.StatusForbidden)
+	for _, tok := range s.Tokens() {
+		if tok.LastUsedDate != nil {
+			t.Errorf("token %d (user %d) has LastUsedDate after a 403", tok.TokenID, tok.UserID)
+		}
+	}
+	call(t, s, "GET", "/api/bearertokens/999", s.SeedToken("siteadmin"), "").want(t, http.StatusNotFound)
+	if s.Tokens()[1].LastUsedDate == nil {
+		t.Error("a 404 answer did not record the token's use")
+	}
+}

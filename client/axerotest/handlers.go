@@ -20,15 +20,25 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	return c, true
 }
 
-// finish releases the lock, schedules a save of the state, and answers.
-func (s *Server) finish(w http.ResponseWriter, answer func(http.ResponseWriter)) {
+// finish records the token's use, releases the lock, schedules a save of
+// the state, and answers.
+func (s *Server) finish(c caller, w http.ResponseWriter, answer func(http.ResponseWriter)) {
+	s.recordUseLocked(c)
 	s.mu.Unlock()
 	s.changed()
 	answer(w)
 }
 
-func (s *Server) fail(w http.ResponseWriter, e *apiError) {
-	s.finish(w, func(w http.ResponseWriter) { writeError(w, e) })
+// fail answers an error. A 403 is a request the server did not act on, so
+// it leaves everything as it was, LastUsedDate included; other errors
+// still count as a use of the token.
+func (s *Server) fail(c caller, w http.ResponseWriter, e *apiError) {
+	if e.Status != http.StatusForbidden {
+		s.recordUseLocked(c)
+	}
+	s.mu.Unlock()
+	s.changed()
+	writeError(w, e)
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +47,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := c.user.User
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, u) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, u) })
 }
 
 func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request, id int64) {
@@ -46,16 +56,16 @@ func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request, id int64)
 		return
 	}
 	if !c.user.IsSiteAdmin {
-		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can look up users"))
+		s.fail(c, w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can look up users"))
 		return
 	}
 	u := s.st.usersByID[id]
 	if u == nil {
-		s.fail(w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", id))
+		s.fail(c, w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", id))
 		return
 	}
 	user := u.User
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, user) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, user) })
 }
 
 func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
@@ -64,12 +74,12 @@ func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !c.user.IsSiteAdmin {
-		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can search users"))
+		s.fail(c, w, errorf(http.StatusForbidden, CodeForbidden, "only site administrators can search users"))
 		return
 	}
 	start, size, e := paging(r)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	q := r.URL.Query()
@@ -101,13 +111,14 @@ func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
 		page = []client.User{}
 	}
 	total := len(matches)
-	s.finish(w, func(w http.ResponseWriter) { writeList(w, page, total) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeList(w, page, total) })
 }
 
 func (s *Server) handlePolicy(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.begin(w, r); !ok {
+	c, ok := s.begin(w, r)
+	if !ok {
 		return
 	}
 	p := s.policy
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, p) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, p) })
 }

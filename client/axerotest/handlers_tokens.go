@@ -27,12 +27,12 @@ func (s *Server) handleListTokens(w http.ResponseWriter, r *http.Request) {
 	}
 	start, size, e := paging(r)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	all := s.listTokensLocked(c.user.UserID, false)
 	page := pageOf(all, start, size)
-	s.finish(w, func(w http.ResponseWriter) { writeList(w, page, len(all)) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeList(w, page, len(all)) })
 }
 
 func (s *Server) handleListUserTokens(w http.ResponseWriter, r *http.Request, userID int64) {
@@ -41,21 +41,21 @@ func (s *Server) handleListUserTokens(w http.ResponseWriter, r *http.Request, us
 		return
 	}
 	if !c.canImpersonate() {
-		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only administrators with the impersonation permission can list another user's tokens"))
+		s.fail(c, w, errorf(http.StatusForbidden, CodeForbidden, "only administrators with the impersonation permission can list another user's tokens"))
 		return
 	}
 	if s.st.usersByID[userID] == nil {
-		s.fail(w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", userID))
+		s.fail(c, w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", userID))
 		return
 	}
 	start, size, e := paging(r)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	all := s.listTokensLocked(userID, true)
 	page := pageOf(all, start, size)
-	s.finish(w, func(w http.ResponseWriter) { writeList(w, page, len(all)) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeList(w, page, len(all)) })
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +63,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.createLocked(w, r, c.user.UserID, 0)
+	s.createLocked(c, w, r, c.user.UserID, 0)
 }
 
 func (s *Server) handleCreateForUser(w http.ResponseWriter, r *http.Request, userID int64) {
@@ -72,42 +72,43 @@ func (s *Server) handleCreateForUser(w http.ResponseWriter, r *http.Request, use
 		return
 	}
 	if !c.canImpersonate() {
-		s.fail(w, errorf(http.StatusForbidden, CodeForbidden, "only administrators with the impersonation permission can create tokens for other users"))
+		s.fail(c, w, errorf(http.StatusForbidden, CodeForbidden, "only administrators with the impersonation permission can create tokens for other users"))
 		return
 	}
 	if s.st.usersByID[userID] == nil {
-		s.fail(w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", userID))
+		s.fail(c, w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", userID))
 		return
 	}
-	s.createLocked(w, r, userID, c.user.UserID)
+	s.createLocked(c, w, r, userID, c.user.UserID)
 }
 
 // createLocked validates a create's body, mints the token, saves the state
 // and answers 201, or (when a drop fault applies) closes the connection
 // instead: the token then exists but nobody received its value.
-func (s *Server) createLocked(w http.ResponseWriter, r *http.Request, userID, actorID int64) {
+func (s *Server) createLocked(c caller, w http.ResponseWriter, r *http.Request, userID, actorID int64) {
 	body, e := readBody(r)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	name, e := bodyName(body)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	now := s.clock()
 	exp, e := bodyExpiry(body, s.policy, now)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	ct, err := s.mintLocked(userID, name, now, exp, actorID)
 	if err != nil {
-		s.fail(w, errorf(http.StatusInternalServerError, CodeServerError, "could not mint the token"))
+		s.fail(c, w, errorf(http.StatusInternalServerError, CodeServerError, "could not mint the token"))
 		return
 	}
 	rec := s.st.tokensByID[ct.TokenID]
+	s.recordUseLocked(c)
 	s.mu.Unlock()
 
 	if s.shouldDropCreate() {
@@ -119,8 +120,8 @@ func (s *Server) createLocked(w http.ResponseWriter, r *http.Request, userID, ac
 		dropConnection(w)
 		return
 	}
-	s.mu.Lock()
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusCreated, ct) })
+	s.changed()
+	writeOK(w, http.StatusCreated, ct)
 }
 
 // manageable returns a live token the caller may manage, or a 404 that
@@ -140,11 +141,11 @@ func (s *Server) handleGetToken(w http.ResponseWriter, r *http.Request, id int64
 	}
 	t, e := s.manageableLocked(c, id)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	tok := t.public(s.now())
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, tok) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, tok) })
 }
 
 func (s *Server) handleRenameToken(w http.ResponseWriter, r *http.Request, id int64) {
@@ -154,23 +155,23 @@ func (s *Server) handleRenameToken(w http.ResponseWriter, r *http.Request, id in
 	}
 	t, e := s.manageableLocked(c, id)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	body, e := readBody(r)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	name, e := bodyName(body)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	t.Name = name
 	s.st.touch()
 	tok := t.public(s.now())
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, tok) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, tok) })
 }
 
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, id int64) {
@@ -180,12 +181,12 @@ func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, id in
 	}
 	t, e := s.manageableLocked(c, id)
 	if e != nil {
-		s.fail(w, e)
+		s.fail(c, w, e)
 		return
 	}
 	now := s.clock()
 	t.Revoked = true
 	t.RevokedAt = &now
 	s.st.touch()
-	s.finish(w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, nil) })
+	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, nil) })
 }
