@@ -273,7 +273,8 @@ func TestBulkKilledThenResumed(t *testing.T) {
 	var stderr bytes.Buffer
 	resume.Stderr = &stderr
 	if code := exitCode(resume.Run()); code != 0 {
-		t.Fatalf("resume exited %d:\n%s", code, stderr.String())
+		failed, _ := os.ReadFile(out + ".failed.csv")
+		t.Fatalf("resume exited %d:\n%s\n%s", code, stderr.String(), failed)
 	}
 	if !strings.Contains(stderr.String(), fmt.Sprintf("skipped %d", killedAt)) {
 		t.Errorf("resume should skip the %d users done before the kill:\n%s", killedAt, stderr.String())
