@@ -118,7 +118,7 @@ type Engine struct {
 	done    *doneSet
 
 	claimMu sync.Mutex
-	claimed map[int64]string // UserID → the user as first given
+	claimed map[int64]int // UserID → the line that took it; a line number costs less than the string
 
 	revoked atomic.Int64
 
@@ -171,7 +171,7 @@ func New(o Options) (*Engine, error) {
 	if o.Events == nil {
 		o.Events = func(Event) {}
 	}
-	return &Engine{o: o, claimed: map[int64]string{}, inflight: map[int]string{}, done: newDoneSet()}, nil
+	return &Engine{o: o, claimed: map[int64]int{}, inflight: map[int]string{}, done: newDoneSet()}, nil
 }
 
 // JournalPath and FailedPath are the files kept beside the output.

@@ -98,8 +98,8 @@ func (e *Engine) prepare(dispatch context.Context, worker int, row Row) (mintJob
 	fail := func(reason string) (mintJob, *result) {
 		return done(result{kind: resFailed, row: row, userID: userID, name: name, reason: reason})
 	}
-	if first, ok := e.claim(userID, row.User); !ok {
-		return fail(fmt.Sprintf("user %q is the same user as %q, listed earlier (UserID %d)", row.User, first, userID))
+	if first, ok := e.claim(userID, row.Line); !ok {
+		return fail(fmt.Sprintf("user %q is the same user (UserID %d) as the one on line %d", row.User, userID, first))
 	}
 	if useTemplate {
 		data := NameData{UserID: userID, Date: e.date}
@@ -133,17 +133,18 @@ func (e *Engine) prepare(dispatch context.Context, worker int, row Row) (mintJob
 	return job, nil
 }
 
-// claim marks userID as taken by this run and reports false, with the
-// first spelling, when another row already took it: two spellings of one
-// user (a UserID and an email) must not get two tokens.
-func (e *Engine) claim(userID int64, user string) (string, bool) {
+// claim marks userID as taken by the row on line and reports false, with
+// the line of the row that took it first, when another row already did:
+// two spellings of one user (a UserID and an email) must not get two
+// tokens.
+func (e *Engine) claim(userID int64, line int) (int, bool) {
 	e.claimMu.Lock()
 	defer e.claimMu.Unlock()
 	if first, ok := e.claimed[userID]; ok {
 		return first, false
 	}
-	e.claimed[userID] = user
-	return "", true
+	e.claimed[userID] = line
+	return 0, true
 }
 
 // errKind sorts a failed create by what the server may have done.
