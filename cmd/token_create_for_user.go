@@ -135,7 +135,7 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	fl.StringVar(&opts.Expires, "expires", "", "when it expires: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	fl.StringVar(&opts.From, "from", "", "create tokens for the users in this CSV `file` (- for stdin)")
 	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+bulk.DefaultNameTemplate+"\")")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many tokens to create at once")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many tokens to create at once (and how many users to look up at once)")
 	fl.BoolVar(&opts.Resume, "resume", false, "with --from: continue the run whose output is --out")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --from: check every row and print the plan without creating anything")
 	addDeliveryFlags(c, &opts.Delivery)
