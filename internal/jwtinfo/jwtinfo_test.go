@@ -1,0 +1,63 @@
+package jwtinfo
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+	"time"
+)
+
+func makeJWT(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(map[string]string{"alg": "HS256", "typ": "JWT"}) + "." + enc(claims) + ".c2lnbmF0dXJl"
+}
+
+func TestDecodeAxeroClaims(t *testing.T) {
+	tok := makeJWT(t, map[string]any{
+		"iss": "https://intranet.example.com", "sub": "42", "jti": "1017",
+		"iat": 1795712400, "exp": 1803488400, "name": "ci-deploy-prod", "act": "7",
+	})
+	info, err := Decode("Bearer " + tok + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.TokenID != 1017 || info.UserID != 42 || info.ActorID != 7 || info.Name != "ci-deploy-prod" ||
+		info.Issuer != "https://intranet.example.com" || info.Algorithm != "HS256" {
+		t.Errorf("claims: %+v", info)
+	}
+	if info.IssuedAt == nil || !info.IssuedAt.Equal(time.Unix(1795712400, 0)) {
+		t.Errorf("iat: %v", info.IssuedAt)
+	}
+	if exp, ok := Expiry(tok); !ok || !exp.Equal(time.Unix(1803488400, 0)) {
+		t.Errorf("Expiry: %v %v", exp, ok)
+	}
+}
+
+func TestDecodeNeverExpiresAndNumericClaims(t *testing.T) {
+	tok := makeJWT(t, map[string]any{"sub": 42, "jti": 5, "act": map[string]any{"sub": "9"}})
+	info, err := Decode(tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.ExpiresAt != nil || info.UserID != 42 || info.TokenID != 5 || info.ActorID != 9 {
+		t.Errorf("claims: %+v", info)
+	}
+	if _, ok := Expiry(tok); ok {
+		t.Error("a token without exp has no expiry")
+	}
+}
+
+func TestDecodeRejectsNonJWT(t *testing.T) {
+	for _, s := range []string{"", "hello", "a.b", "a.b.c", "eyJ.eyJ.x", "a.b.c.d"} {
+		if _, err := Decode(s); err != ErrNotJWT {
+			t.Errorf("Decode(%q) = %v, want ErrNotJWT", s, err)
+		}
+	}
+}
