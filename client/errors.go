@@ -104,6 +104,9 @@ func (e *Error) Hint() string {
 	case KindUnauthorized:
 		return "the token is missing, invalid, expired or revoked: run `axero login` or set AXERO_TOKEN"
 	case KindForbidden:
+		if e.ServerMessage != "" {
+			return "" // the server's message already says which permission
+		}
 		return "your role lacks REST API access, or the impersonation permission this needs"
 	case KindRateLimited, KindUnavailable:
 		return "try again later"

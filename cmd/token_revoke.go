@@ -31,8 +31,9 @@ type TokenRevokeOptions struct {
 }
 
 // errNeedYes is returned when a revoke would need a confirmation that
-// cannot be asked for. It is an ordinary failure (exit 1): nothing changed.
-var errNeedYes = errors.New("not revoking without confirmation, and this session cannot ask (no terminal, CI or AXERO_NO_PROMPT is set): pass --yes to confirm, or --dry-run to only list")
+// cannot be asked for. Like any prompt that cannot appear, it is a usage
+// error (exit 2) that names the flag to pass; nothing changed.
+var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without confirmation, and this session cannot ask (no terminal, CI or AXERO_NO_PROMPT is set): pass --yes to confirm, or --dry-run to only list")}
 
 func newCmdTokenRevoke(f *cmdutil.Factory) *cobra.Command {
 	opts := &TokenRevokeOptions{Factory: f}

@@ -11,7 +11,7 @@ import (
 func TestTokenRevokeNeedsYesWithoutTerminal(t *testing.T) {
 	e := newTokenEnv(t, axerotest.Options{})
 	ct := e.mint("old", nil)
-	r := e.expectCode(1, "pass --yes", "token", "revoke", "old")
+	r := e.expectCode(2, "pass --yes", "token", "revoke", "old")
 	if !strings.Contains(r.stderr, "About to revoke 1 token") || !strings.Contains(r.stderr, "old") {
 		t.Errorf("stderr does not show what would be revoked: %q", r.stderr)
 	}
