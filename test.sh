@@ -19,8 +19,13 @@ go vet ./...
 if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
 	# In CI a missing Secret Service is a failure, not a skip.
 	if [ -n "${CI:-}" ]; then export AXERO_REQUIRE_KEYCHAIN=1; fi
-	dbus-run-session -- bash -c '
-		echo -n axero-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+	# The daemon keeps its keyrings in a throwaway XDG_DATA_HOME: a login
+	# keyring left by an earlier run with another password would otherwise
+	# stay locked and send the daemon looking for a graphical prompt.
+	keyrings=$(mktemp -d)
+	trap 'rm -rf "$keyrings"' EXIT
+	KEYRINGS=$keyrings dbus-run-session -- bash -c '
+		echo -n axero-test | XDG_DATA_HOME=$KEYRINGS gnome-keyring-daemon --unlock --components=secrets >/dev/null
 		exec go test -race -count=1 ./...
 	'
 else
