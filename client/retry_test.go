@@ -302,7 +302,7 @@ func TestCreateRetriedWhenServerDidNothing(t *testing.T) {
 		if ct.Secret != mintedSecret || ct.TokenID != 2002 {
 			t.Errorf("%d: created = %+v", status, ct.Token)
 		}
-		if hits.get("post") != 2 || (hits.get("minted") - hits.get("unminted")) != 1 {
+		if hits.get("post") != 2 || (hits.get("minted")-hits.get("unminted")) != 1 {
 			t.Errorf("%d: posts = %d, minted = %d; want 2 and 1", status, hits.get("post"), (hits.get("minted") - hits.get("unminted")))
 		}
 	}
