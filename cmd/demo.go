@@ -145,6 +145,8 @@ func (d *demo) run(stdin string, wantExit int, args ...string) {
 	sub := cmdutil.New(d.parent.Version)
 	ios := *d.parent.IO
 	ios.In = strings.NewReader(stdin)
+	ios.StdinFd = -1
+	ios.SetStdinTTY(false) // stdin is the text the step pipes in, never the terminal
 	ios.SetNeverPrompt(true)
 	sub.IO = &ios
 	sub.Keychain = func() keychain.Store { return d.keys }
