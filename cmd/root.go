@@ -19,6 +19,10 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 create tokens for integrations and see them once, list, rename, rotate and
 revoke them, mint impersonation tokens for many users from a CSV file, and
 call any API endpoint. It works the same at a terminal and in CI.`,
+		Example: `  $ axero login --url https://intranet.example.com
+  $ axero token create --name ci-deploy --expires 90d
+  # In CI, with the token in a masked secret:
+  $ AXERO_TOKEN=$AXERO_CI_TOKEN axero token list --expiring-within 14d --exit-code`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       f.Version,
@@ -60,8 +64,11 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 
 func newCmdToken(f *cmdutil.Factory) *cobra.Command {
 	c := &cobra.Command{
-		Use:     "token",
-		Short:   "Create, list, rename, rotate, revoke and inspect bearer tokens",
+		Use:   "token",
+		Short: "Create, list, rename, rotate, revoke and inspect bearer tokens",
+		Example: `  $ axero token list
+  $ axero token create --name ci-deploy --expires 90d
+  $ axero token rotate ci-deploy --expires 90d`,
 		GroupID: groupTokens,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
