@@ -24,11 +24,16 @@ func TestColor(t *testing.T) {
 
 func TestNoColorEnv(t *testing.T) {
 	t.Setenv("AXERO_FORCE_TTY", "1")
-	t.Setenv("NO_COLOR", "")
+	t.Setenv("NO_COLOR", "1")
 	t.Setenv("TERM", "xterm")
 	ios := iostreams.System()
 	if got := Color(ios, "bold", "x"); got != "x" {
-		t.Errorf("NO_COLOR set (even empty) but got %q", got)
+		t.Errorf("NO_COLOR set but got %q", got)
+	}
+	// no-color.org: an empty NO_COLOR does not count.
+	t.Setenv("NO_COLOR", "")
+	if got := Color(iostreams.System(), "bold", "x"); got == "x" {
+		t.Errorf("an empty NO_COLOR turned colour off")
 	}
 }
 

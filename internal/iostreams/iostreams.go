@@ -48,7 +48,8 @@ func System() *IOStreams {
 		s.stdinTTY, s.stdoutTTY, s.stderrTTY = true, true, true
 	}
 	s.neverPrompt = os.Getenv("CI") != "" || truthy(os.Getenv("AXERO_NO_PROMPT"))
-	_, noColor := os.LookupEnv("NO_COLOR")
+	// no-color.org: NO_COLOR set to a non-empty value turns colour off.
+	noColor := os.Getenv("NO_COLOR") != ""
 	s.colorEnabled = s.stdoutTTY && !noColor && os.Getenv("TERM") != "dumb"
 	return s
 }
