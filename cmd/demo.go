@@ -36,8 +36,8 @@ Nothing leaves this machine: the emulator runs in this process, the
 configuration lives in a temporary directory, tokens are kept in a throwaway
 in-memory keychain, and all of it is removed when the tour ends. The tokens
 shown are sandbox tokens, worthless anywhere else.`,
-		Example: `  axero demo
-  axero demo | less -R`,
+		Example: `  $ axero demo
+  $ axero demo | less`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return demoRun(c.Context(), f)
