@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,11 +12,9 @@ import (
 
 type fakeLookup struct {
 	users []client.User
-	calls atomic.Int32
 }
 
 func (f *fakeLookup) GetUser(_ context.Context, id int64) (*client.User, error) {
-	f.calls.Add(1)
 	for _, u := range f.users {
 		if u.UserID == id {
 			return &u, nil
@@ -28,7 +24,6 @@ func (f *fakeLookup) GetUser(_ context.Context, id int64) (*client.User, error) 
 }
 
 func (f *fakeLookup) FindUsers(_ context.Context, q client.UserQuery, _, _ int) (client.Page[client.User], error) {
-	f.calls.Add(1)
 	time.Sleep(time.Millisecond) // let concurrent callers overlap
 	var out []client.User
 	for _, u := range f.users {
@@ -66,31 +61,6 @@ func TestUserByIDEmailAndName(t *testing.T) {
 	var amb *AmbiguousError
 	if !errors.As(err, &amb) || !strings.Contains(err.Error(), "7 (twin") || !strings.Contains(err.Error(), "8 (twin") {
 		t.Errorf("ambiguous: %v", err)
-	}
-}
-
-func TestUserCacheSharesLookups(t *testing.T) {
-	f := &fakeLookup{users: users}
-	uc := NewUserCache(f)
-	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if u, err := uc.Resolve(context.Background(), "jdoe"); err != nil || u.UserID != 3 {
-				t.Errorf("Resolve: %v %v", u, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if _, err := uc.Resolve(context.Background(), "nobody"); err == nil {
-		t.Fatal("unknown user resolved")
-	}
-	if _, err := uc.Resolve(context.Background(), "NOBODY"); err == nil {
-		t.Fatal("cached error lost")
-	}
-	if n := f.calls.Load(); n != 2 {
-		t.Fatalf("lookups = %d, want 2 (one per distinct user)", n)
 	}
 }
 

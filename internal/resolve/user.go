@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/axero-cli/axero/client"
 )
@@ -67,54 +66,4 @@ func User(ctx context.Context, c UserLookup, u string) (*client.User, error) {
 		desc[i] = fmt.Sprintf("%d (%s, %s)", m.UserID, m.UserName, m.Email)
 	}
 	return nil, &AmbiguousError{What: "user", Input: in, Matches: desc}
-}
-
-// UserCache resolves users once each, concurrently: callers asking for the
-// same input at the same time share one lookup, and results, errors
-// included, are remembered for the run.
-type UserCache struct {
-	lookup UserLookup
-	mu     sync.Mutex
-	seen   map[string]*userEntry
-}
-
-type userEntry struct {
-	done chan struct{}
-	user *client.User
-	err  error
-}
-
-// NewUserCache wraps a lookup.
-func NewUserCache(c UserLookup) *UserCache {
-	return &UserCache{lookup: c, seen: map[string]*userEntry{}}
-}
-
-// Resolve is User, cached.
-func (uc *UserCache) Resolve(ctx context.Context, u string) (*client.User, error) {
-	key := strings.ToLower(strings.TrimSpace(u))
-	uc.mu.Lock()
-	e, ok := uc.seen[key]
-	if !ok {
-		e = &userEntry{done: make(chan struct{})}
-		uc.seen[key] = e
-	}
-	uc.mu.Unlock()
-	if !ok {
-		e.user, e.err = User(ctx, uc.lookup, u)
-		if ctx.Err() != nil && e.err != nil {
-			// A cancelled lookup says nothing about the user: forget it so
-			// that a later caller with a live context tries again.
-			uc.mu.Lock()
-			delete(uc.seen, key)
-			uc.mu.Unlock()
-		}
-		close(e.done)
-		return e.user, e.err
-	}
-	select {
-	case <-e.done:
-		return e.user, e.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
