@@ -64,17 +64,21 @@ func New(version string) *Factory {
 	}
 	var ks keychain.Store
 	var once sync.Once
+	// AXERO_KEYCHAIN is read through Getenv when the keychain is first
+	// used, so that a factory with an environment of its own (demo, tests)
+	// decides for itself.
 	f.Keychain = func() keychain.Store {
-		once.Do(func() { ks = keychain.System(keychain.DefaultTimeout) })
+		once.Do(func() { ks = keychain.SystemSwitch(f.Getenv("AXERO_KEYCHAIN"), keychain.DefaultTimeout) })
 		return ks
 	}
 	return f
 }
 
-// Config loads the configuration once.
+// Config loads the configuration once, from the directory that
+// AXERO_CONFIG_DIR (read through Getenv) or the OS names.
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
-		dir, err := config.Dir()
+		dir, err := config.DirFrom(f.Getenv)
 		if err != nil {
 			f.cfgErr = err
 			return

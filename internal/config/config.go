@@ -59,8 +59,11 @@ type Config struct {
 var ErrNoToken = errors.New("no stored token")
 
 // Dir is AXERO_CONFIG_DIR, else <os.UserConfigDir>/axero.
-func Dir() (string, error) {
-	if d := strings.TrimSpace(os.Getenv("AXERO_CONFIG_DIR")); d != "" {
+func Dir() (string, error) { return DirFrom(os.Getenv) }
+
+// DirFrom is Dir with the environment read through getenv.
+func DirFrom(getenv func(string) string) (string, error) {
+	if d := strings.TrimSpace(getenv("AXERO_CONFIG_DIR")); d != "" {
 		return d, nil
 	}
 	base, err := os.UserConfigDir()
