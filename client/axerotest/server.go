@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -154,8 +153,17 @@ func Start(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// TB is the part of testing.TB that NewTest needs. The emulator ships in
+// the released binary (sandbox, demo), which must not link the testing
+// package, so it names only these methods.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // NewTest starts a Server for a test and closes it when the test ends.
-func NewTest(t testing.TB, opts Options) *Server {
+func NewTest(t TB, opts Options) *Server {
 	t.Helper()
 	s, err := Start(opts)
 	if err != nil {
