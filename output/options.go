@@ -8,8 +8,6 @@ import (
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
-
-	"github.com/axero-cli/axero/cmd/cmdutil"
 )
 
 // Output formats.
@@ -73,16 +71,16 @@ func (o Options) Validate(allowed ...string) error {
 	}
 	if !ok {
 		if strings.TrimSpace(o.Format) == "" {
-			return cmdutil.FlagErrorf("--jq needs JSON output, which this command does not offer")
+			return usageErrorf("--jq needs JSON output, which this command does not offer")
 		}
-		return cmdutil.FlagErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
+		return usageErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
 	}
 	if o.JQ != "" {
 		if f != FormatJSON {
-			return cmdutil.FlagErrorf("--jq works only with JSON output, not -o %s", f)
+			return usageErrorf("--jq works only with JSON output, not -o %s", f)
 		}
 		if _, err := compileJQ(o.JQ); err != nil {
-			return &cmdutil.FlagError{Err: err}
+			return &UsageError{Err: err}
 		}
 	}
 	return nil

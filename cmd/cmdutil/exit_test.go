@@ -17,6 +17,7 @@ func TestExitCodes(t *testing.T) {
 		{nil, ExitOK},
 		{errors.New("boom"), ExitFailure},
 		{FlagErrorf("bad flag"), ExitUsage},
+		{fmt.Errorf("wrapped: %w", usageOnly{}), ExitUsage},
 		{ErrNotLoggedIn, ExitAuth},
 		{&client.Error{Kind: client.KindUnauthorized, Status: 401}, ExitAuth},
 		{fmt.Errorf("wrapped: %w", &client.Error{Kind: client.KindForbidden, Status: 403}), ExitAuth},
@@ -44,3 +45,10 @@ func TestMessageIsOneRedactedLine(t *testing.T) {
 		t.Error("an ExitError without a cause must print nothing")
 	}
 }
+
+// usageOnly is an error of a lower package that says it is a usage mistake
+// only through the Usage method.
+type usageOnly struct{}
+
+func (usageOnly) Error() string { return "bad -o" }
+func (usageOnly) Usage() bool   { return true }
