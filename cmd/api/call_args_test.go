@@ -25,6 +25,7 @@ func wantUsage(t *testing.T, err error, contains string) {
 }
 
 func TestSplitArgs(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args       []string
 		flag       string
@@ -55,6 +56,7 @@ func TestSplitArgs(t *testing.T) {
 }
 
 func TestInferMethod(t *testing.T) {
+	t.Parallel()
 	if got := inferMethod("", false, false); got != "GET" {
 		t.Errorf("no body: %s", got)
 	}
@@ -70,6 +72,7 @@ func TestInferMethod(t *testing.T) {
 }
 
 func TestTypedValue(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "name.txt")
 	if err := os.WriteFile(file, []byte("from a file\n"), 0o600); err != nil {
@@ -114,6 +117,7 @@ func TestTypedValue(t *testing.T) {
 }
 
 func TestTypedValueStdinOnce(t *testing.T) {
+	t.Parallel()
 	used := false
 	v, err := typedValue("@-", strings.NewReader("piped"), &used)
 	if err != nil || v != "piped" || !used {
@@ -124,6 +128,7 @@ func TestTypedValueStdinOnce(t *testing.T) {
 }
 
 func TestParseFields(t *testing.T) {
+	t.Parallel()
 	fields, err := parseFields([]string{"Name=42", "Note=a=b"}, []string{"ExpiresInMinutes=60", "Active=true"}, nil, new(bool))
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +148,7 @@ func TestParseFields(t *testing.T) {
 }
 
 func TestFieldsBodyLastValueWins(t *testing.T) {
+	t.Parallel()
 	body, _ := fieldsBody([]callField{{"a", "1"}, {"b", true}, {"a", "2"}})
 	if string(body) != `{"a":"2","b":true}` {
 		t.Errorf("got %s", body)
@@ -150,6 +156,7 @@ func TestFieldsBodyLastValueWins(t *testing.T) {
 }
 
 func TestAddQuery(t *testing.T) {
+	t.Parallel()
 	f := []callField{{"Email", "j doe@example.com"}, {"N", json.Number("2")}, {"X", nil}}
 	if got := addQuery("users", f); got != "users?Email=j+doe%40example.com&N=2&X=" {
 		t.Errorf("got %s", got)
@@ -163,6 +170,7 @@ func TestAddQuery(t *testing.T) {
 }
 
 func TestParseHeaders(t *testing.T) {
+	t.Parallel()
 	h, err := parseHeaders([]string{"X-Trace: abc", "Accept:application/json"})
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +188,7 @@ func TestParseHeaders(t *testing.T) {
 }
 
 func TestSitePath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, site, want, wantErr string
 	}{
@@ -204,6 +213,7 @@ func TestSitePath(t *testing.T) {
 }
 
 func TestWithPage(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"bearertokens", "bearertokens?StartPage=3&PageSize=100"},
 		{"users?Email=a%40b&startpage=9&PageSize=5", "users?Email=a%40b&StartPage=3&PageSize=100"},
@@ -216,6 +226,7 @@ func TestWithPage(t *testing.T) {
 }
 
 func TestUnwrapEnvelope(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{`{"IsError":false,"ResponseData":{"UserID":1}}`, `{"UserID":1}`},
 		{`{"IsError":false}`, ``},
@@ -231,6 +242,7 @@ func TestUnwrapEnvelope(t *testing.T) {
 }
 
 func TestCleanMessage(t *testing.T) {
+	t.Parallel()
 	got := cleanMessage("bad\ttoken\n eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl rejected\x1b[31m")
 	if got != "bad token [REDACTED] rejected [31m" {
 		t.Errorf("got %q", got)
@@ -238,6 +250,7 @@ func TestCleanMessage(t *testing.T) {
 }
 
 func TestCompleteCallArgs(t *testing.T) {
+	t.Parallel()
 	got, _ := completeCallArgs(nil, nil, "")
 	if !strings.Contains(strings.Join(got, " "), "GET") || !strings.Contains(strings.Join(got, " "), "users/me") {
 		t.Errorf("first argument: %v", got)

@@ -77,6 +77,7 @@ func runCall(t *testing.T, site string, tty bool, stdin string, args ...string) 
 }
 
 func TestCallGetUnwrapsEnvelope(t *testing.T) {
+	t.Parallel()
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":{"UserID":42,"UserName":"jdoe"}}`)
 	})
@@ -94,6 +95,7 @@ func TestCallGetUnwrapsEnvelope(t *testing.T) {
 }
 
 func TestCallPrettyOnTerminal(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":{"UserID":42}}`)
 	})
@@ -104,6 +106,7 @@ func TestCallPrettyOnTerminal(t *testing.T) {
 }
 
 func TestCallRawPrintsBodyAsReceived(t *testing.T) {
+	t.Parallel()
 	body := `{"IsError": false, "ResponseData": {"UserID": 42}}`
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) { jsonReply(w, 200, body) })
 	r := runCall(t, site, false, "", "call", "--raw", "users/me")
@@ -118,6 +121,7 @@ func TestCallRawPrintsBodyAsReceived(t *testing.T) {
 }
 
 func TestCallBareAndNonJSONBodies(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/bare":
@@ -141,6 +145,7 @@ func TestCallBareAndNonJSONBodies(t *testing.T) {
 }
 
 func TestCallFieldsBecomeJSONBody(t *testing.T) {
+	t.Parallel()
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 201, `{"IsError":false,"ResponseData":{"TokenID":5}}`)
 	})
@@ -155,6 +160,7 @@ func TestCallFieldsBecomeJSONBody(t *testing.T) {
 }
 
 func TestCallFieldsOnGetBecomeQuery(t *testing.T) {
+	t.Parallel()
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":[]}`)
 	})
@@ -169,6 +175,7 @@ func TestCallFieldsOnGetBecomeQuery(t *testing.T) {
 }
 
 func TestCallInputSendsBodyAsIs(t *testing.T) {
+	t.Parallel()
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":{}}`)
 	})
@@ -184,6 +191,7 @@ func TestCallInputSendsBodyAsIs(t *testing.T) {
 }
 
 func TestCallIncludePrintsStatusAndHeaders(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Request-Id", "abc")
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":1}`)
@@ -195,6 +203,7 @@ func TestCallIncludePrintsStatusAndHeaders(t *testing.T) {
 }
 
 func TestCallJQ(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":{"UserID":42,"UserName":"jdoe"}}`)
 	})
@@ -211,6 +220,7 @@ func TestCallJQ(t *testing.T) {
 }
 
 func TestCallExitCodesByStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status  int
 		code    int
@@ -240,6 +250,7 @@ func TestCallExitCodesByStatus(t *testing.T) {
 }
 
 func TestCallHTMLPage(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "<!DOCTYPE html><html><body>Sign in</body></html>")
@@ -251,6 +262,7 @@ func TestCallHTMLPage(t *testing.T) {
 }
 
 func TestCallTruncatedJSON(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 200, `{"IsError":false,"ResponseData":{"UserID":4`)
 	})
@@ -264,6 +276,7 @@ func TestCallTruncatedJSON(t *testing.T) {
 }
 
 func TestCallPaginateMergesPages(t *testing.T) {
+	t.Parallel()
 	const total = 250
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		page, _ := strconv.Atoi(r.URL.Query().Get("StartPage"))
@@ -300,6 +313,7 @@ func TestCallPaginateMergesPages(t *testing.T) {
 }
 
 func TestCallPaginateStopsOnError(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("StartPage") == "2" {
 			jsonReply(w, 503, `{"IsError":true,"ErrorMessage":"busy"}`)
@@ -315,6 +329,7 @@ func TestCallPaginateStopsOnError(t *testing.T) {
 }
 
 func TestCallUsageErrors(t *testing.T) {
+	t.Parallel()
 	site, got := callServer(t, func(w http.ResponseWriter, r *http.Request) { jsonReply(w, 200, `{}`) })
 	tests := []struct {
 		args []string
@@ -338,6 +353,7 @@ func TestCallUsageErrors(t *testing.T) {
 }
 
 func TestCallBodyOnStdoutOnlyForData(t *testing.T) {
+	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		jsonReply(w, 201, `{"IsError":false,"ResponseData":{"TokenID":1,"Token":"eyJh.secret.value"}}`)
 	})

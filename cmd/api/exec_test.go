@@ -30,6 +30,7 @@ func TestExecPassesURLAndTokenInEnvironment(t *testing.T) {
 }
 
 func TestExecWithoutDashDash(t *testing.T) {
+	t.Parallel()
 	skipExecOnWindows(t)
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
@@ -40,6 +41,7 @@ func TestExecWithoutDashDash(t *testing.T) {
 }
 
 func TestExecPassesStdinAndExitCode(t *testing.T) {
+	t.Parallel()
 	skipExecOnWindows(t)
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
@@ -54,6 +56,7 @@ func TestExecPassesStdinAndExitCode(t *testing.T) {
 }
 
 func TestExecSignalledChildIs128PlusN(t *testing.T) {
+	t.Parallel()
 	skipExecOnWindows(t)
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
@@ -64,6 +67,7 @@ func TestExecSignalledChildIs128PlusN(t *testing.T) {
 }
 
 func TestExecMissingCommand(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Expect(cmdutil.ExitUsage, "no command to run", "exec")
@@ -72,11 +76,13 @@ func TestExecMissingCommand(t *testing.T) {
 }
 
 func TestExecNotLoggedIn(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Expect(cmdutil.ExitAuth, "not logged in", "exec", "--", "true")
 }
 
 func TestExecWithAxeroTokenNeedsURL(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	delete(e.Vars, "AXERO_URL")
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("jdoe")
@@ -84,6 +90,7 @@ func TestExecWithAxeroTokenNeedsURL(t *testing.T) {
 }
 
 func TestExecKeychainUnavailable(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}

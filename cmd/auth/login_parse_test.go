@@ -3,6 +3,7 @@ package auth
 import "testing"
 
 func TestCleanToken(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{"abc": "abc", " abc\n": "abc", "Bearer abc": "abc", "bearer  abc ": "abc"} {
 		if got, err := cleanToken(in); err != nil || got != want {
 			t.Errorf("cleanToken(%q) = %q, %v", in, got, err)
@@ -16,6 +17,7 @@ func TestCleanToken(t *testing.T) {
 }
 
 func TestNormalizeSiteURL(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://a.example":      "https://a.example",
 		"https://a.example/":     "https://a.example",

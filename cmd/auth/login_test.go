@@ -14,6 +14,7 @@ import (
 )
 
 func TestLoginWithTokenStoresInKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	tok := e.Srv.SeedToken("jdoe")
 	e.Stdin = "  " + tok + "\n\n"
@@ -37,6 +38,7 @@ func TestLoginWithTokenStoresInKeychain(t *testing.T) {
 }
 
 func TestLoginNamedProfileAndURLFlag(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	delete(e.Vars, "AXERO_URL")
 	e.Login("admin", "--profile", "ops", "--url", e.Srv.URL()+"/api/")
@@ -47,6 +49,7 @@ func TestLoginNamedProfileAndURLFlag(t *testing.T) {
 }
 
 func TestLoginRejectedTokenStoresNothing(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Stdin = e.Srv.SeedToken("jdoe") + "x\n"
 	e.Expect(cmdutil.ExitAuth, "nothing was stored", "login", "--with-token")
@@ -59,6 +62,7 @@ func TestLoginRejectedTokenStoresNothing(t *testing.T) {
 }
 
 func TestLoginExpiredTokenSaysSo(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	u, _ := e.Srv.UserByName("jdoe")
 	past := time.Now().Add(-48 * time.Hour).UTC().Truncate(time.Second)
@@ -74,6 +78,7 @@ func TestLoginExpiredTokenSaysSo(t *testing.T) {
 }
 
 func TestLoginNoAPIAccessIsExit3(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Stdin = e.Srv.SeedToken("noapi")
 	e.Expect(cmdutil.ExitAuth, "403", "login", "--with-token")
@@ -83,6 +88,7 @@ func TestLoginNoAPIAccessIsExit3(t *testing.T) {
 }
 
 func TestLoginNeedsURL(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	delete(e.Vars, "AXERO_URL")
 	e.Stdin = e.Srv.SeedToken("jdoe")
@@ -90,11 +96,13 @@ func TestLoginNeedsURL(t *testing.T) {
 }
 
 func TestLoginWithoutTerminalNamesWithToken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Expect(cmdutil.ExitUsage, "--with-token", "login")
 }
 
 func TestLoginEmptyOrGarbledStdin(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Stdin = "   \n"
 	e.Expect(cmdutil.ExitUsage, "no token on stdin", "login", "--with-token")
@@ -106,6 +114,7 @@ func TestLoginEmptyOrGarbledStdin(t *testing.T) {
 }
 
 func TestLoginRefusesTokenArgument(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	// run() fails the test if the error echoes the argument.
 	e.Expect(cmdutil.ExitUsage, "never passed as an argument", "login", e.Srv.SeedToken("jdoe"))
@@ -115,6 +124,7 @@ func TestLoginRefusesTokenArgument(t *testing.T) {
 }
 
 func TestLoginKeychainUnavailable(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
 	e.Stdin = e.Srv.SeedToken("jdoe")
@@ -133,6 +143,7 @@ func TestLoginKeychainUnavailable(t *testing.T) {
 }
 
 func TestLoginInsecureStorage(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
 	tok := e.Srv.SeedToken("jdoe")
@@ -169,6 +180,7 @@ func TestLoginInsecureStorage(t *testing.T) {
 }
 
 func TestLoginAgainReplacesFileWithKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe", "--insecure-storage")
 	path := e.Config().FileTokenPath("default")
@@ -182,6 +194,7 @@ func TestLoginAgainReplacesFileWithKeychain(t *testing.T) {
 }
 
 func TestLoginWarnsWhenAxeroTokenIsSet(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
 	e.Stdin = e.Srv.SeedToken("jdoe")
@@ -189,12 +202,14 @@ func TestLoginWarnsWhenAxeroTokenIsSet(t *testing.T) {
 }
 
 func TestLoginInvalidProfileName(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Stdin = e.Srv.SeedToken("jdoe")
 	e.Expect(cmdutil.ExitUsage, "invalid profile name", "login", "--with-token", "--profile", "../x")
 }
 
 func TestLoginDebugLeaksNothing(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Stdin = e.Srv.SeedToken("jdoe")
 	r := e.Expect(0, "Logged in", "login", "--with-token", "--debug")
@@ -205,6 +220,7 @@ func TestLoginDebugLeaksNothing(t *testing.T) {
 }
 
 func TestLoginToAnotherSiteForgetsTheOldEntry(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	other := e.Srv.URL()
 	// The same emulator under another spelling of its address counts as

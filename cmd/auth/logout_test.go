@@ -12,6 +12,7 @@ import (
 )
 
 func TestLogoutForgetsKeychainEntryAndProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	tok := e.Login("jdoe")
 	e.Expect(0, "Logged out of "+e.Srv.URL(), "logout")
@@ -29,6 +30,7 @@ func TestLogoutForgetsKeychainEntryAndProfile(t *testing.T) {
 }
 
 func TestLogoutRevoke(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	tok := e.Login("jdoe")
 	e.Expect(0, "Revoked token", "logout", "--revoke")
@@ -41,6 +43,7 @@ func TestLogoutRevoke(t *testing.T) {
 }
 
 func TestLogoutRevokeAlreadyRevokedStillForgets(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	tok := e.Login("jdoe")
 	// Another process revoked it in the meantime: the token is now unknown
@@ -59,6 +62,7 @@ func TestLogoutRevokeAlreadyRevokedStillForgets(t *testing.T) {
 }
 
 func TestLogoutRevokeUnreachableForgetsNothing(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Srv.Close()
@@ -72,6 +76,7 @@ func TestLogoutRevokeUnreachableForgetsNothing(t *testing.T) {
 }
 
 func TestLogoutInsecureStorageRemovesFile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe", "--insecure-storage")
 	path := e.Config().FileTokenPath("default")
@@ -82,6 +87,7 @@ func TestLogoutInsecureStorageRemovesFile(t *testing.T) {
 }
 
 func TestLogoutKeychainUnavailableKeepsProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Memory.Fail = &keychain.UnavailableError{Cause: "the keychain collection is locked"}
@@ -92,6 +98,7 @@ func TestLogoutKeychainUnavailableKeepsProfile(t *testing.T) {
 }
 
 func TestLogoutOtherProfileOnly(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Login("admin", "--profile", "ops")

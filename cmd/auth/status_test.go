@@ -26,11 +26,13 @@ func statusJSON(t *testing.T, e *cmdtest.Env, code int, args ...string) []auth.S
 }
 
 func TestStatusNotLoggedIn(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Expect(cmdutil.ExitAuth, "not logged in", "status")
 }
 
 func TestStatusValidProfiles(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Login("admin", "--profile", "ops")
@@ -49,6 +51,7 @@ func TestStatusValidProfiles(t *testing.T) {
 }
 
 func TestStatusTableOnTerminal(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.TTY = true
@@ -61,6 +64,7 @@ func TestStatusTableOnTerminal(t *testing.T) {
 }
 
 func TestStatusOfflineMakesNoRequest(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	before := e.Srv.RequestCount("GET", "/api/users/me")
@@ -74,6 +78,7 @@ func TestStatusOfflineMakesNoRequest(t *testing.T) {
 }
 
 func TestStatusRejectedTokenIsExit3(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	tok := e.Login("jdoe")
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
@@ -86,6 +91,7 @@ func TestStatusRejectedTokenIsExit3(t *testing.T) {
 }
 
 func TestStatusExpiredToken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Now = func() time.Time { return time.Now().Add(400 * 24 * time.Hour) }
@@ -96,6 +102,7 @@ func TestStatusExpiredToken(t *testing.T) {
 }
 
 func TestStatusKeychainUnavailableIsOneLinePerProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Login("admin", "--profile", "ops")
@@ -110,6 +117,7 @@ func TestStatusKeychainUnavailableIsOneLinePerProfile(t *testing.T) {
 }
 
 func TestStatusEnvironmentEntry(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("siteadmin")
 	entries := statusJSON(t, e, 0)
@@ -123,6 +131,7 @@ func TestStatusEnvironmentEntry(t *testing.T) {
 }
 
 func TestStatusUnreachableIsExit1(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Srv.Close()
@@ -133,6 +142,7 @@ func TestStatusUnreachableIsExit1(t *testing.T) {
 }
 
 func TestStatusNoAPIAccess(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("noapi")
 	entries := statusJSON(t, e, cmdutil.ExitAuth)
@@ -150,6 +160,7 @@ func (b blockedKeychain) Set(string, string) error   { <-b.release; return nil }
 func (b blockedKeychain) Delete(string) error        { <-b.release; return nil }
 
 func TestStatusDoesNotHangOnABlockedKeychain(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
 	e.Login("admin", "--profile", "ops")

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTokenCandidatesLeaveOutAmbiguousNames(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	past := client.Time{Time: now.Add(-72 * time.Hour)}
 	tokens := []client.Token{

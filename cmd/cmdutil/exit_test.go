@@ -10,6 +10,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err  error
 		want int
@@ -35,6 +36,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestMessageIsOneRedactedLine(t *testing.T) {
+	t.Parallel()
 	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
 	got := Message(fmt.Errorf("unknown command %q for \"axero\"\n\nDid you mean this?\n\tlogin", jwt))
 	want := `unknown command "[REDACTED]" for "axero" Did you mean this? login`

@@ -62,6 +62,7 @@ func wantValues(t *testing.T, c completion, want ...string) {
 var noFileDirective = ":" + strconv.Itoa(int(cobra.ShellCompDirectiveNoFileComp))
 
 func TestCompleteStaticValuesTouchNothing(t *testing.T) {
+	t.Parallel()
 	// The factory fails the test if the keychain is opened or a request is
 	// sent. The default profile keeps its token in the keychain, so any
 	// token lookup would open it.
@@ -90,6 +91,7 @@ func TestCompleteStaticValuesTouchNothing(t *testing.T) {
 }
 
 func TestCompleteProfilesFromConfigOnly(t *testing.T) {
+	t.Parallel()
 	f, out, _ := isolatedFactory(t, nil, false)
 	saveProfiles(t, f, map[string]string{"work": "https://intranet.example.com", "ci": "https://ci.example.com"})
 
@@ -105,6 +107,7 @@ func TestCompleteProfilesFromConfigOnly(t *testing.T) {
 }
 
 func TestCompleteCompletionCommandReplacesCobraDefault(t *testing.T) {
+	t.Parallel()
 	f, out, _ := isolatedFactory(t, nil, false)
 	root := NewCmdRoot(f)
 	var found *cobra.Command
@@ -180,6 +183,7 @@ func emulatorWithTokens(t *testing.T) (*axerotest.Server, map[string]string, []c
 }
 
 func TestCompleteTokenIDsAndNamesFromServer(t *testing.T) {
+	t.Parallel()
 	srv, env, minted := emulatorWithTokens(t)
 	f, out, errOut := isolatedFactory(t, env, true)
 
@@ -230,6 +234,7 @@ func TestCompleteTokenIDsAndNamesFromServer(t *testing.T) {
 }
 
 func TestCompleteTokensOfflineOrLoggedOutOffersNothing(t *testing.T) {
+	t.Parallel()
 	for name, env := range map[string]map[string]string{
 		"logged out": nil,
 		// Port 9 (discard) on loopback: nothing listens there in a test.
@@ -255,6 +260,7 @@ func TestCompleteTokensOfflineOrLoggedOutOffersNothing(t *testing.T) {
 // touches neither the keychain nor the network: Cobra runs persistent
 // pre-run hooks for `__complete` too, so none may exist in the tree.
 func TestNoHookRunsBeforeCompletion(t *testing.T) {
+	t.Parallel()
 	f, _, _ := isolatedFactory(t, nil, false)
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {

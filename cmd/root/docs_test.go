@@ -16,6 +16,7 @@ const refreshDocs = "go run . docs --markdown docs"
 // what the command tree generates, so that help text and the reference
 // never drift apart.
 func TestDocsAreUpToDate(t *testing.T) {
+	t.Parallel()
 	f, _, _ := isolatedFactory(t, nil, false)
 	fresh := t.TempDir()
 	if err := runAxero(f, "docs", "--markdown", fresh); err != nil {
@@ -52,6 +53,7 @@ func TestDocsAreUpToDate(t *testing.T) {
 }
 
 func TestDocsWritesManPages(t *testing.T) {
+	t.Parallel()
 	f, _, _ := isolatedFactory(t, map[string]string{"SOURCE_DATE_EPOCH": "1795689000"}, false)
 	dir := t.TempDir()
 	if err := runAxero(f, "docs", "--man", dir); err != nil {
@@ -73,6 +75,7 @@ func TestDocsWritesManPages(t *testing.T) {
 }
 
 func TestDocsNeedsADirectory(t *testing.T) {
+	t.Parallel()
 	f, _, _ := isolatedFactory(t, nil, false)
 	if err := runAxero(f, "docs"); err == nil || !strings.Contains(err.Error(), "--man") {
 		t.Errorf("docs without a directory: %v, want a usage error naming --man", err)

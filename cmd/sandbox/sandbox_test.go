@@ -66,6 +66,7 @@ func exports(out string) map[string]string {
 }
 
 func TestSandboxPrintsWorkingSeedTokensAndStopsCleanly(t *testing.T) {
+	t.Parallel()
 	var url string
 	var statuses = map[string]int{}
 	out, errOut, code := runSandbox(t, func(s *axerotest.Server) {
@@ -107,6 +108,7 @@ func TestSandboxPrintsWorkingSeedTokensAndStopsCleanly(t *testing.T) {
 }
 
 func TestSandboxFaultFlags(t *testing.T) {
+	t.Parallel()
 	var status int
 	var body string
 	out, _, code := runSandbox(t, func(s *axerotest.Server) {
@@ -127,6 +129,7 @@ func TestSandboxFaultFlags(t *testing.T) {
 }
 
 func TestSandboxStateSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	state := filepath.Join(t.TempDir(), "sandbox.json")
 	var url, minted string
 	out1, _, code := runSandbox(t, func(s *axerotest.Server) {

@@ -16,6 +16,7 @@ import (
 )
 
 func TestTokenCreatePipedPrintsOnlyTheToken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "create", "--name", "ci-deploy", "--expires", "30d")
 	if strings.Count(r.Stdout, "\n") != 1 || !strings.HasSuffix(r.Stdout, "\n") {
@@ -32,6 +33,7 @@ func TestTokenCreatePipedPrintsOnlyTheToken(t *testing.T) {
 }
 
 func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.TTY, e.Color = true, true
 	r := e.MustRun("token", "create", "--name", "ci-deploy", "--expires", "30d")
@@ -51,6 +53,7 @@ func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 }
 
 func TestTokenCreateJSONHasTheToken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "create", "--name", "ci", "-o", "json")
 	var ct client.CreatedToken
@@ -66,6 +69,7 @@ func TestTokenCreateJSONHasTheToken(t *testing.T) {
 // lost request is revoked and exactly one active token of that name, the
 // one printed, remains.
 func TestTokenCreateReconcilesLostAnswer(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 1}})
 	r := e.MustRun("token", "create", "--name", "nightly")
 	active := e.ActiveNamed("nightly")
@@ -91,6 +95,7 @@ func TestTokenCreateReconcilesLostAnswer(t *testing.T) {
 }
 
 func TestTokenCreateGivesUpWhenEveryAnswerIsLost(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 3}})
 	r := e.Expect(1, "gave up after 3 attempts", "token", "create", "--name", "nightly")
 	if n := len(e.ActiveNamed("nightly")); n != 0 {
@@ -102,6 +107,7 @@ func TestTokenCreateGivesUpWhenEveryAnswerIsLost(t *testing.T) {
 }
 
 func TestTokenCreateBadInputMintsNothing(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	existing := filepath.Join(t.TempDir(), "exists.json")
 	os.WriteFile(existing, []byte("keep"), 0o600)
@@ -142,6 +148,7 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 }
 
 func TestTokenCreateOutWritesA0600Record(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	path := filepath.Join(t.TempDir(), "tok.json")
 	r := e.MustRun("token", "create", "--name", "backup", "--out", path)
@@ -176,6 +183,7 @@ func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 }
 
 func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "create", "--name", "reporting", "--keychain")
 	e.AssertNoSecret("stdout", r.Stdout)
@@ -213,6 +221,7 @@ func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
 
 // Without a keychain the token is still shown, and the command fails.
 func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Keychain = keychain.Unavailable("no D-Bus session")
 	r := e.Expect(1, "was created and shown above, but storing it in the keychain", "token", "create", "--name", "x", "--keychain")
@@ -225,6 +234,7 @@ func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Expect(2, "pass --keychain=PROFILE", "token", "create", "--name", "my token", "--keychain")
 	e.Expect(2, "--keychain: invalid profile name", "token", "create", "--name", "x", "--keychain=../evil")
@@ -238,6 +248,7 @@ func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
 }
 
 func TestTokenCreateTerminalShowsStoredTokenOnce(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.TTY = true
 	path := filepath.Join(t.TempDir(), "tok.json")

@@ -32,6 +32,7 @@ func inspectFixture(t *testing.T) string {
 }
 
 func TestTokenInspectGoldens(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Now = func() time.Time { return goldenEpoch.Add(24 * time.Hour) }
 	tok := inspectFixture(t)
@@ -49,6 +50,7 @@ func TestTokenInspectGoldens(t *testing.T) {
 }
 
 func TestTokenInspectPositionalWarns(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "inspect", inspectFixture(t))
 	if !strings.Contains(r.Stderr, "shell history") {
@@ -60,6 +62,7 @@ func TestTokenInspectPositionalWarns(t *testing.T) {
 }
 
 func TestTokenInspectRejectsNonJWT(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	for _, in := range []string{"not a token\n", "a.b\n", "eyJhbGciOi.eyJzdWIi.c2ln-secret-part\n"} {
 		e.Stdin = in

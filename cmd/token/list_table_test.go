@@ -14,6 +14,7 @@ import (
 var tableEpoch = time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
 
 func TestTokenListSortLastUsed(t *testing.T) {
+	t.Parallel()
 	var a, b, c client.Token
 	t1 := client.Time{Time: tableEpoch}
 	t2 := client.Time{Time: tableEpoch.Add(time.Hour)}
@@ -30,6 +31,7 @@ func TestTokenListSortLastUsed(t *testing.T) {
 // On a colour terminal the impersonation type is purple; NO_COLOR or a
 // pipe gets the plain word.
 func TestTokenListImpersonationColour(t *testing.T) {
+	t.Parallel()
 	f := &cmdutil.Factory{}
 	ios, _, _, _ := iostreams.Test()
 	ios.SetStdoutTTY(true)

@@ -71,6 +71,7 @@ func checkGolden(t *testing.T, name, got string) {
 }
 
 func TestTokenListGoldens(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
 	args := []string{"token", "list", "--user", "jdoe"}
@@ -97,6 +98,7 @@ func orTable(f string) string {
 
 // The caller's own list leaves out impersonation tokens made for them.
 func TestTokenListOwnExcludesImpersonation(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	r := e.MustRun("token", "list", "--jq", ".[].Name")
 	if strings.Contains(r.Stdout, "support-session") || !strings.Contains(r.Stdout, "nightly-export") {
@@ -105,6 +107,7 @@ func TestTokenListOwnExcludesImpersonation(t *testing.T) {
 }
 
 func TestTokenListFilters(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
 	names := func(args ...string) string {
@@ -134,6 +137,7 @@ func TestTokenListFilters(t *testing.T) {
 }
 
 func TestTokenListExitCode(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	r := e.Run("token", "list", "--expiring-within", "7d", "--exit-code")
 	if r.Code != 6 || !strings.Contains(r.Stdout, "nightly-export") {
@@ -146,6 +150,7 @@ func TestTokenListExitCode(t *testing.T) {
 }
 
 func TestTokenListBadInput(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	e.Expect(2, "cannot be used together", "token", "list", "--active", "--expired")
 	e.Expect(2, "unknown --sort", "token", "list", "--sort", "size")
@@ -159,6 +164,7 @@ func TestTokenListBadInput(t *testing.T) {
 }
 
 func TestTokenListJSONIsAnArrayWhenEmpty(t *testing.T) {
+	t.Parallel()
 	e := newListEnv(t)
 	r := e.MustRun("token", "list", "--impersonation", "-o", "json")
 	var v []any

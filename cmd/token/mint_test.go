@@ -69,6 +69,7 @@ func containsID(ids []int64, id int64) bool {
 // An older token of the same name, created well before the lost request,
 // is somebody's delivered token and is left alone.
 func TestMintReconciledKeepsOlderTokensOfTheSameName(t *testing.T) {
+	t.Parallel()
 	fm := &fakeMinter{lose: 1, nextID: 100}
 	fm.tokens = []client.Token{{TokenID: 1, Name: "job", DateCreated: client.Time{Time: time.Now().Add(-time.Hour)}}}
 	ct, err := mintReconciled(context.Background(), fm.minter(), "job")
@@ -85,6 +86,7 @@ func TestMintReconciledKeepsOlderTokensOfTheSameName(t *testing.T) {
 
 // Ctrl-C while an answer is lost still revokes the orphan, then stops.
 func TestMintReconciledRevokesOrphanAfterInterrupt(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	fm := &fakeMinter{lose: 1, cancel: cancel}
 	_, err := mintReconciled(ctx, fm.minter(), "job")
@@ -98,6 +100,7 @@ func TestMintReconciledRevokesOrphanAfterInterrupt(t *testing.T) {
 
 // Any other error is returned at once, with nothing re-sent.
 func TestMintReconciledDoesNotRetryOtherErrors(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	m := minter{create: func(context.Context) (*client.CreatedToken, error) {
 		calls++
@@ -112,6 +115,7 @@ func TestMintReconciledDoesNotRetryOtherErrors(t *testing.T) {
 // (its clock is behind ours) is still recognised as the orphan, and the
 // tokens that existed before are kept even if they look new.
 func TestMintReconciledUsesTheListFromBefore(t *testing.T) {
+	t.Parallel()
 	fm := &fakeMinter{lose: 1, nextID: 100}
 	recent := client.Token{TokenID: 1, Name: "job", DateCreated: client.Time{Time: time.Now()}}
 	fm.tokens = []client.Token{recent}

@@ -10,6 +10,7 @@ import (
 )
 
 func TestTokenRevokeNeedsYesWithoutTerminal(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	ct := e.Mint("old", nil)
 	r := e.Expect(2, "pass --yes", "token", "revoke", "old")
@@ -27,6 +28,7 @@ func TestTokenRevokeNeedsYesWithoutTerminal(t *testing.T) {
 }
 
 func TestTokenRevokeAsksOnTerminal(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	ct := e.Mint("old", nil)
 	e.TTY, e.CanPrompt = true, true
@@ -51,6 +53,7 @@ func TestTokenRevokeAsksOnTerminal(t *testing.T) {
 }
 
 func TestTokenRevokeDryRunAndExpired(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	past := time.Now().Add(-time.Hour)
 	future := time.Now().Add(time.Hour)
@@ -77,6 +80,7 @@ func TestTokenRevokeDryRunAndExpired(t *testing.T) {
 }
 
 func TestTokenRevokeBadInput(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Mint("dup", nil)
 	e.Mint("dup", nil)
@@ -92,6 +96,7 @@ func TestTokenRevokeBadInput(t *testing.T) {
 // Revoking the token the command itself authenticates with warns that it
 // stops working.
 func TestTokenRevokeOwnTokenWarns(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "revoke", "seed", "--yes")
 	if !strings.Contains(r.Stderr, "is the one AXERO_TOKEN uses") || !strings.Contains(r.Stderr, "stops working") {
@@ -102,6 +107,7 @@ func TestTokenRevokeOwnTokenWarns(t *testing.T) {
 
 // An administrator revokes a user's impersonation token by name with --user.
 func TestTokenRevokeForUser(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	jdoe, _ := e.Srv.UserByName("jdoe")
 	admin, _ := e.Srv.UserByName("admin")

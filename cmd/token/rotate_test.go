@@ -15,6 +15,7 @@ import (
 )
 
 func TestTokenRotateReplacesAndRevokes(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	exp := time.Now().Add(90 * 24 * time.Hour)
 	old := e.Mint("ci-deploy", &exp)
@@ -34,6 +35,7 @@ func TestTokenRotateReplacesAndRevokes(t *testing.T) {
 }
 
 func TestTokenRotateKeepOldAndExpires(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	exp := time.Now().Add(90 * 24 * time.Hour)
 	e.Mint("ci-deploy", &exp)
@@ -53,6 +55,7 @@ func TestTokenRotateKeepOldAndExpires(t *testing.T) {
 // An old token that never expires, under a policy that no longer allows
 // that, is replaced by one with the site's maximum lifetime.
 func TestTokenRotateClampsToPolicy(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Mint("forever", nil)
 	r := e.MustRun("token", "rotate", "forever")
@@ -65,6 +68,7 @@ func TestTokenRotateClampsToPolicy(t *testing.T) {
 // When the new token fails its proof, it is revoked and the old one is
 // left untouched.
 func TestTokenRotateProofFailureKeepsOld(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("ci-deploy", &exp)
@@ -94,6 +98,7 @@ func TestTokenRotateProofFailureKeepsOld(t *testing.T) {
 // A profile whose keychain entry held the old token holds the new one
 // after the rotation, and works.
 func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("deploy", &exp)
@@ -125,6 +130,7 @@ func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
 }
 
 func TestTokenRotateUnknownAndAmbiguous(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	e.Mint("dup", nil)
 	e.Mint("dup", nil)
@@ -141,6 +147,7 @@ func TestTokenRotateUnknownAndAmbiguous(t *testing.T) {
 // rotate --keychain=PROFILE stores the replacement as that profile's
 // credential and does not print it.
 func TestTokenRotateIntoKeychainProfile(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("svc", &exp)
@@ -161,6 +168,7 @@ func TestTokenRotateIntoKeychainProfile(t *testing.T) {
 // Ctrl-C at each step of a rotation leaves the old token working or the
 // new one delivered.
 func TestTokenRotateInterrupted(t *testing.T) {
+	t.Parallel()
 	interruptAt := func(t *testing.T, match func(*http.Request) bool) (*cmdtest.Env, client.CreatedToken, cmdtest.Result) {
 		e := cmdtest.NewToken(t, axerotest.Options{})
 		exp := time.Now().Add(30 * 24 * time.Hour)
@@ -206,6 +214,7 @@ func TestTokenRotateInterrupted(t *testing.T) {
 
 // Rotating the token in AXERO_TOKEN says that the variable is now stale.
 func TestTokenRotateOwnEnvTokenWarns(t *testing.T) {
+	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	r := e.MustRun("token", "rotate", "seed")
 	if !strings.Contains(r.Stderr, "AXERO_TOKEN still holds the old token") {
