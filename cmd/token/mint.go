@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"io"
 	"time"
 
@@ -14,12 +15,6 @@ import (
 // the first request and at most two more after reconciling.
 const reconcileAttempts = 3
 
-// reconcileClockSkew is how much earlier than our own clock the server may
-// date a token it minted for our request. Without a list of the tokens that
-// existed before, tokens of the right name created since (start -
-// reconcileClockSkew) count as ours.
-const reconcileClockSkew = 5 * time.Second
-
 // minter is one way to create a token and to see and revoke the tokens it
 // may have created: the caller's own (CreateToken, ListAllTokens) or a
 // user's (CreateUserToken, ListAllUserTokens).
@@ -29,6 +24,9 @@ type minter struct {
 	revoke func(ctx context.Context, tokenID int64) error
 	// log receives one line per reconciliation step; may be nil.
 	log io.Writer
+	// retry bounds the retries of the lists and revokes of a
+	// reconciliation.
+	retry reconcile.Retry
 	// existing holds the IDs of the tokens listed before minting. When set,
 	// a token of the right name that is not among them is ours, whatever
 	// the server's clock says; when nil, creation times decide.
@@ -61,6 +59,7 @@ func selfMinter(c *client.Client, req client.CreateTokenRequest, log io.Writer) 
 		list:   c.ListAllTokens,
 		revoke: c.RevokeToken,
 		log:    log,
+		retry:  reconcile.DefaultRetry,
 	}
 }
 
@@ -71,6 +70,7 @@ func userMinter(c *client.Client, userID int64, req client.CreateTokenRequest, l
 		list:   func(ctx context.Context) ([]client.Token, error) { return c.ListAllUserTokens(ctx, userID) },
 		revoke: c.RevokeToken,
 		log:    log,
+		retry:  reconcile.DefaultRetry,
 	}
 }
 
@@ -119,31 +119,12 @@ func mintReconciled(ctx context.Context, m minter, name string) (*client.Created
 	return nil, fmt.Errorf("gave up after %d attempts to create %q whose answers were all lost (no token from them is left active): %w", reconcileAttempts, name, lastUnknown)
 }
 
-// revokeOrphans revokes the tokens named name created at or after since
-// (less the clock skew) and returns their IDs.
+// revokeOrphans revokes the tokens named name that the lost create begun
+// at since may have minted, by the one rule of package reconcile, and
+// returns their IDs.
 func (m minter) revokeOrphans(ctx context.Context, name string, since time.Time) ([]int64, error) {
-	tokens, err := m.list(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cutoff := since.Add(-reconcileClockSkew)
-	var revoked []int64
-	for _, t := range tokens {
-		if t.Name != name {
-			continue
-		}
-		if m.existing != nil && m.existing[t.TokenID] {
-			continue
-		}
-		if m.existing == nil && t.DateCreated.Before(cutoff) {
-			continue
-		}
-		if err := m.revoke(ctx, t.TokenID); err != nil && !client.IsNotFound(err) {
-			return revoked, fmt.Errorf("revoking token %d: %w", t.TokenID, err)
-		}
-		revoked = append(revoked, t.TokenID)
-	}
-	return revoked, nil
+	src := reconcile.Source{List: m.list, Revoke: m.revoke}
+	return reconcile.RevokeOrphans(ctx, src, reconcile.Orphans{Name: name, Since: since, Existing: m.existing}, m.retry)
 }
 
 func (m minter) logf(format string, args ...any) {

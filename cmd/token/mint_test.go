@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"errors"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"io"
 	"testing"
 	"time"
@@ -18,6 +19,9 @@ type fakeMinter struct {
 	revoked []int64
 	nextID  int64
 	cancel  context.CancelFunc // called when an answer is lost, if set
+	// failLists and failRevokes answer that many lists and revokes with
+	// a 500.
+	failLists, failRevokes int
 }
 
 func (fm *fakeMinter) minter() minter {
@@ -35,9 +39,14 @@ func (fm *fakeMinter) minter() minter {
 			}
 			return &client.CreatedToken{Token: t, Secret: "s"}, nil
 		},
+		retry: reconcile.Retry{Attempts: 4, Wait: time.Millisecond},
 		list: func(ctx context.Context) ([]client.Token, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if fm.failLists > 0 {
+				fm.failLists--
+				return nil, &client.Error{Kind: client.KindServer, Status: 500}
 			}
 			var live []client.Token
 			for _, t := range fm.tokens {
@@ -50,6 +59,10 @@ func (fm *fakeMinter) minter() minter {
 		revoke: func(ctx context.Context, id int64) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
+			}
+			if fm.failRevokes > 0 {
+				fm.failRevokes--
+				return &client.Error{Kind: client.KindServer, Status: 500}
 			}
 			fm.revoked = append(fm.revoked, id)
 			return nil
@@ -81,6 +94,20 @@ func TestMintReconciledKeepsOlderTokensOfTheSameName(t *testing.T) {
 	}
 	if ct.TokenID != 102 {
 		t.Fatalf("returned %d, want the second mint 102", ct.TokenID)
+	}
+}
+
+// A 500 while listing or revoking during reconciliation is retried: it
+// used to end token create or rotate with the orphan still active.
+func TestMintReconciledRetriesServerErrorsWhileReconciling(t *testing.T) {
+	t.Parallel()
+	fm := &fakeMinter{lose: 1, nextID: 100, failLists: 1, failRevokes: 1}
+	ct, err := mintReconciled(context.Background(), fm.minter(), "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fm.revoked) != 1 || fm.revoked[0] != 101 || ct.TokenID != 102 {
+		t.Fatalf("revoked %v, returned %d; want the orphan 101 revoked and 102 returned", fm.revoked, ct.TokenID)
 	}
 }
 

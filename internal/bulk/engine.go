@@ -74,9 +74,6 @@ type Options struct {
 
 	// MaxAttempts bounds the creates sent for one row; default 4.
 	MaxAttempts int
-	// ClockSkew is how much earlier than our clock the server may date a
-	// token; tokens created since (intent - ClockSkew) count as this run's.
-	ClockSkew time.Duration
 	// SettleDelay is waited before listing a user's tokens after a lost
 	// answer, so that a create still being processed shows up.
 	SettleDelay time.Duration
@@ -152,9 +149,6 @@ func New(o Options) (*Engine, error) {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 4
-	}
-	if o.ClockSkew == 0 {
-		o.ClockSkew = 10 * time.Second
 	}
 	if o.SettleDelay == 0 {
 		o.SettleDelay = 250 * time.Millisecond
