@@ -164,7 +164,7 @@ func normalizeSiteURL(raw string) (string, error) {
 func verifyToken(ctx context.Context, f *cmdutil.Factory, prof config.Profile, site, token string) (*client.User, error) {
 	target := prof
 	target.URL = site
-	c, err := profileClient(f, &target, token)
+	c, err := f.ProfileClient(&target, token)
 	if err != nil {
 		return nil, err
 	}

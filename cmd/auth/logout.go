@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -107,7 +106,7 @@ func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p 
 	if id == 0 {
 		return "", errors.New("cannot tell which token to revoke: it carries no token ID (jti); nothing was changed. Revoke it in Axero, then run `axero logout` without --revoke")
 	}
-	c, err := profileClient(f, p, token)
+	c, err := f.ProfileClient(p, token)
 	if err != nil {
 		return "", err
 	}
@@ -122,38 +121,6 @@ func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p 
 		return "", nil
 	}
 	return "", fmt.Errorf("could not revoke token %d, so nothing was forgotten; try again, or run `axero logout` without --revoke: %w", id, err)
-}
-
-// profileClient talks to a profile's own site with the given token.
-func profileClient(f *cmdutil.Factory, p *config.Profile, token string) (*client.Client, error) {
-	return client.New(profileClientConfig(f, p, token))
-}
-
-// profileClientConfig is the client configuration for a profile that need
-// not be the one in use (status checks every profile), with the global
-// settings (timeout, --debug, --allow-http) applied.
-func profileClientConfig(f *cmdutil.Factory, p *config.Profile, token string) client.Config {
-	cc := client.Config{
-		BaseURL:   p.URL,
-		Token:     token,
-		Paths:     p.Paths,
-		Timeout:   f.Timeout,
-		AllowHTTP: p.AllowHTTP || f.AllowHTTP,
-		UserAgent: "axero/" + f.Version,
-		Transport: f.Transport,
-	}
-	if f.Debug || debugEnv(f.Getenv("AXERO_DEBUG")) {
-		cc.Debug = f.IO.ErrOut
-	}
-	return cc
-}
-
-func debugEnv(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 // forgetProfileToken deletes the profile's secret from where login put it.

@@ -247,7 +247,7 @@ func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Confi
 		cur.URL = e.Site
 		p = &cur
 	}
-	cc := profileClientConfig(f, p, e.token)
+	cc := f.ProfileClientConfig(p, e.token)
 	cc.MaxRetries = -1
 	c, err := client.New(cc)
 	if err != nil {

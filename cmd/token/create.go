@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -76,7 +77,10 @@ A date such as 2027-01-31 means the end of that day in UTC. Without
 
 func createRun(ctx context.Context, opts *CreateOptions) error {
 	f := opts.Factory
-	spec, err := expiry.Parse(opts.Expires, f.Now())
+	// One reading of the clock serves the parse and the policy check, so
+	// that "30d" means the same instant to both.
+	now := f.Now()
+	spec, err := expiry.Parse(opts.Expires, now)
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -92,7 +96,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	minutes, err := policyMinutes(ctx, c, spec, f)
+	minutes, err := policyMinutes(ctx, c, spec, now)
 	if err != nil {
 		return err
 	}
@@ -110,9 +114,10 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	return deliverToken(f, ct, opts.Delivery)
 }
 
-// checkExpiry fetches the site's policy and turns spec into the minutes to
-// send, refusing (exit 1, the limit named) what the server would refuse.
-func policyMinutes(ctx context.Context, c *client.Client, spec expiry.Spec, f *cmdutil.Factory) (*int64, error) {
+// policyMinutes fetches the site's policy and turns spec, parsed at now,
+// into the minutes to send (nil: the site's default), refusing (exit 1,
+// the limit named) what the server would refuse.
+func policyMinutes(ctx context.Context, c *client.Client, spec expiry.Spec, now time.Time) (*int64, error) {
 	if spec.Default {
 		return nil, nil
 	}
@@ -120,5 +125,5 @@ func policyMinutes(ctx context.Context, c *client.Client, spec expiry.Spec, f *c
 	if err != nil {
 		return nil, err
 	}
-	return spec.Minutes(f.Now(), policy)
+	return spec.Minutes(now, policy)
 }

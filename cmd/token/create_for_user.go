@@ -43,6 +43,10 @@ type CreateForUserOptions struct {
 	Expires  string
 	Delivery TokenDelivery // its Out is the output file in bulk mode too
 
+	// expires is Expires parsed, once, at now, by validate.
+	expires expiry.Spec
+	now     time.Time
+
 	// Many users.
 	From         string
 	NameTemplate string
@@ -158,9 +162,12 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		}
 		return ""
 	}
-	if _, err := expiry.Parse(o.Expires, o.Factory.Now()); err != nil {
+	o.now = o.Factory.Now()
+	spec, err := expiry.Parse(o.Expires, o.now)
+	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
+	o.expires = spec
 	switch {
 	case o.User != "" && o.From != "":
 		return cmdutil.FlagErrorf("--user and --from cannot be used together")
@@ -226,10 +233,6 @@ func requireImpersonation(ctx context.Context, c *client.Client) (*client.User, 
 
 func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	f := opts.Factory
-	spec, err := expiry.Parse(opts.Expires, f.Now())
-	if err != nil {
-		return &cmdutil.FlagError{Err: err}
-	}
 	if err := opts.Delivery.Preflight(f, opts.Name); err != nil {
 		return err
 	}
@@ -244,7 +247,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	minutes, err := policyMinutes(ctx, c, spec, f)
+	minutes, err := policyMinutes(ctx, c, opts.expires, opts.now)
 	if err != nil {
 		return err
 	}
