@@ -8,7 +8,7 @@ import (
 	"github.com/axero-cli/axero/internal/envflag"
 	"io"
 	"os"
-//REMOVEDIMPORT
+	//REMOVEDIMPORT
 
 	"golang.org/x/term"
 )
