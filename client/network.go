@@ -140,9 +140,9 @@ func (d ProxyDecision) String() string {
 
 // ProxyFor decides the proxy for a request to u exactly as Go's
 // ProxyFromEnvironment would (NO_PROXY, the CGI rule, and no proxy for
-// localhost and loopback addresses), but from n.Getenv. An unparsable
-// proxy variable is an error that names the variable, never its value,
-// since it may hold a password.
+// localhost and loopback addresses), but from n.Getenv. Like Go, it
+// ignores a proxy variable that does not parse. An error names the
+// variable, never its value, since that may hold a password.
 func (n Network) ProxyFor(u *url.URL) (ProxyDecision, error) {
 	return n.proxyFunc()(u)
 }
@@ -171,7 +171,13 @@ func (n Network) proxyFunc() func(*url.URL) (ProxyDecision, error) {
 		}
 		p, err := decide(u)
 		if err != nil {
-			return ProxyDecision{}, fmt.Errorf("invalid proxy URL in %s: it must look like http://proxy.example.com:3128", variable)
+			// Go refuses HTTP_PROXY when REQUEST_METHOD is set (a CGI
+			// request header could have set it); its message would
+			// not say which setting to change.
+			if cfg.CGI {
+				return ProxyDecision{}, fmt.Errorf("refusing the proxy in %s because REQUEST_METHOD is set, as for a CGI program: unset REQUEST_METHOD", variable)
+			}
+			return ProxyDecision{}, fmt.Errorf("unusable proxy setting in %s", variable)
 		}
 		if p == nil {
 			return ProxyDecision{}, nil

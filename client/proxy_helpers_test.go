@@ -144,3 +144,22 @@ func onTestHost(t *testing.T, site string) string {
 	u.Host = net.JoinHostPort(testHost, u.Port())
 	return u.String()
 }
+
+// lockedBuffer collects debug output written from the transport's
+// goroutines and the caller's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
