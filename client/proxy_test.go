@@ -21,7 +21,7 @@ func proxiedSite(t *testing.T) (*axerotest.Server, string) {
 
 func TestHTTPSProxyCarriesTheRequest(t *testing.T) {
 	srv, site := proxiedSite(t)
-	proxy := newConnectProxy(t)
+	proxy := newProxy(t)
 	var debug lockedBuffer
 	c := newClient(t, client.Config{
 		BaseURL: site,
@@ -29,7 +29,7 @@ func TestHTTPSProxyCarriesTheRequest(t *testing.T) {
 		Debug:   &debug,
 		Network: client.Network{
 			CAPEM:  srv.CA().PEM(),
-			Getenv: env{"HTTPS_PROXY": proxy.URL("corp", "pr0xy-s3cret")}.get,
+			Getenv: env{"HTTPS_PROXY": proxy.URLWithUser("corp", "pr0xy-s3cret")}.get,
 		},
 	})
 	me, err := c.Me(t.Context())
@@ -39,19 +39,18 @@ func TestHTTPSProxyCarriesTheRequest(t *testing.T) {
 	if me.UserName != "jdoe" {
 		t.Fatalf("me = %+v", me)
 	}
-	targets, auths := proxy.seen()
-	wantTarget := "CONNECT " + strings.TrimPrefix(site, "https://")
-	if len(targets) != 1 || targets[0] != wantTarget {
-		t.Fatalf("proxy saw %q, want [%q]", targets, wantTarget)
+	seen := proxy.Requests()
+	wantTarget := strings.TrimPrefix(site, "https://")
+	if len(seen) != 1 || seen[0].Method != "CONNECT" || seen[0].Target != wantTarget {
+		t.Fatalf("proxy saw %+v, want one CONNECT %s", seen, wantTarget)
 	}
 	wantAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("corp:pr0xy-s3cret"))
-	if auths[0] != wantAuth {
-		t.Fatalf("proxy credentials not sent: %q", auths[0])
+	if seen[0].ProxyAuthorization != wantAuth {
+		t.Fatalf("proxy credentials not sent: %q", seen[0].ProxyAuthorization)
 	}
 
 	out := debug.String()
-	proxyHost := strings.TrimPrefix(proxy.srv.URL, "http://")
-	if want := "PROXY http://" + proxyHost + " (from HTTPS_PROXY) for " + site; !strings.Contains(out, want) {
+	if want := "PROXY " + proxy.URL() + " (from HTTPS_PROXY) for " + site; !strings.Contains(out, want) {
 		t.Errorf("debug output lacks %q:\n%s", want, out)
 	}
 	for _, secret := range []string{"pr0xy-s3cret", "corp:", "corp@", base64.StdEncoding.EncodeToString([]byte("corp:pr0xy-s3cret"))} {
@@ -63,7 +62,7 @@ func TestHTTPSProxyCarriesTheRequest(t *testing.T) {
 
 func TestNoProxyNamingTheHostBypassesTheProxy(t *testing.T) {
 	srv, site := proxiedSite(t)
-	proxy := newConnectProxy(t)
+	proxy := newProxy(t)
 	for _, noProxy := range []string{testHost, ".test", "*"} {
 		t.Run(noProxy, func(t *testing.T) {
 			var debug lockedBuffer
@@ -74,7 +73,7 @@ func TestNoProxyNamingTheHostBypassesTheProxy(t *testing.T) {
 				MaxRetries: -1,
 				Network: client.Network{
 					CAPEM:  srv.CA().PEM(),
-					Getenv: env{"HTTPS_PROXY": proxy.URL("", ""), "NO_PROXY": noProxy}.get,
+					Getenv: env{"HTTPS_PROXY": proxy.URL(), "NO_PROXY": noProxy}.get,
 				},
 			})
 			// Direct, the client resolves axero.test itself, which the
@@ -84,8 +83,8 @@ func TestNoProxyNamingTheHostBypassesTheProxy(t *testing.T) {
 			if client.KindOf(err) != client.KindTransport {
 				t.Fatalf("err = %v, want a transport failure going direct", err)
 			}
-			if targets, _ := proxy.seen(); len(targets) != 0 {
-				t.Fatalf("proxy saw %q despite NO_PROXY=%s", targets, noProxy)
+			if seen := proxy.Requests(); len(seen) != 0 {
+				t.Fatalf("proxy saw %+v despite NO_PROXY=%s", seen, noProxy)
 			}
 			if want := "PROXY direct for " + site; !strings.Contains(debug.String(), want) {
 				t.Errorf("debug output lacks %q:\n%s", want, debug.String())
@@ -96,7 +95,7 @@ func TestNoProxyNamingTheHostBypassesTheProxy(t *testing.T) {
 
 func TestHTTPProxyForPlainHTTPSite(t *testing.T) {
 	srv := axerotest.NewTest(t, axerotest.Options{})
-	proxy := newConnectProxy(t)
+	proxy := newProxy(t)
 	site := onTestHost(t, srv.URL())
 	var debug lockedBuffer
 	c := newClient(t, client.Config{
@@ -105,19 +104,19 @@ func TestHTTPProxyForPlainHTTPSite(t *testing.T) {
 		Token:     srv.SeedToken("jdoe"),
 		Debug:     &debug,
 		Network: client.Network{Getenv: env{
-			"http_proxy":  proxy.URL("corp", "pr0xy-s3cret"),
+			"http_proxy":  proxy.URLWithUser("corp", "pr0xy-s3cret"),
 			"HTTPS_PROXY": "http://unused.invalid:1",
 		}.get},
 	})
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	targets, auths := proxy.seen()
-	if len(targets) != 1 || targets[0] != "GET "+site+"/api/users/me" || auths[0] == "" {
-		t.Fatalf("proxy saw %q with auth %q", targets, auths)
+	seen := proxy.Requests()
+	if len(seen) != 1 || seen[0].Method != "GET" || seen[0].Target != site+"/api/users/me" || seen[0].ProxyAuthorization == "" {
+		t.Fatalf("proxy saw %+v", seen)
 	}
 	out := debug.String()
-	if !strings.Contains(out, "(from http_proxy)") || strings.Contains(out, "pr0xy-s3cret") || strings.Contains(out, auths[0]) {
+	if !strings.Contains(out, "(from http_proxy)") || strings.Contains(out, "pr0xy-s3cret") || strings.Contains(out, seen[0].ProxyAuthorization) {
 		t.Errorf("debug output:\n%s", out)
 	}
 }
