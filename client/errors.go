@@ -25,6 +25,7 @@ const (
 	KindTooLarge               // a body over the size limit
 	KindTransport              // the request did not complete (DNS, refused, reset)
 	KindInsecure               // refused for safety: plain http, cross-host or downgrade redirect
+	KindCertificate            // the server's TLS certificate did not verify; Err is a *CertError
 )
 
 // Error is a failed API request. Its message is one line, safe to print: it
@@ -91,6 +92,12 @@ func (e *Error) summary() string {
 			return e.Err.Error()
 		}
 		return "refused an insecure request"
+	case KindCertificate:
+		var ce *CertError
+		if errors.As(e.Err, &ce) {
+			return ce.Summary()
+		}
+		return "the server's TLS certificate could not be verified"
 	}
 	if e.Err != nil {
 		return e.Err.Error()
@@ -110,6 +117,11 @@ func (e *Error) Hint() string {
 		return "your role lacks REST API access, or the impersonation permission this needs"
 	case KindRateLimited, KindUnavailable:
 		return "try again later"
+	case KindCertificate:
+		var ce *CertError
+		if errors.As(e.Err, &ce) {
+			return ce.Hint()
+		}
 	}
 	return ""
 }

@@ -86,6 +86,12 @@ func (c *Client) transportFailure(ctx context.Context, cl call, resp *resty.Resp
 		e.Status = resp.StatusCode()
 	}
 	var ins *insecureError
+	if ce := AsCertError(err, c.site.base.Hostname()); ce != nil && ctx.Err() == nil {
+		// Nothing was sent: the handshake failed before any request.
+		e.Kind = KindCertificate
+		e.Err = ce
+		return e
+	}
 	switch {
 	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		// Cancelled by the caller, possibly while waiting to retry after

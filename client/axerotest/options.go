@@ -32,6 +32,9 @@ type Options struct {
 	// RecordSecrets keeps every token value the server hands out in memory
 	// (never in the state file), so that tests can prove none leaked.
 	RecordSecrets bool
+	// TLS, when set, makes Start serve HTTPS with a certificate from a
+	// private CA (see Server.CA); the site URL is then https://.
+	TLS *TLSOptions
 }
 
 // Faults are the failures a Server injects.
@@ -65,6 +68,10 @@ type Faults struct {
 	// TruncateNext makes the next N answers (after the emulator acted)
 	// send half their body and then close the connection.
 	TruncateNext int
+
+	// ClockSkew shifts the Date header of every answer from the real time,
+	// as a server whose clock is wrong would send it.
+	ClockSkew time.Duration
 }
 
 // DefaultPolicy is the policy of a server whose Options.Policy is zero.

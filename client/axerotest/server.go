@@ -11,7 +11,10 @@ package axerotest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -42,6 +45,7 @@ type Server struct {
 
 	httpSrv  *http.Server
 	ln       net.Listener
+	ca       *CA // issued the HTTPS certificate; nil when serving plain HTTP
 	closed   sync.Once
 	closeErr error
 }
@@ -135,20 +139,39 @@ func Start(opts Options) (*Server, error) {
 	if err := CheckLoopback(addr); err != nil {
 		return nil, err
 	}
+	var (
+		ca     *CA
+		tlsCfg *tls.Config
+		scheme = "http"
+	)
+	if opts.TLS != nil {
+		var err error
+		if ca, tlsCfg, err = serverTLS(opts.TLS); err != nil {
+			return nil, err
+		}
+		scheme = "https"
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	if opts.URL == "" {
-		opts.URL = "http://" + ln.Addr().String()
+		opts.URL = scheme + "://" + ln.Addr().String()
 	}
 	s, err := newServer(opts)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	s.ln = ln
+	s.ca = ca
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if tlsCfg != nil {
+		// A client without the CA fails every handshake; it says so
+		// itself, so the server does not log each one to stderr.
+		s.httpSrv.ErrorLog = log.New(io.Discard, "", 0)
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	s.ln = ln
 	go s.httpSrv.Serve(ln)
 	return s, nil
 }
@@ -161,6 +184,10 @@ type TB interface {
 	Fatalf(format string, args ...any)
 	Cleanup(func())
 }
+
+// CA is the authority that issued the HTTPS certificate, or nil when the
+// server speaks plain HTTP. Its PEM is what a client passes as --ca-file.
+func (s *Server) CA() *CA { return s.ca }
 
 // NewTest starts a Server for a test and closes it when the test ends.
 func NewTest(t TB, opts Options) *Server {
