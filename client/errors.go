@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // ErrorKind classifies a failed request so that commands can choose an exit
@@ -28,7 +30,10 @@ const (
 )
 
 // Error is a failed API request. Its message is one line, safe to print: it
-// never contains a token value.
+// never contains a token value, and any server text in it (ErrorMessage,
+// ErrorCode, a redirect's Location, a transport error quoting the server)
+// has its control characters shown escaped, so printing it cannot drive
+// the terminal.
 type Error struct {
 	Kind          ErrorKind
 	Status        int    // HTTP status, 0 when no response arrived
@@ -45,7 +50,7 @@ func (e *Error) Error() string {
 	if h := e.Hint(); h != "" {
 		msg += " (" + h + ")"
 	}
-	return msg
+	return textsafe.Terminal(msg)
 }
 
 func (e *Error) summary() string {
@@ -128,7 +133,7 @@ type OutcomeUnknownError struct {
 }
 
 func (e *OutcomeUnknownError) Error() string {
-	return fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err)
+	return textsafe.Terminal(fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err))
 }
 
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
