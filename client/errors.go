@@ -27,6 +27,7 @@ const (
 	KindTooLarge               // a body over the size limit
 	KindTransport              // the request did not complete (DNS, refused, reset)
 	KindInsecure               // refused for safety: plain http, cross-host or downgrade redirect
+	KindTooMany                // a listing that claims or sends more records or pages than one listing may hold
 )
 
 // Error is a failed API request. Its message is one line, safe to print: it
@@ -91,6 +92,11 @@ func (e *Error) summary() string {
 			return "request failed: " + e.Err.Error()
 		}
 		return "request failed"
+	case KindTooMany:
+		if e.Err != nil {
+			return e.Err.Error()
+		}
+		return "the listing is larger than one listing may hold; refused"
 	case KindInsecure:
 		if e.Err != nil {
 			return e.Err.Error()
