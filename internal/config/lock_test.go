@@ -221,4 +221,3 @@ func TestLockFileIsEmptyPrivateAndNoSymlink(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
-
