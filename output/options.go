@@ -1,6 +1,24 @@
 // Package output prints what commands return: an aligned table on a
 // terminal, headerless tab-separated lines when piped, or CSV, JSON or YAML on
 // request, with an optional jq expression over the JSON.
+//
+// Everything in a record may come from the server, so the printer treats
+// it as hostile:
+//
+//   - In the table and in TSV, every cell is shown through
+//     textsafe.Terminal: control characters (C0, C1, DEL) and invalid UTF-8
+//     are written as visible escapes (\x1b, \u009b, \t, \n), never raw, so a
+//     token name cannot retitle the window, clear the screen or break a
+//     line into two records.
+//   - In CSV (-o csv), every cell but the header is passed through
+//     textsafe.CSVCell: a cell that begins with =, +, -, @, a tab or a
+//     carriage return gets a leading single quote, as OWASP recommends
+//     against CSV injection, so a spreadsheet shows it as text instead of
+//     evaluating it. A cell that already begins with a quote before one of
+//     those characters gets one more, so textsafe.CSVUncell restores every
+//     value exactly.
+//   - JSON and YAML keep the exact values; their encoders escape what needs
+//     escaping.
 package output
 
 import (
