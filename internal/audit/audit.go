@@ -113,7 +113,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if _, err := bulk.RequireImpersonator(ctx, o.API, "list other users' tokens"); err != nil {
 		return sum, err
 	}
-	s := &scan{o: o, slots: make(chan struct{}, o.Concurrency), names: newNameCache()}
+	s := &scan{o: o, slots: bulk.NewSlots(o.Concurrency), names: newNameCache()}
 	s.match = matcher{Criteria: o.Criteria, now: o.Now()}
 	if c := o.Criteria.CreatedBy; c != "" {
 		var admin *client.User

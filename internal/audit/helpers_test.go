@@ -18,8 +18,11 @@ func at(d time.Duration) *time.Time { t := fixedNow.Add(d); return &t }
 
 func newClient(t testing.TB, s *axerotest.Server, token string) *client.Client {
 	t.Helper()
-	c, err := client.New(client.Config{BaseURL: s.URL(), Token: token, RetryMaxWait: 2 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: 32}})
+	tr := &http.Transport{MaxIdleConnsPerHost: 32}
+	// A connection dialled but never used would hold up the server's
+	// shutdown for seconds.
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := client.New(client.Config{BaseURL: s.URL(), Token: token, RetryMaxWait: 2 * time.Second, Transport: tr})
 	if err != nil {
 		t.Fatal(err)
 	}

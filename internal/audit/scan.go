@@ -17,7 +17,7 @@ import (
 type scan struct {
 	o     Options
 	match matcher
-	slots chan struct{} // one per request in flight
+	slots bulk.Slots // one per request in flight
 	names *nameCache
 
 	seenMu sync.Mutex
@@ -45,15 +45,7 @@ type userResult struct {
 // retry runs one idempotent request, holding a slot only while it is in
 // flight (never during a pause between attempts).
 func (s *scan) retry(ctx context.Context, do func(context.Context) error) error {
-	return bulk.Retry(ctx, s.o.MaxAttempts, s.o.RetryWait, func() error {
-		select {
-		case s.slots <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		defer func() { <-s.slots }()
-		return do(ctx)
-	})
+	return s.slots.Retry(ctx, s.o.MaxAttempts, s.o.RetryWait, do)
 }
 
 // feed sends the users to scan and closes users. It reports the total on
