@@ -130,7 +130,10 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	users := make(chan userJob, o.Concurrency)
+	// Room for a page of users beyond what the workers are busy with, so
+	// that the next page is fetched while the last one is still being
+	// worked through: the pager is never what the workers wait for.
+	users := make(chan userJob, client.MaxPageSize+o.Concurrency)
 	total := make(chan int, 1)
 	go s.feed(ctx, users, total)
 	results := bulk.Pool(o.Concurrency, users, func(j userJob) userResult { return s.scanUser(ctx, j) })

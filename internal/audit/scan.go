@@ -61,7 +61,7 @@ func (s *scan) feed(ctx context.Context, users chan<- userJob, total chan<- int)
 
 // feedDirectory pages through the users list with the largest page size.
 // Paging runs ahead of the workers only as far as the bounded channel
-// lets it, so at most a page or two of users is held at any time.
+// lets it, so at most two pages of users are held at any time.
 func (s *scan) feedDirectory(ctx context.Context, users chan<- userJob, total chan<- int) error {
 	size := client.MaxPageSize
 	var prevFirst int64
