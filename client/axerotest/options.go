@@ -29,6 +29,11 @@ type Options struct {
 	// URL is the site URL written into tokens (iss) when the handler is
 	// served by someone else; Start sets it from the listener.
 	URL string
+	// History, when set, gives a server that starts without a state file
+	// to load a past for audits: tokens created and last used long ago,
+	// never used, never expiring, expired, expiring soon and minted by
+	// several administrators (admin, secadmin, opsadmin).
+	History *History
 	// RecordSecrets keeps every token value the server hands out in memory
 	// (never in the state file), so that tests can prove none leaked.
 	RecordSecrets bool

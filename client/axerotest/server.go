@@ -113,6 +113,11 @@ func newServer(opts Options) (*Server, error) {
 		if err := s.seedTokens(); err != nil {
 			return nil, err
 		}
+		if opts.History != nil {
+			if err := s.applyHistory(*opts.History); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if s.siteURL == "" && s.st.URL != "" && opts.Addr == "" {
 		s.siteURL = s.st.URL
