@@ -114,7 +114,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	d.narrate("Create a token for an integration. Its value is shown this once; the server keeps only a hash:")
 	d.run("", 0, "token", "create", "--name", "ci-deploy", "--expires", "30d")
 	d.narrate("Expiries are checked against the site's policy before anything is minted:")
-	d.run("", 1, "token", "create", "--name", "too-long", "--expires", "2y")
+	d.run("", 2, "token", "create", "--name", "too-long", "--expires", "2y")
 
 	d.narrate("List tokens (metadata only, never secrets), in any format:")
 	d.run("", 0, "token", "list")
