@@ -175,8 +175,14 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())
 	}
 	p := strings.TrimRight(u.Path, "/")
-	if strings.EqualFold(p, "/api") || strings.HasSuffix(strings.ToLower(p), "/api") {
-		p = p[:len(p)-len("/api")]
+	if strings.HasSuffix(strings.ToLower(p), "/api") {
+		p = strings.TrimRight(p[:len(p)-len("/api")], "/")
+	}
+	// The canonical form is stored and parsed again later, so it must come
+	// back unchanged: a site that itself lives under /api would lose that
+	// part on the second reading and become another site.
+	if strings.HasSuffix(strings.ToLower(p), "/api") {
+		return nil, fmt.Errorf("invalid site URL %q: a site under a path ending in /api cannot be told apart from its /api endpoint", raw)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p}, nil
 }
