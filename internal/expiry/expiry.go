@@ -4,6 +4,7 @@
 package expiry
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -29,6 +30,11 @@ var Examples = []string{"90m", "12h", "30d", "26w", "1y", "2027-01-31", "2027-01
 // Help describes the accepted forms in one sentence, for flag usage.
 const Help = "expiry: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, the end of that day UTC), an RFC 3339 time, or never"
 
+// maxAhead is the furthest expiry accepted, in any form: far beyond any
+// policy, and well inside what a time.Duration (about 292 years) holds, so
+// that the minutes sent are exactly the instant asked for, never a clamp.
+const maxAhead = 200 * 365 * 24 * time.Hour
+
 var durationRE = regexp.MustCompile(`^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|y|years?)$`)
 
 // Parse reads s relative to now. An empty s is the server's default.
@@ -43,6 +49,9 @@ func Parse(s string, now time.Time) (Spec, error) {
 	}
 	if m := durationRE.FindStringSubmatch(lower); m != nil {
 		n, err := strconv.ParseInt(m[1], 10, 64)
+		if errors.Is(err, strconv.ErrRange) {
+			return Spec{}, fmt.Errorf("invalid expiry %q: too far in the future", in)
+		}
 		if err != nil || n <= 0 {
 			return Spec{}, fmt.Errorf("invalid expiry %q: the duration must be positive", in)
 		}
@@ -59,7 +68,7 @@ func Parse(s string, now time.Time) (Spec, error) {
 		case 'y':
 			unit = 365 * 24 * time.Hour
 		}
-		if n > int64(200*365*24*time.Hour/unit) {
+		if n > int64(maxAhead/unit) {
 			return Spec{}, fmt.Errorf("invalid expiry %q: too far in the future", in)
 		}
 		return Spec{At: now.Add(time.Duration(n) * unit).UTC(), input: in}, nil
@@ -67,15 +76,24 @@ func Parse(s string, now time.Time) (Spec, error) {
 	if t, err := time.Parse("2006-01-02", in); err == nil {
 		// A bare date means the end of that day in UTC: "valid through
 		// 2027-01-31" is what people mean when they type it.
-		return Spec{At: t.Add(24*time.Hour - time.Second).UTC(), input: in}, nil
+		return instant(in, t.Add(24*time.Hour-time.Second).UTC(), now)
 	}
 	if t, err := client.ParseTime(in); err == nil && strings.ContainsAny(in, "T") {
-		return Spec{At: t.UTC(), input: in}, nil
+		return instant(in, t.UTC(), now)
 	}
 	if strings.HasPrefix(in, "-") {
 		return Spec{}, fmt.Errorf("invalid expiry %q: it must lie in the future", in)
 	}
 	return Spec{}, fmt.Errorf("invalid expiry %q: use a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31), an RFC 3339 time, or never", in)
+}
+
+// instant is the Spec of a date or time, refused when it lies too far
+// ahead to be sent exactly.
+func instant(in string, at, now time.Time) (Spec, error) {
+	if at.Sub(now) > maxAhead {
+		return Spec{}, fmt.Errorf("invalid expiry %q: too far in the future (more than 200 years)", in)
+	}
+	return Spec{At: at, input: in}, nil
 }
 
 // String is how the expiry reads back to the user.
@@ -106,6 +124,11 @@ func (s Spec) Minutes(now time.Time, p *client.Policy) (*int64, error) {
 	d := s.At.Sub(now)
 	if d <= 0 {
 		return nil, fmt.Errorf("invalid expiry %s: it lies in the past", s.At.UTC().Format(time.RFC3339))
+	}
+	if d > maxAhead {
+		// Sub saturates near 292 years: sending that would mint a token
+		// expiring on some other day than the one asked for.
+		return nil, fmt.Errorf("invalid expiry %s: too far in the future (more than 200 years)", s.describe())
 	}
 	// Nearest minute: "30d" parsed a moment ago is still 43200 minutes, and
 	// a date's end of day does not spill into the next day.
