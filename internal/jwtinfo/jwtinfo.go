@@ -5,6 +5,7 @@ package jwtinfo
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -48,15 +49,33 @@ func Decode(token string) (*Info, error) {
 	info.UserID = intClaim(claims["sub"])
 	info.TokenID = intClaim(claims["jti"])
 	info.ActorID = intClaim(claims["act"])
-	if iat, err := claims.GetIssuedAt(); err == nil && iat != nil {
-		t := iat.UTC()
-		info.IssuedAt = &t
+	var err2 error
+	if info.IssuedAt, err2 = timeClaim("iat", claims.GetIssuedAt); err2 != nil {
+		return nil, err2
 	}
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		t := exp.UTC()
-		info.ExpiresAt = &t
+	if info.ExpiresAt, err2 = timeClaim("exp", claims.GetExpirationTime); err2 != nil {
+		return nil, err2
 	}
 	return info, nil
+}
+
+// timeClaim reads a NumericDate claim; nil when it is absent. A claim that
+// is present but unreadable, or outside the years 0000 to 9999, is an
+// error: showing "never expires" for it would be a lie, and JSON output
+// could not write it.
+func timeClaim(name string, get func() (*jwt.NumericDate, error)) (*time.Time, error) {
+	d, err := get()
+	if err != nil {
+		return nil, fmt.Errorf("the token's %s claim is not a time", name)
+	}
+	if d == nil {
+		return nil, nil
+	}
+	t := d.UTC()
+	if y := t.Year(); y < 0 || y > 9999 {
+		return nil, fmt.Errorf("the token's %s claim is outside the years 0000 to 9999", name)
+	}
+	return &t, nil
 }
 
 // intClaim reads an ID claim that Axero writes as a string ("42") but that
