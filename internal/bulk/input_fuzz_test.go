@@ -64,6 +64,11 @@ func FuzzInput(f *testing.F) {
 			for _, fld := range r.Fields {
 				size += len(fld)
 			}
+			// A row of one empty field is written as an empty line, which
+			// the reader skips; it has no user and is never written back.
+			if len(r.Fields) == 1 && r.Fields[0] == "" {
+				continue
+			}
 			good = append(good, r.Fields)
 		}
 		if size > len(data) {
@@ -95,7 +100,7 @@ func FuzzInput(f *testing.F) {
 			t.Fatalf("%d rows read back as %d\n%q", len(good), len(good2), b.Bytes())
 		}
 		for i := range good {
-			if !reflect.DeepEqual(trimEmpty(good[i]), trimEmpty(good2[i])) {
+			if !reflect.DeepEqual(good[i], good2[i]) {
 				t.Fatalf("row %q read back as %q", good[i], good2[i])
 			}
 		}
@@ -121,13 +126,4 @@ func readAllRows(data []byte) ([]Row, []string, error) {
 		rows = append(rows, r)
 	}
 	panic("Next never returned io.EOF")
-}
-
-// trimEmpty treats a row of one empty field as no fields: csv writes both
-// as an empty line, which the reader skips.
-func trimEmpty(rec []string) []string {
-	if len(rec) == 1 && rec[0] == "" {
-		return nil
-	}
-	return rec
 }
