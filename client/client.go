@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
 )
@@ -186,8 +188,11 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("no site URL given: pass --url, e.g. --url https://intranet.example.com")
 	}
+	// url.Parse lets control characters and invalid UTF-8 through in the
+	// host, which no site has; escaped, they would also make the stored
+	// URL several times longer than what was typed.
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.Hostname() == "" {
+	if err != nil || u.Scheme == "" || u.Host == "" || u.Hostname() == "" || !printableText(raw) {
 		return nil, fmt.Errorf("invalid site URL %q: it needs a scheme and a host, e.g. https://intranet.example.com", raw)
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
@@ -202,10 +207,30 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())
 	}
 	p := strings.TrimRight(u.Path, "/")
-	if strings.EqualFold(p, "/api") || strings.HasSuffix(strings.ToLower(p), "/api") {
-		p = p[:len(p)-len("/api")]
+	if strings.HasSuffix(strings.ToLower(p), "/api") {
+		p = strings.TrimRight(p[:len(p)-len("/api")], "/")
+	}
+	// The canonical form is stored and parsed again later, so it must come
+	// back unchanged: a site that itself lives under /api would lose that
+	// part on the second reading and become another site.
+	if strings.HasSuffix(strings.ToLower(p), "/api") {
+		return nil, fmt.Errorf("invalid site URL %q: a site under a path ending in /api cannot be told apart from its /api endpoint", raw)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p}, nil
+}
+
+// printableText reports whether s is valid UTF-8 without control
+// characters.
+func printableText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // isLoopback reports whether host is localhost or a loopback address

@@ -28,21 +28,35 @@ func ParseTime(s string) (time.Time, error) {
 		inner := strings.TrimSuffix(strings.TrimPrefix(s, "/Date("), ")/")
 		// The legacy form may carry an offset after the milliseconds
 		// (/Date(1714558830000+0000)/); the milliseconds are UTC either way.
-		if i := strings.IndexAny(inner[1:], "+-"); i >= 0 {
-			inner = inner[:i+1]
+		// The search starts after the first byte, which may be the
+		// milliseconds' own sign; an empty inner part has nothing to cut.
+		if len(inner) > 1 {
+			if i := strings.IndexAny(inner[1:], "+-"); i >= 0 {
+				inner = inner[:i+1]
+			}
 		}
 		ms, err := strconv.ParseInt(inner, 10, 64)
 		if err != nil {
 			return time.Time{}, fmt.Errorf("invalid legacy date %q", s)
 		}
-		return time.UnixMilli(ms).UTC(), nil
+		return inRange(s, time.UnixMilli(ms).UTC())
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return inRange(s, t.UTC())
 		}
 	}
 	return time.Time{}, fmt.Errorf("invalid time %q", s)
+}
+
+// inRange refuses an instant whose UTC year has no four digits: RFC 3339
+// cannot write it, so the CLI could not print it, store it or read back
+// what it wrote (a huge /Date(ms)/, or 9999-12-31T23:59:59-01:00).
+func inRange(s string, t time.Time) (time.Time, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return time.Time{}, fmt.Errorf("invalid time %q: outside the years 0000 to 9999", s)
+	}
+	return t, nil
 }
 
 // UnmarshalJSON accepts a JSON string in any supported form, or null.

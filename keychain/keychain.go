@@ -29,7 +29,8 @@ type Store interface {
 // ErrNotFound: no entry for that account.
 var ErrNotFound = errors.New("no token in the OS keychain for this profile")
 
-// ErrTooBig: the platform refuses a secret that large.
+// ErrTooBig: the platform refuses a secret that large. Set returns a
+// *TooBigError, which matches it and names the size and the limit.
 var ErrTooBig = errors.New("the token is too large for this OS keychain; use --out or --insecure-storage")
 
 // UnavailableError: no usable keychain (no D-Bus session, no Secret Service,

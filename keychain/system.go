@@ -3,6 +3,7 @@ package keychain
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -39,7 +40,9 @@ func SystemSwitch(value string, timeout time.Duration) Store {
 	if disabled(value) {
 		return Unavailable("disabled by AXERO_KEYCHAIN=off")
 	}
-	return newBounded(goKeyring{}, timeout)
+	s := newBounded(goKeyring{}, timeout)
+	s.maxSecret = func(account string) int { return MaxSecretBytes(runtime.GOOS, account) }
+	return s
 }
 
 // WithTimeout bounds each call of s by timeout the way System bounds the OS
@@ -73,6 +76,10 @@ type bounded struct {
 	b       backend
 	timeout time.Duration
 
+	// maxSecret is the backend's size limit for an account's secret; 0:
+	// none known.
+	maxSecret func(account string) int
+
 	mu      sync.Mutex
 	stalled *UnavailableError
 }
@@ -81,7 +88,7 @@ func newBounded(b backend, timeout time.Duration) *bounded {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return &bounded{b: b, timeout: timeout}
+	return &bounded{b: b, timeout: timeout, maxSecret: func(string) int { return 0 }}
 }
 
 type result struct {
@@ -121,9 +128,16 @@ func (s *bounded) Get(account string) (string, error) {
 	return s.call(func() (string, error) { return s.b.Get(Service, account) })
 }
 
+// Set refuses a secret over the platform's known limit without asking the
+// keychain (on macOS that would mean a prompt for nothing), and names the
+// size and the limit when the keychain itself refuses it.
 func (s *bounded) Set(account, secret string) error {
+	limit := s.maxSecret(account)
+	if limit > 0 && len(secret) > limit {
+		return &TooBigError{Size: len(secret), Limit: limit}
+	}
 	_, err := s.call(func() (string, error) { return "", s.b.Set(Service, account, secret) })
-	return err
+	return tooBig(err, len(secret), limit)
 }
 
 func (s *bounded) Delete(account string) error {

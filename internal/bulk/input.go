@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/axero-cli/axero/internal/textsafe"
@@ -107,10 +108,47 @@ func NewInput(r io.Reader, name string) (*Input, error) {
 		}
 	}
 	if in.user < 0 {
-		return nil, &InputError{Msg: fmt.Sprintf("%s has no %q column in its header row (found: %s)", name, ColUser, briefText(strings.Join(header, ", ")))}
+		return nil, &InputError{Msg: fmt.Sprintf("%s has no %q column in its header row (found: %s)", name, ColUser, describeHeader(header))}
 	}
 	in.header = header
 	return in, nil
+}
+
+// describeHeader lists the columns found for an error message. A column
+// name that is not plain printable text is quoted, so that a binary or
+// hostile file cannot put raw bytes or escape sequences on the terminal;
+// only the first few are shown, cut short, so the message stays one line.
+func describeHeader(header []string) string {
+	const maxColumns, maxLen = 8, 40
+	parts := make([]string, 0, maxColumns+1)
+	for i, h := range header {
+		if i == maxColumns {
+			parts = append(parts, fmt.Sprintf("and %d more", len(header)-maxColumns))
+			break
+		}
+		if r := []rune(h); len(r) > maxLen {
+			h = string(r[:maxLen]) + "…"
+		}
+		if !isPlainText(h) {
+			h = strconv.QuoteToASCII(h)
+		}
+		parts = append(parts, h)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// isPlainText reports whether s is valid UTF-8 made of printable
+// characters, with nothing that would need quoting to be read back.
+func isPlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || r == '"' || r == ',' {
+			return false
+		}
+	}
+	return true
 }
 
 // Header is the header row, lower-cased and trimmed.

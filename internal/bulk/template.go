@@ -1,7 +1,9 @@
 package bulk
 
 import (
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -12,6 +14,15 @@ import (
 // DefaultNameTemplate names each token after its user and the day of the
 // run, e.g. "jdoe-2026-11-26".
 const DefaultNameTemplate = "{{.UserName}}-{{.Date}}"
+
+// MaxRenderedName bounds what a name template may produce, in bytes: far
+// more than the 100 characters a token name may have, so that the server
+// still says what is wrong with a long name, yet small enough that a
+// template cannot make the client build megabytes per row.
+const MaxRenderedName = 4096
+
+// errNameTooLong stops a rendering that passed MaxRenderedName.
+var errNameTooLong = fmt.Errorf("the name template produced more than %d bytes", MaxRenderedName)
 
 // NameData is what a name template can use.
 type NameData struct {
@@ -35,11 +46,18 @@ func ParseNameTemplate(text string) (*NameTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid --name-template %q: %v", text, strings.TrimPrefix(err.Error(), "template: "))
 	}
+	// A name needs no loop, and a loop over a large number would run for
+	// ages on every row without writing a byte.
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil && hasRange(tt.Tree.Root) {
+			return nil, fmt.Errorf("invalid --name-template %q: {{range}} is not supported in a name template", text)
+		}
+	}
 	// Render once with sample data so that a reference to a field that does
 	// not exist fails now, not on every row.
-	var b strings.Builder
-	if err := t.Execute(&b, NameData{UserID: 1, UserName: "u", Email: "u@example.com", DisplayName: "U", Date: "2006-01-02"}); err != nil {
-		return nil, fmt.Errorf("invalid --name-template %q: %v", text, strings.TrimPrefix(err.Error(), "template: "))
+	b := &limitedBuilder{}
+	if err := t.Execute(b, NameData{UserID: 1, UserName: "u", Email: "u@example.com", DisplayName: "U", Date: "2006-01-02"}); err != nil {
+		return nil, fmt.Errorf("invalid --name-template %q: %v", text, oneLine(strings.TrimPrefix(err.Error(), "template: ")))
 	}
 	return &NameTemplate{t: t, needsUser: usesUserFields(t.Tree.Root)}, nil
 }
@@ -51,11 +69,66 @@ func (nt *NameTemplate) NeedsUser() bool { return nt.needsUser }
 
 // Render returns the name for one user, trimmed.
 func (nt *NameTemplate) Render(d NameData) (string, error) {
-	var b strings.Builder
-	if err := nt.t.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("the name template failed: %v", strings.TrimPrefix(err.Error(), "template: "))
+	b := &limitedBuilder{}
+	if err := nt.t.Execute(b, d); err != nil {
+		if errors.Is(err, errNameTooLong) {
+			return "", errNameTooLong
+		}
+		return "", fmt.Errorf("the name template failed: %v", oneLine(strings.TrimPrefix(err.Error(), "template: ")))
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// limitedBuilder is a strings.Builder that refuses to grow past
+// MaxRenderedName, which stops the template's execution.
+type limitedBuilder struct{ strings.Builder }
+
+func (b *limitedBuilder) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > MaxRenderedName {
+		return 0, errNameTooLong
+	}
+	return b.Builder.Write(p)
+}
+
+// oneLine keeps an error from a template on one line: it may quote a
+// user's field, and fields come from the server.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// hasRange reports whether a template tree, or any template it defines,
+// contains a {{range}}.
+func hasRange(n parse.Node) bool {
+	found := false
+	walkTemplate(n, func(n parse.Node) {
+		if _, ok := n.(*parse.RangeNode); ok {
+			found = true
+		}
+	})
+	return found
+}
+
+// walkTemplate calls fn on n and every node below it.
+func walkTemplate(n parse.Node, fn func(parse.Node)) {
+	if n == nil || reflect.ValueOf(n).IsNil() {
+		return
+	}
+	fn(n)
+	switch n := n.(type) {
+	case *parse.ListNode:
+		for _, c := range n.Nodes {
+			walkTemplate(c, fn)
+		}
+	case *parse.IfNode:
+		walkTemplate(n.List, fn)
+		walkTemplate(n.ElseList, fn)
+	case *parse.RangeNode:
+		walkTemplate(n.List, fn)
+		walkTemplate(n.ElseList, fn)
+	case *parse.WithNode:
+		walkTemplate(n.List, fn)
+		walkTemplate(n.ElseList, fn)
+	}
 }
 
 // NameDataFor fills NameData from a user record.
