@@ -8,33 +8,17 @@
 # checkout with a remote) and leaves the artefacts in ./dist.
 #
 # goreleaser is pinned and, because building it takes about four minutes,
-# installed once per machine into a cache directory that outlives the
-# checkout ($AXERO_CI_CACHE, default /var/cache/axero-ci, or ~/.cache/axero-ci
-# when that is not writable).
+# installed once per machine into the CI cache (see lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
 GORELEASER_VERSION=v2.15.1
 
-cache_root=${AXERO_CI_CACHE:-/var/cache/axero-ci}
-if ! mkdir -p "$cache_root" 2>/dev/null || [ ! -w "$cache_root" ]; then
-	cache_root=${XDG_CACHE_HOME:-$HOME/.cache}/axero-ci
-	mkdir -p "$cache_root"
-fi
-bin_dir=$cache_root/goreleaser-$GORELEASER_VERSION
+. .ci/lib.sh
+bin_dir=$(ci_cache_root)/goreleaser-$GORELEASER_VERSION
 goreleaser=$bin_dir/goreleaser
-
-if [ ! -x "$goreleaser" ]; then
-	echo "release: installing goreleaser $GORELEASER_VERSION into $bin_dir (about four minutes, once per machine)"
-	mkdir -p "$bin_dir"
-	# Install into a scratch directory and rename, so that an interrupted
-	# install never leaves a half-written binary that looks cached.
-	scratch=$(mktemp -d "$bin_dir/.install.XXXXXX")
-	GOBIN=$scratch go install "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION"
-	mv "$scratch/goreleaser" "$goreleaser"
-	rmdir "$scratch"
-fi
+ci_install "$bin_dir" "github.com/goreleaser/goreleaser/v2@$GORELEASER_VERSION" goreleaser
 echo "release: $("$goreleaser" --version 2>&1 | grep -i '^GitVersion' || echo "goreleaser $GORELEASER_VERSION")"
 
 # unzip lists the Windows archives; a fresh Debian machine may lack it.
@@ -150,6 +134,9 @@ mkdir -p "$unpacked"
 tar -xzf "dist/axero_${version}_linux_amd64.tar.gz" -C "$unpacked"
 report=$("$unpacked/axero" version)
 reported=$(sed -n '1s/^axero //p' <<<"$report")
+# The toolchain that built it is the one without known vulnerabilities.
+built_with=$(go version "$unpacked/axero" | awk '{print $2}')
+if [ "$built_with" = "$AXERO_GO" ]; then pass; else fail "the linux/amd64 binary was built with $built_with, want $AXERO_GO"; fi
 if [ "$reported" = "$version" ]; then pass; else fail "the linux/amd64 binary reports version '$reported', want '$version'"; fi
 commit=$(sed -n 's/^commit: *//p' <<<"$report")
 if [ "$commit" = "$(git rev-parse HEAD)" ]; then pass; else fail "the linux/amd64 binary reports commit '$commit', want $(git rev-parse HEAD)"; fi
