@@ -228,7 +228,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 // that was asked for.
 func writeAuditSummary(w io.Writer, sum audit.Summary, c audit.Criteria) {
 	fmt.Fprintf(w, "Scanned %s and %s in %s: %s reported",
-		countNoun(sum.Users, "user"), countNoun(sum.Tokens, "token"), sum.Elapsed.Round(100*time.Millisecond), countNoun(sum.Reported, "token"))
+		countNoun(sum.Users, "user"), countNoun(sum.Tokens, "token"), roundElapsed(sum.Elapsed), countNoun(sum.Reported, "token"))
 	if n := len(sum.Failed); n > 0 {
 		fmt.Fprintf(w, "; %s could not be scanned", countNoun(n, "user"))
 	}

@@ -67,3 +67,12 @@ func (cb *countBar) stop() {
 	cb.bar.SetTotal(-1, true)
 	cb.p.Wait()
 }
+
+// roundElapsed shows a run's time to a useful precision: milliseconds
+// under a second, tenths above.
+func roundElapsed(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}

@@ -180,7 +180,7 @@ func writeRevokeProblems(w io.Writer, shown []bulkrevoke.Result, sum bulkrevoke.
 
 // revokeSummaryLine is the one line a bulk revoke ends with on stderr.
 func revokeSummaryLine(s bulkrevoke.Summary, dryRun bool) string {
-	elapsed := s.Elapsed.Round(100 * time.Millisecond)
+	elapsed := roundElapsed(s.Elapsed)
 	var line string
 	if dryRun {
 		line = fmt.Sprintf("dry run: would revoke %d, already revoked %d, expired %d, refused %d, failed %d, elapsed %s",
