@@ -40,6 +40,11 @@
 //	    mint a token directly (no policy check); "by ADMIN" makes it an
 //	    impersonation token; its value goes to $VAR if given, and only its
 //	    TokenID is printed on stdout.
+//	emulator history USER NAME CREATED-AGO LAST-USED-AGO|never EXPIRES-IN|-EXPIRED-AGO|never [by ADMIN]
+//	    add a token with a past (no policy check, no value anyone holds):
+//	    created 400d ago, last used 200d ago or never, expiring in 90d,
+//	    expired 5d ago (-5d) or never; "by ADMIN" makes it an impersonation
+//	    token minted by ADMIN. Its TokenID is printed on stdout.
 //	emulator count USER NAME|* STATE N
 //	    assert that USER has N tokens named NAME (* for any) in STATE:
 //	    active (exists, not expired), expired, live (exists), revoked, all,

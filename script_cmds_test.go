@@ -51,7 +51,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emulator fault|policy|mint|count|secret-valid|noleak|requests ...")
+		ts.Fatalf("usage: emulator fault|policy|mint|history|count|secret-valid|noleak|requests ...")
 	}
 	if neg && args[0] != "secret-valid" {
 		ts.Fatalf("unsupported: ! emulator %s", args[0])
@@ -64,6 +64,8 @@ func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 		emulatorPolicy(ts, srv, args[1:])
 	case "mint":
 		emulatorMint(ts, srv, args[1:])
+	case "history":
+		emulatorHistory(ts, srv, args[1:])
 	case "count":
 		emulatorCount(ts, srv, args[1:])
 	case "secret-valid":
@@ -189,6 +191,46 @@ func emulatorMint(ts *testscript.TestScript, srv *axerotest.Server, args []strin
 		ts.Setenv(envVar, ct.Secret)
 	}
 	fmt.Fprintln(ts.Stdout(), ct.TokenID)
+}
+
+func emulatorHistory(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+	usage := "usage: emulator history USER NAME CREATED-AGO LAST-USED-AGO|never EXPIRES-IN|-EXPIRED-AGO|never [by ADMIN]"
+	if len(args) != 5 && len(args) != 7 {
+		ts.Fatalf("%s", usage)
+	}
+	now := time.Now()
+	ago := func(v string) time.Time {
+		d, err := parseLifetime(v)
+		if err != nil {
+			ts.Fatalf("emulator history: %v", err)
+		}
+		return now.Add(-d)
+	}
+	h := axerotest.HistoryToken{UserID: lookupUser(ts, srv, args[0]).UserID, Name: args[1], Created: ago(args[2])}
+	if args[3] != "never" {
+		t := ago(args[3])
+		h.LastUsed = &t
+	}
+	switch e := args[4]; {
+	case e == "never":
+	case strings.HasPrefix(e, "-"):
+		t := ago(e[1:])
+		h.Expires = &t
+	default:
+		t := now.Add(now.Sub(ago(e)))
+		h.Expires = &t
+	}
+	if len(args) == 7 {
+		if args[5] != "by" {
+			ts.Fatalf("%s", usage)
+		}
+		h.ImpersonatedBy = lookupUser(ts, srv, args[6]).UserID
+	}
+	ids, err := srv.SeedHistory([]axerotest.HistoryToken{h})
+	if err != nil {
+		ts.Fatalf("emulator history: %v", err)
+	}
+	fmt.Fprintln(ts.Stdout(), ids[0])
 }
 
 func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []string) {

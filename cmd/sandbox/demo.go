@@ -44,7 +44,8 @@ func NewCmdDemo(f *cmdutil.Factory, execute Executor, runF func(context.Context,
 		Long: `Start an Axero emulator on loopback, then run the main commands against it
 as a user would type them, each printed before its output: log in, create a
 token and see it once, list, rename, rotate, mint impersonation tokens for
-one user and for a CSV of users, call the API, revoke, inspect, log out.
+one user and for a CSV of users, audit the site's tokens and revoke the
+stale ones from the audit's CSV, call the API, revoke, inspect, log out.
 
 Nothing leaves this machine: the emulator runs in this process, the
 configuration lives in a temporary directory, tokens are kept in a throwaway
@@ -142,6 +143,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	d.narrate("Impersonation tokens are hidden from the user's own list; an administrator sees them:")
 	d.run("", 0, "token", "list", "--user", "user0001")
 
+	if err := seedDemoHistory(srv); err != nil {
+		return err
+	}
+	d.auditAndRevoke()
+	// Renewing the bulk file's tokens (token rotate --from) comes here,
+	// after the audit and the revoke, in the same lifecycle section.
+
 	d.narrate("Call any API endpoint with the stored token:")
 	d.run("", 0, "call", "users/me", "--jq", ".DisplayName")
 
@@ -166,10 +174,20 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 // run executes one axero command in-process, as typed, and checks its exit
 // code against the one the tour expects.
 func (d *demo) run(stdin string, wantExit int, args ...string) {
+	d.runTo(nil, "", stdin, wantExit, args...)
+}
+
+// runTo is run with the command's stdout going to out (shown as a
+// redirection to name) instead of the tour's own stdout, when out is set.
+func (d *demo) runTo(out io.Writer, name, stdin string, wantExit int, args ...string) {
 	if d.failure != nil || d.ctx.Err() != nil {
 		return
 	}
-	fmt.Fprintf(d.out, "%s\n", output.Color(d.parent.IO, "bold", "$ axero "+quoteArgs(args)+stdinNote(stdin)))
+	redirect := ""
+	if out != nil {
+		redirect = " > " + name
+	}
+	fmt.Fprintf(d.out, "%s\n", output.Color(d.parent.IO, "bold", "$ axero "+quoteArgs(args)+stdinNote(stdin)+redirect))
 
 	sub := cmdutil.New(d.parent.Version)
 	ios := *d.parent.IO
@@ -177,6 +195,10 @@ func (d *demo) run(stdin string, wantExit int, args ...string) {
 	ios.StdinFd = -1
 	ios.SetStdinTTY(false) // stdin is the text the step pipes in, never the terminal
 	ios.SetNeverPrompt(true)
+	if out != nil {
+		ios.Out = out
+		ios.SetStdoutTTY(false)
+	}
 	sub.IO = &ios
 	sub.Getenv = d.getenv
 	sub.Keychain = func() keychain.Store { return d.keys }

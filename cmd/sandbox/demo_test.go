@@ -33,12 +33,21 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		"$ axero token rotate ci-deploy-prod",
 		"$ axero token create-for-user --from",
 		"holds 5 token records, mode -rw-------",
+		"$ axero token audit --stale 180d --never-expires --exit-code",
+		"(exit code 6, as expected)",
+		"$ axero token audit --stale 180d -o csv > stale.csv",
+		",legacy-import,personal,1002,user0002,",
+		"$ axero token revoke --from ",
+		"$ axero token audit --stale 180d --exit-code",
 		"$ axero token revoke ci-deploy-prod --yes",
 		"That was the tour.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q\n%s", want, out)
 		}
+	}
+	if !strings.Contains(errOut.String(), "revoked 2, already revoked 0, expired 0, refused 0, failed 0") {
+		t.Errorf("the revoke from the audit's CSV did not revoke exactly the two stale tokens:\n%s", errOut)
 	}
 	m := regexp.MustCompile(`configuration lives in (\S+) and is removed`).FindStringSubmatch(out.String())
 	if m == nil {

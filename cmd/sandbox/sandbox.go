@@ -21,6 +21,10 @@ import (
 // defaultSandboxAddr lets the system pick a free loopback port.
 const defaultSandboxAddr = "127.0.0.1:0"
 
+// defaultHistoryUsers is how many users --history generates when --users
+// does not say: enough for an audit to find every kind of token.
+const defaultHistoryUsers = 20
+
 // maxSandboxUsers bounds --users so that a typo cannot exhaust memory.
 const maxSandboxUsers = 1_000_000
 
@@ -36,6 +40,8 @@ type SandboxOptions struct {
 	MaxExpiration     string
 	DefaultExpiration string
 	StateFile         string
+	History           bool
+	HistorySeed       uint64
 
 	// Started, when set, is called with the running server, so that tests
 	// can talk to it before stopping it.
@@ -103,10 +109,20 @@ It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
 	fl.StringVar(&opts.MaxExpiration, "max-expiration", "1y", "longest token lifetime the policy allows, e.g. 90d, 1y; 0 for no maximum")
 	fl.StringVar(&opts.DefaultExpiration, "default-expiration", "30d", "lifetime of a token created without an expiry")
 	fl.StringVar(&opts.StateFile, "state", "", "keep users and tokens (hashes only) in this file across restarts")
+	fl.BoolVar(&opts.History, "history", false, "give the generated users a past to audit: about 5 tokens each, stale, expiring, never expiring, expired, minted by administrators")
+	fl.Uint64Var(&opts.HistorySeed, "history-seed", 0, "with --history: the `seed` of the generated past (the same seed gives the same tokens)")
 	return c
 }
 
 func (o *SandboxOptions) validate() error {
+	if o.HistorySeed != 0 && !o.History {
+		return cmdutil.FlagErrorf("--history-seed works only with --history")
+	}
+	if o.History && o.Users == 0 {
+		// A past is given to generated users only: without any, the
+		// flag would silently do nothing.
+		o.Users = defaultHistoryUsers
+	}
 	if err := axerotest.CheckLoopback(o.Addr); err != nil {
 		return cmdutil.FlagErrorf("--addr: %v", err)
 	}
@@ -190,6 +206,9 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		StateFile: opts.StateFile,
 		Faults:    opts.Faults,
 		Addr:      opts.Addr,
+	}
+	if opts.History {
+		so.History = &axerotest.History{Seed: opts.HistorySeed}
 	}
 	// A restarted sandbox listens where its state says it lived, so that
 	// the tokens it minted (whose iss is the site URL) and the profiles
@@ -275,8 +294,11 @@ func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions
 			fmt.Fprintf(w, "# %s (UserID %d): %s\n", s.user, user.UserID, s.role)
 		}
 	}
-	if n := len(srv.Users()) - len(sandboxSeeds); n > 0 {
+	if n := generatedUsers(srv); n > 0 {
 		fmt.Fprintf(w, "# %d generated users: user0001.. (UserID 1001..), emails user0001@example.com..\n", n)
+	}
+	if opts.History {
+		printHistoryHint(w, srv, opts)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "# To use it:")

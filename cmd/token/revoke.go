@@ -26,6 +26,10 @@ type RevokeOptions struct {
 	User    string
 	Yes     bool
 	DryRun  bool
+
+	// From revokes the tokens listed in a file instead (revoke_from.go).
+	From        string
+	Concurrency int
 }
 
 // errNeedYes is returned when a revoke would need a confirmation that
@@ -38,7 +42,7 @@ var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Factory: f}
 	c := &cobra.Command{
-		Use:   "revoke ID|NAME... [--expired] [--user U] [--yes] [--dry-run]",
+		Use:   "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
 		Short: "Revoke tokens, immediately and irreversibly",
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
 token (of --user for an administrator). It first shows what it will revoke
@@ -46,16 +50,39 @@ token (of --user for an administrator). It first shows what it will revoke
 needs --yes, and changes nothing without it (exit 1). --dry-run only shows.
 
 Revoking the token that the current profile itself uses is allowed, with a
-warning: the profile stops working until you log in again.`,
+warning: the profile stops working until you log in again.
+
+` + revokeFromHelp + `
+
+Exit status: 0 done; 2 no --yes without a terminal (nothing changed);
+3 not permitted; 4 unknown ID or name; 5 with --from, some rows were
+refused or failed (they are in the failed file).`,
 		Example: `  $ axero token revoke 1017
   $ axero token revoke old-ci-token --yes
   $ axero token revoke --expired --dry-run
-  $ axero token revoke --expired --user jdoe@example.com --yes`,
+  $ axero token revoke --expired --user jdoe@example.com --yes
+
+  # In bulk, from an audit (or any axero output with token IDs)
+  $ axero token audit --stale 180d -o csv > stale.csv
+  $ axero token revoke --from stale.csv --dry-run
+  $ axero token revoke --from stale.csv --yes`,
 		ValidArgsFunction: cmdutil.CompleteTokens(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Tokens = args
+			if c.Flags().Changed("from") {
+				if err := opts.validateFrom(c); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(c.Context(), opts)
+				}
+				return revokeFromRun(c.Context(), opts)
+			}
+			if c.Flags().Changed("concurrency") {
+				return cmdutil.FlagErrorf("--concurrency works only with --from")
+			}
 			if len(args) == 0 && !opts.Expired {
-				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired")
+				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired or --from FILE")
 			}
 			if c.Flags().Changed("user") && strings.TrimSpace(opts.User) == "" {
 				return cmdutil.FlagErrorf("--user needs a UserID, an email address or a user name")
@@ -71,6 +98,8 @@ warning: the profile stops working until you log in again.`,
 	fl.StringVar(&opts.User, "user", "", "act on this `user`'s tokens (admin): a UserID, email or user name")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would be revoked and change nothing")
+	fl.StringVar(&opts.From, "from", "", "revoke the tokens listed in this `file`: an audit's CSV or JSON, a create-for-user output, or a CSV with a TokenID column")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many requests to have in flight at once")
 	return c
 }
 

@@ -24,6 +24,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	}
 	c.AddCommand(
 		NewCmdCreate(f, nil),
+		NewCmdAudit(f, nil),
 		NewCmdCreateForUser(f, nil),
 		NewCmdInspect(f, nil),
 		NewCmdList(f, nil),

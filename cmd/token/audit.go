@@ -1,0 +1,297 @@
+package token
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/audit"
+	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/output"
+)
+
+// AuditOptions are the inputs of `axero token audit`.
+type AuditOptions struct {
+	Factory *cmdutil.Factory
+
+	Users          string // a CSV file (or -) with a user column; "" scans every user
+	Stale          string
+	ExpiringWithin string
+	NeverExpires   bool
+	Expired        bool
+	Impersonation  bool
+	CreatedBy      string
+	Concurrency    int
+	ExitCode       bool
+	Output         output.Options
+
+	criteria audit.Criteria // the flags above, parsed by validate
+}
+
+// NewCmdAudit builds `axero token audit`; runF, when set, runs instead of
+// the command once the flags are checked.
+func NewCmdAudit(f *cmdutil.Factory, runF func(context.Context, *AuditOptions) error) *cobra.Command {
+	opts := &AuditOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "audit [--users FILE] [--stale D] [--expiring-within D] [--never-expires] [--expired] [--impersonation] [--created-by U]",
+		Short: "Find stale, expiring, never-expiring and impersonation tokens across the site (admin)",
+		Long: `Scan the tokens of every user of the site (or of the users in a CSV file
+given with --users, with a "user" column as for create-for-user) and report
+each token that matches a finding:
+
+  --stale D            not used for D, or never used and older than D
+  --expiring-within D  expires within D and has not expired yet
+  --never-expires      has no expiry
+  --expired            has expired
+  --impersonation      was minted for the user by an administrator
+  --created-by U       ... by this administrator (implies --impersonation)
+
+A token is reported when it matches any of the findings asked for; with
+none, every token is listed. D is a duration: 90m, 12h, 180d, 26w, 1y.
+This needs an administrator with the impersonation permission; without it
+the command exits 3 before the scan.
+
+Users are scanned --concurrency at a time, sharing one rate-limit pause and
+retrying transient failures. On a terminal a progress bar runs on stderr,
+then a summary (counts per finding) and a table are shown. Piped, the rows
+are tab-separated without a header (counts on stderr when it is a terminal).
+
+-o csv and -o json are valid input for 'token revoke --from', which checks
+every token against its owner again before revoking it:
+
+  axero token audit --stale 180d -o csv > stale.csv
+  (look at stale.csv; delete the rows to keep)
+  axero token revoke --from stale.csv
+
+CSV, JSON and the piped rows are written as they are found (users in the
+order their scans finish), so memory stays flat whatever the site's size.
+The table, -o yaml and --jq hold the reported rows (a few hundred bytes
+each) to sort them by user and token.
+
+Exit status: 0 the scan is complete; 6 with --exit-code when a token was
+reported; 5 when some users could not be scanned (they are listed on
+stderr; 5 wins over 6); 3 no permission; 130 interrupted.`,
+		Example: `  # Tokens nobody has used for six months, as a file to review and revoke
+  $ axero token audit --stale 180d -o csv > stale.csv
+  $ axero token revoke --from stale.csv
+
+  # A CI check: fail when any token never expires or expires within two weeks
+  $ axero token audit --never-expires --expiring-within 14d --exit-code
+
+  # Impersonation tokens minted by one administrator, for some users only
+  $ axero token audit --created-by opsadmin --users team.csv
+
+  # Every token of the site, as JSON, counted per user
+  $ axero token audit -o json --jq 'group_by(.UserName) | map({user: .[0].UserName, tokens: length})'`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.validate(c); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return auditRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Users, "users", "", "scan only the users in this CSV `file` (- for stdin) with a \"user\" column: UserID, email or user name")
+	fl.StringVar(&opts.Stale, "stale", "", "report tokens not used for `D` (or never used and older than D), e.g. 180d")
+	fl.StringVar(&opts.ExpiringWithin, "expiring-within", "", "report tokens that expire within `D` (e.g. 30d) and have not expired yet")
+	fl.BoolVar(&opts.NeverExpires, "never-expires", false, "report tokens that never expire")
+	fl.BoolVar(&opts.Expired, "expired", false, "report expired tokens")
+	fl.BoolVar(&opts.Impersonation, "impersonation", false, "report impersonation tokens (minted by an administrator)")
+	fl.StringVar(&opts.CreatedBy, "created-by", "", "report impersonation tokens minted by this administrator (`U`: UserID, email or user name)")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "how many requests to have in flight at once")
+	fl.BoolVar(&opts.ExitCode, "exit-code", false, "exit 6 when any token is reported")
+	output.AddFlags(c, &opts.Output)
+	_ = c.RegisterFlagCompletionFunc("stale", cmdutil.FixedValues("90d", "180d", "1y"))
+	_ = c.RegisterFlagCompletionFunc("expiring-within", cmdutil.FixedValues("7d", "14d", "30d"))
+	return c
+}
+
+func (o *AuditOptions) validate(c *cobra.Command) error {
+	var err error
+	if c.Flags().Changed("stale") {
+		if o.criteria.Stale, err = expiry.ParseWindow("--stale", o.Stale); err != nil {
+			return err
+		}
+	}
+	if c.Flags().Changed("expiring-within") {
+		if o.criteria.ExpiringWithin, err = expiry.ParseWindow("--expiring-within", o.ExpiringWithin); err != nil {
+			return err
+		}
+	}
+	if c.Flags().Changed("created-by") && strings.TrimSpace(o.CreatedBy) == "" {
+		return cmdutil.FlagErrorf("--created-by needs a UserID, an email address or a user name")
+	}
+	if c.Flags().Changed("users") && strings.TrimSpace(o.Users) == "" {
+		return cmdutil.FlagErrorf("--users needs a CSV file (or - for stdin)")
+	}
+	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
+		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
+	}
+	o.criteria.NeverExpires = o.NeverExpires
+	o.criteria.Expired = o.Expired
+	o.criteria.Impersonation = o.Impersonation
+	o.criteria.CreatedBy = strings.TrimSpace(o.CreatedBy)
+	return o.Output.Validate()
+}
+
+func auditRun(ctx context.Context, opts *AuditOptions) error {
+	f := opts.Factory
+	ios := f.IO
+	var users *bulk.Input
+	if opts.Users != "" {
+		in, closeIn, err := openUsersFile(opts.Users, ios.In)
+		if err != nil {
+			return err
+		}
+		defer closeIn()
+		users = in
+	}
+	// Every worker shares one client, so that one Retry-After pauses them
+	// all; its connection pool must hold a connection per worker.
+	if f.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = opts.Concurrency + 2
+		f.Transport = t
+	}
+	c, err := f.Client()
+	if err != nil {
+		return err
+	}
+
+	now := f.Now()
+	sink := newAuditSink(f, opts.Output, now)
+	var reported, failed atomic.Int64
+	bar := newCountBar(ios.ErrOut, ios.IsStderrTTY(), 0, "users", func() string {
+		return fmt.Sprintf("reported %d, failed %d", reported.Load(), failed.Load())
+	})
+	sum, runErr := audit.Run(ctx, audit.Options{
+		API:         c,
+		Criteria:    opts.criteria,
+		Users:       users,
+		Concurrency: opts.Concurrency,
+		Now:         func() time.Time { return now },
+		Emit: func(r audit.Row) error {
+			reported.Add(1)
+			return sink.emit(r)
+		},
+		Progress: func(p audit.Progress) {
+			failed.Store(int64(p.Failed))
+			bar.setTotal(int64(p.Total))
+			bar.set(int64(p.Done))
+		},
+	})
+	bar.stop()
+	// A run refused or broken before it scanned anyone has nothing to
+	// sum up; one that scanned has, even when it stopped early.
+	scanned := runErr == nil || sum.Users > 0 || len(sum.Failed) > 0
+	if scanned {
+		// The counts go before the table on a terminal, or to stderr when
+		// that is a terminal and stdout is not; scripts get only rows.
+		switch {
+		case ios.IsStdoutTTY() && opts.Output.EffectiveFormat() == output.FormatTable:
+			writeAuditSummary(ios.Out, sum, opts.criteria)
+		case ios.IsStderrTTY():
+			writeAuditSummary(ios.ErrOut, sum, opts.criteria)
+		}
+	}
+	if err := sink.finish(runErr == nil); err != nil && runErr == nil {
+		runErr = err
+	}
+	writeFailedUsers(ios.ErrOut, sum.Failed)
+
+	switch {
+	case runErr != nil:
+		return runErr
+	case len(sum.Failed) > 0:
+		return cmdutil.Exit(cmdutil.ExitPartial, nil)
+	case opts.ExitCode && sum.Reported > 0:
+		return cmdutil.Exit(cmdutil.ExitFound, nil)
+	}
+	return nil
+}
+
+// writeAuditSummary says what was scanned and the count of each finding
+// that was asked for.
+func writeAuditSummary(w io.Writer, sum audit.Summary, c audit.Criteria) {
+	fmt.Fprintf(w, "Scanned %s and %s in %s: %s reported",
+		countNoun(sum.Users, "user"), countNoun(sum.Tokens, "token"), roundElapsed(sum.Elapsed), countNoun(sum.Reported, "token"))
+	if n := len(sum.Failed); n > 0 {
+		fmt.Fprintf(w, "; %s could not be scanned", countNoun(n, "user"))
+	}
+	fmt.Fprintln(w, ".")
+	for _, f := range audit.AllFindings {
+		if asked(c, f) {
+			fmt.Fprintf(w, "  %-14s %d\n", f, sum.Counts[f])
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// asked reports whether the criteria look for finding f.
+func asked(c audit.Criteria, f audit.Finding) bool {
+	switch f {
+	case audit.FindingStale:
+		return c.Stale > 0
+	case audit.FindingExpiring:
+		return c.ExpiringWithin > 0
+	case audit.FindingNeverExpires:
+		return c.NeverExpires
+	case audit.FindingExpired:
+		return c.Expired
+	case audit.FindingImpersonation:
+		return c.Impersonation || c.CreatedBy != ""
+	}
+	return false
+}
+
+// writeFailedUsers lists every user that could not be scanned, one line
+// each, so that they can be audited again with --users.
+func writeFailedUsers(w io.Writer, failed []audit.FailedUser) {
+	if len(failed) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "! %s could not be scanned; their tokens are not in the report:\n", countNoun(len(failed), "user"))
+	for _, u := range failed {
+		who := textsafe.Terminal(u.User)
+		if u.UserID != 0 {
+			who += fmt.Sprintf(" (UserID %d)", u.UserID)
+		}
+		fmt.Fprintf(w, "  %s: %s\n", who, textsafe.Terminal(u.Reason))
+	}
+}
+
+// openUsersFile opens --users and reads its header, so that a file
+// without a user column is refused before any request.
+func openUsersFile(path string, stdin io.Reader) (*bulk.Input, func(), error) {
+	if path == "-" {
+		in, err := bulk.NewInput(stdin, "standard input")
+		if err != nil {
+			return nil, nil, &cmdutil.FlagError{Err: err}
+		}
+		return in, func() {}, nil
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, nil, cmdutil.FlagErrorf("--users %s: %v", path, unwrapPathError(err))
+	}
+	in, err := bulk.NewInput(file, path)
+	if err != nil {
+		file.Close()
+		return nil, nil, &cmdutil.FlagError{Err: err}
+	}
+	return in, func() { file.Close() }, nil
+}
