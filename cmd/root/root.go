@@ -57,6 +57,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, "timeout for each request")
 	pf.BoolVar(&f.Debug, "debug", false, "log HTTP exchanges on stderr, token values redacted (env AXERO_DEBUG=1)")
 	pf.BoolVar(&f.AllowHTTP, "allow-http", false, "allow plain http:// to a host other than loopback")
+	pf.StringVar(&f.CAFileFlag, "ca-file", "", "PEM bundle of certificate authorities to trust besides the system's (env AXERO_CA_FILE)")
 
 	root.AddGroup(
 		&cobra.Group{ID: groupAuth, Title: "Authentication:"},

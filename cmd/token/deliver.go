@@ -292,6 +292,9 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 		// Keep the site's settings (path overrides, plain http on loopback)
 		// so that the new profile talks to the site the same way.
 		p.Paths, p.AllowHTTP = cur.Paths, cur.AllowHTTP
+		if ca, err := f.AbsCAFile(&cur); err == nil {
+			p.CAFile = ca
+		}
 	}
 	p.URL = site
 	p.UserID = ct.UserID
