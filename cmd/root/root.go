@@ -14,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/cmd/api"
 	"github.com/axero-cli/axero/cmd/auth"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/cmd/doctor"
 	"github.com/axero-cli/axero/cmd/sandbox"
 	"github.com/axero-cli/axero/cmd/token"
 )
@@ -89,6 +90,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	add(groupOther,
 		NewCmdCompletion(f),
 		sandbox.NewCmdDemo(f, Execute, nil),
+		doctor.NewCmdDoctor(f, nil),
 		NewCmdDocs(f, nil),
 		sandbox.NewCmdSandbox(f, nil),
 		NewCmdVersion(f, nil),
