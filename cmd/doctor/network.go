@@ -1,8 +1,8 @@
 package doctor
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/pem"
 	"errors"
 	"fmt"
