@@ -70,7 +70,7 @@ func cmdTLSEmulator(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("tlsemulator: %v", err)
 		}
-		ts.Defer(func() { srv.Close() })
+		ts.Defer(func() { _ = srv.Close() })
 		w.tls = srv
 		caFile := filepath.Join(ts.Getenv("WORK"), "tls-ca.pem")
 		if err := srv.CA().WriteFile(caFile); err != nil {
@@ -112,7 +112,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("proxy: %v", err)
 		}
-		ts.Defer(func() { p.Close() })
+		ts.Defer(func() { _ = p.Close() })
 		w.proxy = p
 		ts.Setenv("PROXY_URL", p.URL())
 	case "reset", "used":

@@ -49,7 +49,7 @@ func TestStatusCauses(t *testing.T) {
 	t.Run("server unreachable", func(t *testing.T) {
 		e := cmdtest.NewAuth(t)
 		e.Login("jdoe")
-		e.Srv.Close()
+		_ = e.Srv.Close()
 		cause(t, e, cmdutil.ExitFailure, auth.CauseServerUnreachable)
 	})
 	t.Run("server answered badly", func(t *testing.T) {

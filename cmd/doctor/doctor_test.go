@@ -118,7 +118,7 @@ func TestDoctorUnreachableHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	e.Vars["AXERO_URL"] = "http://" + closed
 	checks := doctorJSON(t, e, 1)
 	want(t, checks, "dns", doctor.StatusOK)
@@ -197,7 +197,7 @@ func TestDoctorThroughAProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { _ = p.Close() })
 	u, _ := url.Parse(e.Srv.URL())
 	e.Vars["AXERO_URL"] = "https://" + axerotest.TestHost + ":" + u.Port()
 	e.Vars["AXERO_CA_FILE"] = caFile

@@ -53,7 +53,7 @@ func validHostName(h string) bool {
 			return false
 		}
 		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+			if !isAlnum(r) && r != '-' {
 				return false
 			}
 		}
@@ -85,7 +85,7 @@ func (t *sandboxTLS) writeCA(ca *axerotest.CA, stateFile string) (string, func()
 		if err != nil {
 			return "", cleanup, fmt.Errorf("writing the sandbox CA: %w", err)
 		}
-		cleanup = func() { os.RemoveAll(dir) }
+		cleanup = func() { _ = os.RemoveAll(dir) }
 		path = filepath.Join(dir, "ca.pem")
 	}
 	abs, err := filepath.Abs(path)
@@ -114,9 +114,13 @@ func printTLSBanner(w io.Writer, url, caPath string, hosts []string) {
 // shellQuote quotes a path for a POSIX shell when it needs it.
 func shellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:", r))
+		return !isAlnum(r) && !strings.ContainsRune("/._-+:", r)
 	}) < 0 {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func isAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
 }

@@ -33,10 +33,11 @@ func TestSandboxTLSWritesItsCAAndSaysHowToUseIt(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		status = resp.StatusCode
 		names = resp.TLS.PeerCertificates[0].DNSNames
-		if _, err := http.Get(s.URL() + "/api/users/me"); err == nil {
+		if resp, err := http.Get(s.URL() + "/api/users/me"); err == nil {
+			_ = resp.Body.Close()
 			t.Error("the system roots trust the sandbox's certificate")
 		}
 	}, "--tls", "--tls-host", "axero.test", "--ca-out", caOut)

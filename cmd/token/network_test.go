@@ -52,7 +52,7 @@ func TestProxyIsUsedUnlessNoProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { _ = p.Close() })
 	u, _ := url.Parse(e.Srv.URL())
 	site := "https://" + axerotest.TestHost + ":" + u.Port()
 	e.Vars["AXERO_URL"] = site
