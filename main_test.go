@@ -67,6 +67,23 @@
 //	sandbox-url STATEFILE VAR
 //	    wait (up to a minute) until an `axero sandbox --state STATEFILE`
 //	    started in the background answers, and set $VAR to its URL.
+//
+//	tlsemulator start [host NAME] [skew D] [html]
+//	    start a second emulator, serving HTTPS from a private CA (valid for
+//	    loopback and NAME), whose Date header is D off (e.g. 10m) and which
+//	    answers HTML login pages with html; sets TLS_URL, TLS_PORT, TLS_CA
+//	    (its CA certificate, written to $WORK/tls-ca.pem), TLS_USER_TOKEN
+//	    and TLS_ADMIN_TOKEN.
+//	tlsemulator skew D
+//	    change the TLS emulator's clock skew.
+//	proxy start
+//	    start a CONNECT proxy on loopback that maps axero.test to
+//	    127.0.0.1; sets PROXY_URL.
+//	proxy reset
+//	    forget the requests the proxy has received so far.
+//	proxy used
+//	    assert that the proxy received a request since the last reset;
+//	    with ! that it received none.
 package main
 
 import (
@@ -134,13 +151,16 @@ func scriptParams(dir string) testscript.Params {
 			"exitcode":    cmdExitCode,
 			"envfrom":     cmdEnvFrom,
 			"sandbox-url": cmdSandboxURL,
+			"tlsemulator": cmdTLSEmulator,
+			"proxy":       cmdProxy,
 		},
 	}
 }
 
 // inheritedVars are removed from every script's environment, so that a
 // developer's own settings never change a test's outcome.
-var inheritedVars = []string{"CI", "AXERO_TOKEN", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_URL", "AXERO_FORCE_TTY"}
+var inheritedVars = []string{"CI", "AXERO_TOKEN", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_URL", "AXERO_FORCE_TTY",
+	"AXERO_CA_FILE", "GITHUB_ACTIONS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}
 
 func setupScript(env *testscript.Env) error {
 	srv, err := axerotest.Start(axerotest.Options{Users: scriptUsers, RecordSecrets: true})
@@ -149,6 +169,7 @@ func setupScript(env *testscript.Env) error {
 	}
 	env.Defer(func() { srv.Close() })
 	env.Values[emulatorKey{}] = srv
+	env.Values[netWorldKey{}] = &netWorld{}
 
 	vars := env.Vars[:0]
 	for _, kv := range env.Vars {

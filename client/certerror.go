@@ -73,13 +73,17 @@ func (e *CertError) Summary() string {
 	return subject + " could not be verified"
 }
 
-// Hint is the next step for the user.
+// Hint is the next step for the user. Every hint names --ca-file, since a
+// private CA is the usual cause on an intranet; for an expired or
+// wrong-name certificate it first says what to check, as no bundle fixes
+// those.
 func (e *CertError) Hint() string {
+	const caFile = "a private certificate authority is passed with --ca-file PEM or AXERO_CA_FILE"
 	switch e.Problem {
 	case CertExpired, CertNotYetValid:
-		return "check this machine's clock; if it is right, the site's administrators must renew the certificate, which no --ca-file can fix"
+		return "check this machine's clock; if it is right, the site's administrators must renew the certificate (" + caFile + ", which does not fix dates)"
 	case CertWrongHost:
-		return "use the host name the certificate was issued for in the site URL"
+		return "use the host name the certificate was issued for in the site URL (" + caFile + ", which does not fix names)"
 	}
 	return "if your organisation uses its own certificate authority, pass its PEM bundle with --ca-file or set AXERO_CA_FILE"
 }

@@ -200,3 +200,22 @@ func TestCABundleAndCustomTransportConflict(t *testing.T) {
 		t.Fatal("a CA bundle with a custom transport was silently ignored")
 	}
 }
+
+// Every certificate failure points at --ca-file, after what to check first
+// when no bundle can fix it.
+func TestEveryCertificateHintNamesCAFile(t *testing.T) {
+	for _, p := range []client.CertProblem{client.CertOther, client.CertUnknownAuthority, client.CertExpired, client.CertNotYetValid, client.CertWrongHost} {
+		e := &client.CertError{Host: "intranet.example.com", Problem: p}
+		if !strings.Contains(e.Hint(), "--ca-file") {
+			t.Errorf("%v: hint %q does not name --ca-file", p, e.Hint())
+		}
+	}
+	expired := (&client.CertError{Problem: client.CertExpired}).Hint()
+	if strings.Index(expired, "clock") > strings.Index(expired, "--ca-file") {
+		t.Errorf("expired: hint %q names --ca-file before the clock", expired)
+	}
+	wrong := (&client.CertError{Problem: client.CertWrongHost}).Hint()
+	if strings.Index(wrong, "host name") > strings.Index(wrong, "--ca-file") {
+		t.Errorf("wrong host: hint %q names --ca-file before the host name", wrong)
+	}
+}

@@ -59,6 +59,10 @@ func (b storeBackend) Get(_, user string) (string, error) { return b.s.Get(user)
 func (b storeBackend) Set(_, user, pw string) error       { return b.s.Set(user, pw) }
 func (b storeBackend) Delete(_, user string) error        { return b.s.Delete(user) }
 
+// Disabled reports whether a value of AXERO_KEYCHAIN turns the OS keychain
+// off (off, 0, false, no, none, disabled).
+func Disabled(v string) bool { return disabled(v) }
+
 func disabled(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "off", "0", "false", "no", "none", "disabled":

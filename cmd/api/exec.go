@@ -39,6 +39,8 @@ func NewCmdExec(f *cmdutil.Factory, runF func(context.Context, *ExecOptions) err
 the profile in use (or from AXERO_TOKEN itself, which always wins), so that a
 token kept in the OS keychain reaches a script without being written to disk
 or passed as an argument, where other users could read it in the process list.
+When the site needs a CA bundle (--ca-file, AXERO_CA_FILE or the profile's
+ca_file), AXERO_CA_FILE is set too, to its absolute path.
 
 stdin, stdout and stderr are passed through. Signals sent to axero are
 passed on to the command (Ctrl-C at a terminal reaches it directly). axero
@@ -92,7 +94,15 @@ func execRun(opts *ExecOptions) error {
 	}
 	child := exec.Command(path, opts.Command[1:]...)
 	child.Args[0] = opts.Command[0]
-	child.Env = childEnv(os.Environ(), map[string]string{"AXERO_URL": site, "AXERO_TOKEN": token})
+	set := map[string]string{"AXERO_URL": site, "AXERO_TOKEN": token}
+	// A site behind a private CA needs its bundle in the child too, so
+	// that an axero run there reaches the same site.
+	if prof, _, err := f.Profile(); err == nil {
+		if ca, err := f.AbsCAFile(&prof); err == nil && ca != "" {
+			set[cmdutil.CAFileEnv] = ca
+		}
+	}
+	child.Env = childEnv(os.Environ(), set)
 	child.Stdin, child.Stdout, child.Stderr = f.IO.In, f.IO.Out, f.IO.ErrOut
 
 	// Catch the signals before starting the child, so that none arriving
@@ -152,7 +162,7 @@ func childEnv(env []string, set map[string]string) []string {
 		}
 		out = append(out, kv)
 	}
-	for _, k := range []string{"AXERO_URL", "AXERO_TOKEN"} {
+	for _, k := range []string{"AXERO_URL", "AXERO_TOKEN", cmdutil.CAFileEnv} {
 		if v, ok := set[k]; ok {
 			out = append(out, k+"="+v)
 		}

@@ -42,11 +42,17 @@ The profile (--profile, AXERO_PROFILE, default "default") records the site and
 the user; the token itself goes to the OS keychain. Where there is none (a
 headless Linux host has no Secret Service), --insecure-storage keeps it in a
 file with mode 0600 under the configuration directory instead, unencrypted;
-in CI, prefer setting AXERO_TOKEN and not logging in at all.`,
+in CI, prefer setting AXERO_TOKEN and not logging in at all.
+
+A site whose certificate comes from a private certificate authority needs
+that authority's PEM bundle: login --ca-file PATH checks the token with it
+and records its absolute path in the profile (ca_file), so that later
+commands trust it without the flag.`,
 		Example: `  $ axero login --url https://intranet.example.com
   $ axero login --url https://intranet.example.com --with-token < token.txt
   $ pass show axero/ci | axero login --profile ci --with-token
-  $ axero login --with-token --insecure-storage < token.txt`,
+  $ axero login --with-token --insecure-storage < token.txt
+  $ axero login --url https://intranet.corp.example --ca-file /etc/ssl/corp-root.pem`,
 		Args: func(c *cobra.Command, args []string) error {
 			// Cobra's own message would repeat the argument, which may
 			// well be a token pasted in the wrong place.
@@ -100,6 +106,13 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 
 	newProf := loginProfile(prof, site, me, token)
+	if f.CAFileFlag != "" {
+		// Only an explicit --ca-file is recorded: AXERO_CA_FILE stays a
+		// setting of the environment it is set in.
+		if newProf.CAFile, err = f.AbsCAFile(nil); err != nil {
+			return fmt.Errorf("--ca-file: %w", err)
+		}
+	}
 	var old *config.Profile
 	if p, ok := cfg.Profile(name); ok {
 		cp := *p
@@ -193,6 +206,7 @@ func loginProfile(prof config.Profile, site string, me *client.User, token strin
 		UserID:    me.UserID,
 		AllowHTTP: prof.AllowHTTP,
 		Paths:     prof.Paths,
+		CAFile:    prof.CAFile,
 	}
 	if info, err := jwtinfo.Decode(token); err == nil {
 		p.TokenID = info.TokenID

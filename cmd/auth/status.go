@@ -33,6 +33,24 @@ const (
 	verdictNotChecked = "not checked"
 )
 
+// Causes of a status entry, as its Cause field gives them. They are part
+// of the -o json contract: scripts tell "the keychain is unreachable" from
+// "the token is bad" by them.
+const (
+	CauseValid               = "valid"                // the server accepts the token
+	CauseNotChecked          = "not-checked"          // --offline: a token is there, unexpired
+	CauseNoToken             = "no-token"             // nothing stored for the profile
+	CauseKeychainUnreachable = "keychain-unreachable" // the OS keychain did not answer
+	CauseTokenUnreadable     = "token-unreadable"     // stored, but could not be read (e.g. a file others can read)
+	CauseNoSite              = "no-site"              // AXERO_TOKEN without a site URL
+	CauseExpired             = "expired"              // its expiry has passed
+	CauseRejected            = "rejected"             // the server answered 401
+	CauseForbidden           = "forbidden"            // the server answered 403: no REST API access
+	CauseServerUnreachable   = "server-unreachable"   // no answer: refused, DNS, timeout
+	CauseCertificate         = "certificate"          // the site's TLS certificate did not verify (--ca-file)
+	CauseServerError         = "server-error"         // an answer, but not a usable one (5xx, HTML, malformed)
+)
+
 // StatusEntry is one line of `axero status`. It never holds a token.
 type StatusEntry struct {
 	Profile   string     `json:"Profile"`
@@ -48,6 +66,9 @@ type StatusEntry struct {
 	Server    string     `json:"Server"`            // valid, rejected (401), unreachable: ..., not checked
 	Problem   string     `json:"Problem,omitempty"` // why the token could not be read
 	Usable    bool       `json:"Usable"`
+	// Cause is the entry's state as one stable word, for scripts: one of
+	// the Cause* constants.
+	Cause string `json:"Cause"`
 
 	token       string // in memory only, for the server check
 	unreachable bool
@@ -68,7 +89,14 @@ GET /api/users/me; --offline skips that).
 
 The exit status is 0 when at least one token is usable, 3 when none is
 (missing, expired, rejected), and 1 when the server could not be reached to
-tell. No token value is ever printed.`,
+tell. No token value is ever printed.
+
+In -o json each entry has a Cause, one stable word: valid, not-checked,
+no-token, keychain-unreachable (the OS keychain did not answer: the token
+may be fine), token-unreadable, no-site, expired, rejected (401), forbidden
+(403), server-unreachable (no answer: refused, DNS, timeout), certificate
+(the site's certificate did not verify: see --ca-file) or server-error (an answer, but not the API's: 5xx, an HTML page). The
+table's STATUS column says the same in words.`,
 		Example: `  $ axero status
   $ axero status --offline -o json
   $ axero status >/dev/null || axero login`,
@@ -122,6 +150,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		if e.unreachable {
 			unreachable++
 		}
+		e.Cause = entryCause(e)
 	}
 	if err := output.Print(f.IO, opts.Output, entries, func(tty bool) output.TableData {
 		return statusTable(entries, tty, now)
@@ -132,7 +161,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	case usable > 0:
 		return nil
 	case unreachable > 0:
-		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("no token could be confirmed: the server could not be reached"))
+		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("no token could be confirmed: the server could not be reached, or did not answer usably"))
 	}
 	return cmdutil.Exit(cmdutil.ExitAuth, errors.New("no usable token: run `axero login` or set AXERO_TOKEN"))
 }
@@ -153,6 +182,7 @@ func envStatusEntry(f *cmdutil.Factory, cfg *config.Config, active string, now t
 		e.Site = site
 	} else {
 		e.Problem = "no site: set AXERO_URL or pass --url"
+		e.Cause = CauseNoSite
 	}
 	describeStatusToken(e, tok, now)
 	return e
@@ -185,15 +215,37 @@ func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, acti
 		describeStatusToken(e, tok, now)
 	case errors.Is(err, cmdutil.ErrNotLoggedIn):
 		e.Problem = "no token stored: run `axero login`"
+		e.Cause = CauseNoToken
 	case errors.As(err, &unavailable):
 		e.Problem = "keychain unavailable: " + unavailable.Cause
+		e.Cause = CauseKeychainUnreachable
 	default:
 		e.Problem = err.Error()
+		e.Cause = CauseTokenUnreadable
 	}
 	if e.token == "" && e.Expires != nil && e.Expires.Before(now) {
 		e.Expired = true
 	}
 	return e
+}
+
+// entryCause is the entry's Cause once every check is done: a problem
+// found on the way keeps its cause; otherwise expiry, then the server's
+// verdict, decides.
+func entryCause(e *StatusEntry) string {
+	switch {
+	case e.Cause != "" && e.Cause != CauseServerUnreachable && e.Cause != CauseCertificate && e.Cause != CauseServerError:
+		return e.Cause
+	case e.Expired:
+		return CauseExpired
+	case e.Cause != "":
+		return e.Cause
+	case e.Server == verdictValid:
+		return CauseValid
+	case e.token == "":
+		return CauseNoToken
+	}
+	return CauseNotChecked
 }
 
 // describeStatusToken fills in what the token says about itself.
@@ -253,6 +305,7 @@ func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Confi
 	if err != nil {
 		e.Server = "not checked: " + err.Error()
 		e.unreachable = true
+		e.Cause = CauseServerUnreachable
 		return
 	}
 	me, err := c.Me(ctx)
@@ -266,11 +319,24 @@ func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Confi
 		e.UserID = me.UserID
 	case errors.As(err, &apiErr) && apiErr.Kind == client.KindUnauthorized:
 		e.Server = "rejected (401)"
+		e.Cause = CauseRejected
 	case errors.As(err, &apiErr) && apiErr.Kind == client.KindForbidden:
 		e.Server = "forbidden (403): no REST API access"
-	default:
+		e.Cause = CauseForbidden
+	case client.KindOf(err) == client.KindCertificate:
 		e.Server = "unreachable: " + err.Error()
 		e.unreachable = true
+		e.Cause = CauseCertificate
+	case client.IsUnreachable(err):
+		e.Server = "unreachable: " + err.Error()
+		e.unreachable = true
+		e.Cause = CauseServerUnreachable
+	default:
+		// The server answered, but not as the API does: it is there,
+		// and something in front of it or in it is wrong.
+		e.Server = "bad answer: " + err.Error()
+		e.unreachable = true
+		e.Cause = CauseServerError
 	}
 }
 

@@ -262,3 +262,23 @@ func Unauthorized(r *http.Request) *http.Response {
 		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 	}
 }
+
+// NewTLS starts an emulator serving HTTPS from a private CA (valid also
+// for axerotest.TestHost, so that tests can reach it through a proxy) and
+// authenticates as jdoe through AXERO_TOKEN. The CA is not trusted until a
+// test says so: CAFile is its certificate, written for --ca-file.
+func NewTLS(t *testing.T) (e *Env, caFile string) {
+	t.Helper()
+	e = NewToken(t, axerotest.Options{TLS: &axerotest.TLSOptions{Hosts: []string{axerotest.TestHost}}})
+	return e, e.WriteCA(e.Srv.CA())
+}
+
+// WriteCA writes a CA's certificate to a new file and returns its path.
+func (e *Env) WriteCA(ca *axerotest.CA) string {
+	e.T.Helper()
+	path := filepath.Join(e.T.TempDir(), "ca.pem")
+	if err := ca.WriteFile(path); err != nil {
+		e.T.Fatal(err)
+	}
+	return path
+}

@@ -37,6 +37,7 @@ type Factory struct {
 	Timeout     time.Duration
 	Debug       bool
 	AllowHTTP   bool
+	CAFileFlag  string // --ca-file, else AXERO_CA_FILE, else the profile's ca_file
 
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
@@ -205,6 +206,7 @@ func (f *Factory) ClientConfig() (client.Config, error) {
 		AllowHTTP: p.AllowHTTP,
 		UserAgent: "axero/" + f.Version,
 		Transport: f.Transport,
+		Network:   f.Network(&p),
 	}
 	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut
@@ -225,6 +227,7 @@ func (f *Factory) ProfileClientConfig(p *config.Profile, token string) client.Co
 		AllowHTTP: p.AllowHTTP || f.AllowHTTP,
 		UserAgent: "axero/" + f.Version,
 		Transport: f.Transport,
+		Network:   f.Network(p),
 	}
 	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut

@@ -14,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/cmd/api"
 	"github.com/axero-cli/axero/cmd/auth"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/cmd/doctor"
 	"github.com/axero-cli/axero/cmd/sandbox"
 	"github.com/axero-cli/axero/cmd/token"
 )
@@ -57,6 +58,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, "timeout for each request")
 	pf.BoolVar(&f.Debug, "debug", false, "log HTTP exchanges on stderr, token values redacted (env AXERO_DEBUG=1)")
 	pf.BoolVar(&f.AllowHTTP, "allow-http", false, "allow plain http:// to a host other than loopback")
+	pf.StringVar(&f.CAFileFlag, "ca-file", "", "PEM bundle of certificate authorities to trust besides the system's (env AXERO_CA_FILE)")
 
 	root.AddGroup(
 		&cobra.Group{ID: groupAuth, Title: "Authentication:"},
@@ -88,6 +90,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	add(groupOther,
 		NewCmdCompletion(f),
 		sandbox.NewCmdDemo(f, Execute, nil),
+		doctor.NewCmdDoctor(f, nil),
 		NewCmdDocs(f, nil),
 		sandbox.NewCmdSandbox(f, nil),
 		NewCmdVersion(f, nil),

@@ -20,7 +20,7 @@ import (
 
 // demoEnv is every variable that could make the tour touch the user's real
 // configuration, keychain or site; the tour's commands do not see them.
-var demoEnv = []string{"AXERO_TOKEN", "AXERO_URL", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_CONFIG_DIR", "AXERO_KEYCHAIN"}
+var demoEnv = []string{"AXERO_TOKEN", "AXERO_URL", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_CONFIG_DIR", "AXERO_KEYCHAIN", "AXERO_CA_FILE"}
 
 // Executor runs one command line on a factory and returns its exit code:
 // the root's Execute, which the demo cannot import without a cycle.

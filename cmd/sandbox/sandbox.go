@@ -42,6 +42,7 @@ type SandboxOptions struct {
 	StateFile         string
 	History           bool
 	HistorySeed       uint64
+	TLS               sandboxTLS
 
 	// Started, when set, is called with the running server, so that tests
 	// can talk to it before stopping it.
@@ -70,7 +71,14 @@ HTML login page instead of JSON.
 With --state the sandbox keeps its users and tokens (hashes only) in a file
 and picks them up when it restarts, listening at the same address unless
 --addr says otherwise; seed tokens are printed only when they are created.
-It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
+It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.
+
+With --tls it serves HTTPS with a certificate from a private certificate
+authority it generates, as an intranet site behind a corporate CA does, and
+writes that CA's certificate to a file (--ca-out, else next to the --state
+file, else a temporary directory) whose path it prints, with the
+AXERO_CA_FILE and --ca-file lines to trust it. --tls-host adds names to the
+certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 		Example: `  # Start a sandbox, paste the export lines it prints into another terminal
   $ axero sandbox
   $ echo "$ADMIN_TOKEN" | axero login --url "$AXERO_URL" --with-token
@@ -80,7 +88,10 @@ It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
   $ axero sandbox --users 2000 --latency 200ms --jitter 100ms --fail-rate 0.05 --state sandbox.json
 
   # Sites that allow tokens that never expire, and at most 90 days otherwise
-  $ axero sandbox --allow-no-expiration --max-expiration 90d`,
+  $ axero sandbox --allow-no-expiration --max-expiration 90d
+
+  # HTTPS from a private CA, as on an intranet; then try axero doctor
+  $ axero sandbox --tls --ca-out ./sandbox-ca.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.addrChanged = c.Flags().Changed("addr")
@@ -111,6 +122,9 @@ It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
 	fl.StringVar(&opts.StateFile, "state", "", "keep users and tokens (hashes only) in this file across restarts")
 	fl.BoolVar(&opts.History, "history", false, "give the generated users a past to audit: about 5 tokens each, stale, expiring, never expiring, expired, minted by administrators")
 	fl.Uint64Var(&opts.HistorySeed, "history-seed", 0, "with --history: the `seed` of the generated past (the same seed gives the same tokens)")
+	fl.BoolVar(&opts.TLS.Enabled, "tls", false, "serve HTTPS with a certificate from a private CA generated for this run")
+	fl.StringSliceVar(&opts.TLS.Hosts, "tls-host", nil, "extra host `NAME` the certificate is valid for (repeatable; with --tls)")
+	fl.StringVar(&opts.TLS.CAOut, "ca-out", "", "write the CA certificate to `PATH` (with --tls; default: next to --state, else a temporary directory)")
 	return c
 }
 
@@ -150,7 +164,7 @@ func (o *SandboxOptions) validate() error {
 	if _, err := o.policy(time.Now()); err != nil {
 		return err
 	}
-	return nil
+	return o.TLS.validate()
 }
 
 // policy builds the expiration policy from the flags.
@@ -206,6 +220,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		StateFile: opts.StateFile,
 		Faults:    opts.Faults,
 		Addr:      opts.Addr,
+		TLS:       opts.TLS.options(),
 	}
 	if opts.History {
 		so.History = &axerotest.History{Seed: opts.HistorySeed}
@@ -230,7 +245,17 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if err != nil {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}
-	printSandboxBanner(f.IO.Out, srv, opts)
+	caPath := ""
+	if opts.TLS.Enabled {
+		path, cleanup, err := opts.TLS.writeCA(srv.CA(), opts.StateFile)
+		if err != nil {
+			srv.Close()
+			return err
+		}
+		defer cleanup()
+		caPath = path
+	}
+	printSandboxBanner(f.IO.Out, srv, opts, caPath)
 	if opts.Started != nil {
 		opts.Started(srv)
 	}
@@ -261,7 +286,7 @@ var sandboxSeeds = []struct{ user, env, role string }{
 
 // printSandboxBanner writes the URL, the seed tokens and how to use them,
 // as a shell snippet that can be pasted as it is.
-func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions) {
+func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions, caPath string) {
 	u := srv.URL()
 	fmt.Fprintf(w, "# Axero sandbox listening on %s (press Ctrl-C to stop)\n", u)
 	if opts.StateFile != "" {
@@ -303,6 +328,9 @@ func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "# To use it:")
 	fmt.Fprintf(w, "export AXERO_URL=%s\n", u)
+	if caPath != "" {
+		printTLSBanner(w, u, caPath, opts.TLS.Hosts)
+	}
 	fmt.Fprintf(w, "# echo \"$ADMIN_TOKEN\" | axero login --url %s --with-token\n", u)
 	fmt.Fprintln(w, "#   (where there is no OS keychain, add --insecure-storage)")
 	fmt.Fprintln(w, "# or, storing nothing: AXERO_TOKEN=\"$USER_TOKEN\" axero token list")

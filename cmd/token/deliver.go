@@ -155,8 +155,13 @@ func unwrapPathError(err error) error {
 //     the returned error (exit 1) says what failed and that the token was
 //     shown instead. The token is never lost.
 //
+// Under GitHub Actions the secret is masked first (maskInCI), whatever
+// happens next: even a token that only goes to a file may be printed by a
+// later step.
+//
 // The returned error never contains the secret.
 func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) error {
+	maskInCI(f, ct.Secret)
 	var failures []string
 	var stored []string
 	if d.Out != "" {
@@ -292,6 +297,9 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 		// Keep the site's settings (path overrides, plain http on loopback)
 		// so that the new profile talks to the site the same way.
 		p.Paths, p.AllowHTTP = cur.Paths, cur.AllowHTTP
+		if ca, err := f.AbsCAFile(&cur); err == nil {
+			p.CAFile = ca
+		}
 	}
 	p.URL = site
 	p.UserID = ct.UserID

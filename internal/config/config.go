@@ -51,6 +51,7 @@ type Profile struct {
 	TokenName    string       `yaml:"token_name,omitempty"`    // the stored token's name, if known
 	TokenExpires *time.Time   `yaml:"token_expires,omitempty"` // from the JWT's exp; nil: never
 	AllowHTTP    bool         `yaml:"allow_http,omitempty"`
+	CAFile       string       `yaml:"ca_file,omitempty"` // PEM bundle of extra CAs for the site, an absolute path
 	Paths        client.Paths `yaml:"paths,omitempty"`
 }
 

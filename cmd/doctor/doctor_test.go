@@ -1,0 +1,231 @@
+package doctor_test
+
+import (
+	"encoding/json"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/cmd/cmdtest"
+	"github.com/axero-cli/axero/cmd/doctor"
+	"github.com/axero-cli/axero/keychain"
+)
+
+// doctorJSON runs `doctor -o json`, checks the exit code, and returns the
+// checks by name.
+func doctorJSON(t *testing.T, e *cmdtest.Env, code int, args ...string) map[string]doctor.Check {
+	t.Helper()
+	e.CheckLeaks = true
+	r := e.Run(append([]string{"doctor", "-o", "json"}, args...)...)
+	if r.Code != code {
+		t.Fatalf("doctor: exit %d, want %d\nstdout: %s\nstderr: %s", r.Code, code, r.Stdout, r.Stderr)
+	}
+	var checks []doctor.Check
+	if err := json.Unmarshal([]byte(r.Stdout), &checks); err != nil {
+		t.Fatalf("doctor -o json: %v\n%s", err, r.Stdout)
+	}
+	byName := map[string]doctor.Check{}
+	for _, c := range checks {
+		byName[c.Check] = c
+	}
+	if len(byName) != len(checks) {
+		t.Fatalf("a check appears twice: %s", r.Stdout)
+	}
+	return byName
+}
+
+var allChecks = []string{"config", "keychain", "token", "site", "ca-file", "proxy", "dns", "connect", "tls", "http", "clock", "auth", "role", "policy"}
+
+func want(t *testing.T, checks map[string]doctor.Check, name, status string, hintHas ...string) {
+	t.Helper()
+	c, ok := checks[name]
+	if !ok {
+		t.Fatalf("no %s check in %+v", name, checks)
+	}
+	if c.Status != status {
+		t.Fatalf("%s: %+v, want %s", name, c, status)
+	}
+	for _, h := range hintHas {
+		if !strings.Contains(c.Hint, h) {
+			t.Fatalf("%s: hint %q lacks %q", name, c.Hint, h)
+		}
+	}
+}
+
+func TestDoctorAllOKAgainstTheTLSSandbox(t *testing.T) {
+	t.Parallel()
+	e, caFile := cmdtest.NewTLS(t)
+	e.Vars["AXERO_CA_FILE"] = caFile
+	checks := doctorJSON(t, e, 0)
+	for _, name := range allChecks {
+		want(t, checks, name, doctor.StatusOK)
+	}
+	if !strings.Contains(checks["auth"].Detail, "jdoe") || !strings.Contains(checks["tls"].Detail, "Axero Sandbox CA") {
+		t.Errorf("auth %q, tls %q", checks["auth"].Detail, checks["tls"].Detail)
+	}
+}
+
+func TestDoctorTextIsOneLinePerCheckWithHints(t *testing.T) {
+	t.Parallel()
+	e, _ := cmdtest.NewTLS(t)
+	e.CheckLeaks = true
+	r := e.Run("doctor")
+	if r.Code != 1 {
+		t.Fatalf("exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	for _, line := range []string{"OK    config", "FAIL  tls", "hint: if your organisation uses its own certificate authority, pass its PEM bundle with --ca-file", "SKIP  http      not checked: tls failed", "SKIP  policy    not checked: tls failed", "1 FAIL"} {
+		if !strings.Contains(r.Stdout, line) {
+			t.Errorf("stdout lacks %q:\n%s", line, r.Stdout)
+		}
+	}
+}
+
+func TestDoctorWrongCA(t *testing.T) {
+	t.Parallel()
+	e, _ := cmdtest.NewTLS(t)
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "tls", doctor.StatusFail, "--ca-file")
+	want(t, checks, "http", doctor.StatusSkip)
+	want(t, checks, "auth", doctor.StatusSkip)
+
+	other, err := axerotest.NewCA("Some Other CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Vars["AXERO_CA_FILE"] = e.WriteCA(other)
+	checks = doctorJSON(t, e, 1)
+	want(t, checks, "ca-file", doctor.StatusOK)
+	want(t, checks, "tls", doctor.StatusFail, "does not hold the CA \"Axero Sandbox CA\"", "--ca-file")
+}
+
+func TestDoctorHTMLLoginPage(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{HTMLMode: true}})
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "tls", doctor.StatusOK)
+	want(t, checks, "http", doctor.StatusFail, "site URL is probably wrong")
+	want(t, checks, "auth", doctor.StatusSkip)
+}
+
+func TestDoctorUnreachableHost(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	_ = ln.Close()
+	e.Vars["AXERO_URL"] = "http://" + closed
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "dns", doctor.StatusOK)
+	want(t, checks, "connect", doctor.StatusFail, "check the port")
+	for _, name := range []string{"tls", "http", "clock", "auth", "role", "policy"} {
+		want(t, checks, name, doctor.StatusSkip)
+		if checks[name].Detail != "not checked: connect failed" {
+			t.Errorf("%s: %q", name, checks[name].Detail)
+		}
+	}
+}
+
+func TestDoctorRejectedToken(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{})
+	id := e.TokenIDOf(e.Vars["AXERO_TOKEN"])
+	e.MustRun("token", "revoke", id, "--yes")
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "token", doctor.StatusOK)
+	want(t, checks, "auth", doctor.StatusFail, "axero login")
+	want(t, checks, "role", doctor.StatusSkip)
+}
+
+func TestDoctorKeychain(t *testing.T) {
+	t.Parallel()
+	t.Run("unreachable, holding the token", func(t *testing.T) {
+		e := cmdtest.NewAuth(t)
+		e.Login("jdoe")
+		e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
+		checks := doctorJSON(t, e, 1)
+		want(t, checks, "keychain", doctor.StatusFail, "AXERO_TOKEN", "--insecure-storage")
+		want(t, checks, "token", doctor.StatusSkip)
+		want(t, checks, "auth", doctor.StatusSkip)
+		want(t, checks, "http", doctor.StatusOK)
+	})
+	t.Run("off, with the token in the keychain", func(t *testing.T) {
+		e := cmdtest.NewAuth(t)
+		e.Login("jdoe")
+		e.Vars["AXERO_KEYCHAIN"] = "off"
+		want(t, doctorJSON(t, e, 1), "keychain", doctor.StatusFail, "AXERO_KEYCHAIN")
+	})
+	t.Run("off, with the token in the environment", func(t *testing.T) {
+		e := cmdtest.NewToken(t, axerotest.Options{})
+		e.Vars["AXERO_KEYCHAIN"] = "off"
+		checks := doctorJSON(t, e, 0)
+		want(t, checks, "keychain", doctor.StatusOK)
+		want(t, checks, "auth", doctor.StatusOK)
+	})
+	t.Run("unreachable, with the token in a file", func(t *testing.T) {
+		e := cmdtest.NewAuth(t)
+		e.Login("jdoe", "--insecure-storage")
+		e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
+		checks := doctorJSON(t, e, 0)
+		want(t, checks, "keychain", doctor.StatusWarn)
+		want(t, checks, "token", doctor.StatusOK)
+		want(t, checks, "auth", doctor.StatusOK)
+	})
+}
+
+func TestDoctorClockSkew(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{ClockSkew: 10 * time.Minute}})
+	checks := doctorJSON(t, e, 0)
+	want(t, checks, "clock", doctor.StatusWarn, "clock")
+	if !strings.Contains(checks["clock"].Detail, "ahead of") {
+		t.Errorf("clock: %q", checks["clock"].Detail)
+	}
+	e.Srv.SetFaults(axerotest.Faults{ClockSkew: 30 * time.Second})
+	want(t, doctorJSON(t, e, 0), "clock", doctor.StatusOK)
+}
+
+func TestDoctorThroughAProxy(t *testing.T) {
+	t.Parallel()
+	e, caFile := cmdtest.NewTLS(t)
+	p, err := axerotest.StartProxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	u, _ := url.Parse(e.Srv.URL())
+	e.Vars["AXERO_URL"] = "https://" + axerotest.TestHost + ":" + u.Port()
+	e.Vars["AXERO_CA_FILE"] = caFile
+	e.Vars["HTTPS_PROXY"] = p.URL()
+	checks := doctorJSON(t, e, 0)
+	for _, name := range allChecks {
+		want(t, checks, name, doctor.StatusOK)
+	}
+	if !strings.Contains(checks["proxy"].Detail, p.URL()+" (from HTTPS_PROXY)") {
+		t.Errorf("proxy: %q", checks["proxy"].Detail)
+	}
+}
+
+func TestDoctorNotLoggedIn(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "token", doctor.StatusFail, "axero login")
+	want(t, checks, "http", doctor.StatusOK)
+	want(t, checks, "auth", doctor.StatusSkip)
+}
+
+func TestDoctorTimeoutSkipsWhatIsLeft(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{Latency: time.Minute}})
+	checks := doctorJSON(t, e, 1, "--timeout", "300ms")
+	want(t, checks, "http", doctor.StatusFail)
+	for _, name := range []string{"clock", "auth", "role", "policy"} {
+		want(t, checks, name, doctor.StatusSkip)
+	}
+}
