@@ -93,6 +93,10 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	// The time taken to paste a token is not the server's: --timeout
+	// starts again once it is read.
+	ctx, cancel := f.RestartDeadline(ctx)
+	defer cancel()
 
 	me, err := verifyToken(ctx, f, prof, site, token)
 	if err != nil {

@@ -103,6 +103,7 @@ It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
 	fl.StringVar(&opts.MaxExpiration, "max-expiration", "1y", "longest token lifetime the policy allows, e.g. 90d, 1y; 0 for no maximum")
 	fl.StringVar(&opts.DefaultExpiration, "default-expiration", "30d", "lifetime of a token created without an expiry")
 	fl.StringVar(&opts.StateFile, "state", "", "keep users and tokens (hashes only) in this file across restarts")
+	cmdutil.NoDeadline(c)
 	return c
 }
 

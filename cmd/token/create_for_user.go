@@ -131,11 +131,20 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 				return runF(c.Context(), opts)
 			}
 			if opts.From == "" {
-				return createForOneUser(c.Context(), opts)
+				ctx, cancel, err := opts.Factory.WithDeadline(c.Context())
+				if err != nil {
+					return err
+				}
+				defer cancel()
+				return createForOneUser(ctx, opts)
 			}
 			return createForManyUsers(c.Context(), opts)
 		},
 	}
+	// One user: one deadline. Many users: the checks before the first row
+	// get one, and each row gets its own (bulkRowTimeout), so that a long
+	// run is never cut off as a whole.
+	cmdutil.SelfDeadline(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.User, "user", "", "the `user` to create a token for: a UserID, an email address or a user name")
 	fl.StringVar(&opts.Name, "name", "", "the token's `name` (with --from: for every row without a name of its own)")
@@ -185,6 +194,9 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 		o.Name = strings.TrimSpace(o.Name)
+		if err := o.Delivery.checkSecretOutput("token create-for-user"); err != nil {
+			return err
+		}
 		return o.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML)
 	}
 	if n := changed("keychain", "force", "output", "jq"); n != "" {
@@ -303,15 +315,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	me, err := requireImpersonation(ctx, c)
-	if err != nil {
-		return err
-	}
-	var policy *client.Policy
-	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
-		policy, err = c.Policy(ctx)
-		return err
-	})
+	me, policy, err := bulkStartup(ctx, f, c)
 	if err != nil {
 		return err
 	}
@@ -344,6 +348,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		Expiry:      expiryFor,
 		Concurrency: opts.Concurrency,
 		AdminID:     me.UserID,
+		RowTimeout:  bulkRowTimeout(f.Timeout),
 		Now:         f.Now,
 		Events:      progress.event,
 	}
@@ -369,6 +374,41 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		return cmdutil.Exit(cmdutil.ExitPartial, nil)
 	}
 	return nil
+}
+
+// bulkStartup checks, under one --timeout deadline, that the caller may
+// impersonate and reads the site's policy.
+func bulkStartup(ctx context.Context, f *cmdutil.Factory, c *client.Client) (*client.User, *client.Policy, error) {
+	ctx, cancel, err := f.WithDeadline(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
+	me, err := requireImpersonation(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var policy *client.Policy
+	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		policy, err = c.Policy(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return me, policy, nil
+}
+
+// minRowTimeout is the least time a bulk row gets for its requests: a row
+// may wait out a rate limit and reconcile a lost answer, which one
+// request's --timeout would not leave room for.
+const minRowTimeout = 5 * time.Minute
+
+// bulkRowTimeout bounds each row of a bulk run: --timeout when it is
+// longer than minRowTimeout, else minRowTimeout. The run as a whole has
+// no deadline; Ctrl-C stops it.
+func bulkRowTimeout(timeout time.Duration) time.Duration {
+	return max(timeout, minRowTimeout)
 }
 
 // userResolver looks each user up once, concurrently from the workers. It

@@ -181,7 +181,7 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 	atTerminal := f.IO.IsStdoutTTY() && d.Output.EffectiveFormat() == output.FormatTable
 	switch {
 	case len(failures) > 0 || len(stored) == 0:
-		if err := showSecret(f, ct, d.Output); err != nil {
+		if err := showSecret(f, ct, withoutJQ(d).Output); err != nil {
 			return err
 		}
 	case atTerminal:

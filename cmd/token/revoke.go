@@ -116,6 +116,10 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		if !ok {
 			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
 		}
+		// The time taken to answer is not the server's.
+		var cancel context.CancelFunc
+		ctx, cancel = f.RestartDeadline(ctx)
+		defer cancel()
 	}
 
 	var failed []string

@@ -57,6 +57,9 @@ leaves either the old token working or the new one delivered.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Token = args[0]
 			opts.Delivery.normalize(c)
+			if err := opts.Delivery.checkSecretOutput("token rotate"); err != nil {
+				return err
+			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
 				return err
 			}
