@@ -18,6 +18,7 @@ import (
 	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -268,7 +269,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Impersonation token for %s (UserID %d): whoever holds it acts as that user.\n", impersonatedUser(user), user.UserID)
+	fmt.Fprintf(f.IO.ErrOut, "Impersonation token for %s (UserID %d): whoever holds it acts as that user.\n", textsafe.Terminal(impersonatedUser(user)), user.UserID)
 	opts.Delivery.UserName = user.UserName
 	return deliverToken(f, ct, opts.Delivery)
 }
@@ -363,7 +364,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	sum, runErr := engine.Run(ctx)
 	stopSignals()
 	progress.stop()
-	fmt.Fprintln(f.IO.ErrOut, summaryLine(sum, opts.DryRun))
+	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(summaryLine(sum, opts.DryRun)))
 
 	switch {
 	case runErr != nil:
@@ -480,7 +481,7 @@ func watchSecondInterrupt(ctx context.Context, w io.Writer, e *bulk.Engine) func
 					fmt.Fprintln(w, "Still finishing: writing the last records.")
 					continue
 				}
-				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), strings.Join(pending, "; "))
+				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), textsafe.Terminal(strings.Join(pending, "; ")))
 			}
 		}
 	}()

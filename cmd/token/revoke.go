@@ -15,6 +15,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -136,7 +137,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			continue
 		}
 		if ios.IsStdoutTTY() {
-			fmt.Fprintf(ios.Out, "✓ Revoked token %d (%s)\n", t.TokenID, t.Name)
+			fmt.Fprintf(ios.Out, "✓ Revoked token %d (%s)\n", t.TokenID, textsafe.Terminal(t.Name))
 		}
 	}
 	if len(failed) > 0 {
