@@ -300,10 +300,15 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		return err
 	}
 	defer closeIn()
+	// The run lock is taken before the first request, so that a second
+	// run on the same --out is refused (naming the holder's PID) before it
+	// asks the server anything; the engine takes it over.
+	var lock *bulk.RunLock
 	if !opts.DryRun {
-		if err := preflightBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
+		if lock, err = lockBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
 			return err
 		}
+		defer func() { _ = lock.Release() }()
 	}
 	// Every worker shares one client, so that one Retry-After pauses them
 	// all; its connection pool must hold a connection per worker.
@@ -352,6 +357,10 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		RowTimeout:  bulkRowTimeout(f.Timeout),
 		Now:         f.Now,
 		Events:      progress.event,
+		Lock:        lock,
+		Warn: func(msg string) {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg))
+		},
 	}
 	if opts.DryRun {
 		bo.Plan = f.IO.Out
@@ -443,19 +452,27 @@ func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
 	return in, func() { file.Close() }, nil
 }
 
-// preflightBulkOut refuses an --out that exists (without --resume) and a
-// directory where the output cannot be created, before anything is minted.
-func preflightBulkOut(out string, resume bool) error {
-	if fi, err := os.Stat(out); err == nil {
-		if fi.IsDir() {
-			return cmdutil.FlagErrorf("--out %s is a directory", out)
+// lockBulkOut takes the run lock of --out and then refuses, before
+// anything is minted, an --out the run would refuse (by the engine's own
+// rules, which follow no symbolic link). The lock comes first, so that a
+// second run, resumed or not, is told which process holds the output
+// rather than that the output exists.
+func lockBulkOut(out string, resume bool) (*bulk.RunLock, error) {
+	if _, err := os.Lstat(out); err != nil {
+		// A new output: say plainly when its directory does not take it.
+		if err := preflightOutFile(out, false); err != nil {
+			return nil, err
 		}
-		if !resume {
-			return &bulk.ExistsError{Path: out}
-		}
-		return nil
 	}
-	return preflightOutFile(out, false)
+	lock, err := bulk.AcquireRunLock(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := bulk.CheckOutPath(out, resume); err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	return lock, nil
 }
 
 // watchSecondInterrupt lets a second Ctrl-C (the first one cancels ctx)
@@ -500,6 +517,9 @@ func summaryLine(s bulk.Summary, dryRun bool) string {
 	line := fmt.Sprintf("minted %d, skipped %d, failed %d, elapsed %s", s.Minted, s.Skipped, s.Failed, elapsed)
 	if s.Revoked > 0 {
 		line += fmt.Sprintf("; revoked %d token(s) whose answer was lost", s.Revoked)
+	}
+	if s.Rechecked > 0 {
+		line += fmt.Sprintf("; checked the tokens of %d user(s) before minting, as the journal could not be trusted", s.Rechecked)
 	}
 	if s.Reconciled > 0 {
 		line += fmt.Sprintf("; settled %d unfinished create(s) of the earlier run", s.Reconciled)
