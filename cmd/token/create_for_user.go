@@ -93,6 +93,12 @@ by this run whose secret never arrived is revoked, and then the token is
 minted again. After a run every user in the input has exactly one active
 token from it, whose secret is in --out, or is in the failed file.
 
+A run holds a lock on <out>.lock from before its first request to its end:
+a second run on the same --out, resumed or not, is refused and told the PID
+of the one that holds it. --timeout bounds the checks before the first row,
+and each row gets --timeout or 5 minutes, whichever is longer; the run as a
+whole has no deadline.
+
 --resume continues an interrupted or killed run (even after kill -9): it
 settles the creates the journal shows unfinished, skips users that already
 have a record in --out, and mints the rest. --dry-run resolves every user and
