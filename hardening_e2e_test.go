@@ -75,7 +75,7 @@ func TestBulkResumeRefusesAnOutputOthersCanRead(t *testing.T) {
 	if code, stderr := runBulk(bulkRun(t, srv, dir, args...)); code != 5 {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
-	if err := os.Chmod(out, 0o644); err != nil {
+	if err := os.Chmod(out, 0o644); err != nil { //nolint:gosec // the readable output under test
 		t.Fatal(err)
 	}
 	tokens := len(srv.Tokens())

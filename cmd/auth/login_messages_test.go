@@ -31,7 +31,8 @@ func TestLoginReportsAMalformedAnswerAsMalformed(t *testing.T) {
 		})
 		e.Stdin = e.Srv.SeedToken("jdoe") + "\n"
 		r := e.Run("login", "--with-token")
-		if r.Code != 1 || strings.Contains(r.Stderr, "could not be reached") || !(strings.Contains(r.Stderr, "malformed") || strings.Contains(r.Stderr, "invalid JSON")) {
+		named := strings.Contains(r.Stderr, "malformed") || strings.Contains(r.Stderr, "invalid JSON")
+		if r.Code != 1 || strings.Contains(r.Stderr, "could not be reached") || !named {
 			t.Errorf("body %s: exit %d, stderr %q; want exit 1 and a malformed answer", body, r.Code, r.Stderr)
 		}
 		if len(e.Config().ProfileNames()) != 0 {

@@ -24,7 +24,7 @@ func TestCheckOutPathAppliesTheRunsRulesBeforeAnyRequest(t *testing.T) {
 	if err := CheckOutPath(out, true); err != nil {
 		t.Fatalf("a private output with --resume: %v", err)
 	}
-	if err := os.Chmod(out, 0o644); err != nil {
+	if err := os.Chmod(out, 0o644); err != nil { //nolint:gosec // the readable output under test
 		t.Fatal(err)
 	}
 	var notOurs *NotOursError
