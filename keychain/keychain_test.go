@@ -229,3 +229,16 @@ func TestWithTimeout(t *testing.T) {
 		t.Fatalf("Get of a blocked store: %v", err)
 	}
 }
+
+func TestMemoryEnforcesItsSizeLimit(t *testing.T) {
+	m := &Memory{MaxSize: 4}
+	if err := m.Set("a", "12345"); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("a secret over the limit: %v", err)
+	}
+	if _, err := m.Get("a"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a refused secret was kept: %v", err)
+	}
+	if err := m.Set("a", "1234"); err != nil {
+		t.Fatal(err)
+	}
+}

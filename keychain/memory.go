@@ -4,10 +4,13 @@ import "sync"
 
 // Memory is an in-process Store for tests. The zero value is ready to use.
 // Fail, when set, is returned by every call, to simulate a broken keychain.
+// MaxSize, when positive, refuses longer secrets with ErrTooBig, as a
+// platform keychain with a size limit does (Windows: 2560 bytes).
 type Memory struct {
 	mu      sync.Mutex
 	secrets map[string]string
 	Fail    error
+	MaxSize int
 }
 
 // NewMemory returns an empty Memory store.
@@ -31,6 +34,9 @@ func (m *Memory) Set(account, secret string) error {
 	defer m.mu.Unlock()
 	if m.Fail != nil {
 		return m.Fail
+	}
+	if m.MaxSize > 0 && len(secret) > m.MaxSize {
+		return ErrTooBig
 	}
 	if m.secrets == nil {
 		m.secrets = map[string]string{}

@@ -12,6 +12,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -52,7 +53,9 @@ func (p *callPrinter) head(resp *client.RawResponse) {
 	sort.Strings(names)
 	for _, k := range names {
 		for _, v := range resp.Header[k] {
-			fmt.Fprintf(&b, "%s: %s\n", output.Color(p.IO, "bold", k), v)
+			// Headers are the server's text shown on a terminal, not the
+			// data asked for: escaped like every other such text.
+			fmt.Fprintf(&b, "%s: %s\n", output.Color(p.IO, "bold", textsafe.Terminal(k)), textsafe.Terminal(v))
 		}
 	}
 	b.WriteString("\n")

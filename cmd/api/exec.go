@@ -66,6 +66,7 @@ when it cannot be found.`,
 	// Everything after the command is its own: `axero exec ls -l` must not
 	// read -l as a flag of axero.
 	c.Flags().SetInterspersed(false)
+	cmdutil.NoDeadline(c)
 	return c
 }
 

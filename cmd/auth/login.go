@@ -13,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
 )
 
@@ -99,6 +100,10 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
+	// The time taken to paste a token is not the server's: --timeout
+	// starts again once it is read.
+	ctx, cancel := f.RestartDeadline(ctx)
+	defer cancel()
 
 	me, err := verifyToken(ctx, f, prof, site, token)
 	if err != nil {
@@ -141,9 +146,9 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 
 	if stored == config.StoreFile {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the token is stored unencrypted in %s (mode 0600); anyone who can read that file can act as %s\n",
-			cfg.FileTokenPath(name), me.UserName)
+			cfg.FileTokenPath(name), textsafe.Terminal(me.UserName))
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Logged in to %s as %s\n", site, describeUser(me))
+	fmt.Fprintf(f.IO.ErrOut, "Logged in to %s as %s\n", textsafe.Terminal(site), textsafe.Terminal(describeUser(me)))
 	if strings.TrimSpace(f.Getenv("AXERO_TOKEN")) != "" {
 		fmt.Fprintln(f.IO.ErrOut, "warning: AXERO_TOKEN is set; it takes precedence over the token stored for this profile")
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // Exit codes, as documented in the CLI contract.
@@ -108,9 +109,12 @@ var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9
 func Redact(s string) string { return jwtShape.ReplaceAllString(s, "[REDACTED]") }
 
 // Message is the one line printed for err, or "" when nothing should be.
-// Token values are redacted and line breaks folded, whatever the error says.
+// Token values are redacted, line breaks folded and control characters
+// escaped, whatever the error says.
 func Message(err error) string {
-	return Redact(strings.Join(strings.Fields(message(err)), " "))
+	// Errors carry text from the server (names, messages) and from files:
+	// control characters are shown escaped, never sent to the terminal.
+	return Redact(textsafe.Terminal(strings.Join(strings.Fields(message(err)), " ")))
 }
 
 func message(err error) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/axero-cli/axero/client"
@@ -54,3 +55,14 @@ type usageOnly struct{}
 
 func (usageOnly) Error() string { return "bad -o" }
 func (usageOnly) Usage() bool   { return true }
+
+// Errors carry the server's text: whatever reaches stderr is escaped.
+func TestMessageEscapesControlCharacters(t *testing.T) {
+	got := Message(errors.New("name \x1b]0;pwned\a\x1b[2J is ambiguous\u009b"))
+	if strings.ContainsAny(got, "\x1b\a\u009b") {
+		t.Fatalf("raw control characters in %q", got)
+	}
+	if !strings.Contains(got, `\x1b]0;pwned`) {
+		t.Fatalf("the text is not shown escaped: %q", got)
+	}
+}

@@ -53,6 +53,8 @@ type Factory struct {
 	cfgErr  error
 
 	warnOnce sync.Once
+
+	urlCanon string // --url or AXERO_URL as CheckURL accepted it
 }
 
 // New returns a Factory bound to the real process environment.
@@ -112,6 +114,9 @@ func (f *Factory) Profile() (p config.Profile, ok bool, err error) {
 	if stored, found := cfg.Profile(f.ProfileName()); found {
 		p, ok = *stored, true
 	}
+	if err := f.CheckURL(); err != nil {
+		return p, ok, err
+	}
 	if u := f.urlOverride(); u != "" {
 		p.URL = u
 	}
@@ -122,6 +127,9 @@ func (f *Factory) Profile() (p config.Profile, ok bool, err error) {
 }
 
 func (f *Factory) urlOverride() string {
+	if f.urlCanon != "" {
+		return f.urlCanon
+	}
 	if f.URLFlag != "" {
 		return f.URLFlag
 	}
@@ -285,4 +293,31 @@ func (f *Factory) WarnIfExpiringSoon(token string) {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `axero token rotate`\n",
 			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339))
 	})
+}
+
+// CheckURL checks --url (or AXERO_URL) before the first request, so that a
+// URL no request could use is a usage error (exit 2) rather than a failure
+// found later. Profile calls it; commands that never use the site (version,
+// sandbox) never do, so a stray AXERO_URL does not stop them. A bare host (intranet.example.com, host:8443) means https,
+// as login has always taken it; the URL is then used in canonical form.
+// Whether plain http is allowed is decided later, with the profile's
+// settings at hand.
+func (f *Factory) CheckURL() error {
+	raw, what := f.URLFlag, "--url"
+	if raw == "" {
+		raw, what = strings.TrimSpace(f.Getenv("AXERO_URL")), "AXERO_URL"
+	}
+	if raw == "" || f.urlCanon != "" {
+		return nil
+	}
+	full := raw
+	if !strings.Contains(full, "://") {
+		full = "https://" + full
+	}
+	u, err := client.ParseSiteURL(full, true)
+	if err != nil {
+		return FlagErrorf("%s: %v", what, err)
+	}
+	f.urlCanon = u.String()
+	return nil
 }

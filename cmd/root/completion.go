@@ -61,5 +61,6 @@ Bash needs the bash-completion package; zsh needs compinit in ~/.zshrc.`,
 		},
 	}
 	c.Flags().BoolVar(&noDescriptions, "no-descriptions", false, "leave out the descriptions next to each completion")
+	cmdutil.NoDeadline(c)
 	return c
 }

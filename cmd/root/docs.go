@@ -49,6 +49,7 @@ SOURCE_DATE_EPOCH, when set, dates the man pages (reproducible builds).`,
 	}
 	c.Flags().StringVar(&opts.ManDir, "man", "", "write man pages (section 1) to `DIR`")
 	c.Flags().StringVar(&opts.MarkdownDir, "markdown", "", "write the Markdown reference to `DIR`")
+	cmdutil.NoDeadline(c)
 	return c
 }
 

@@ -55,7 +55,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE, default \"default\")")
 	pf.StringVar(&f.URLFlag, "url", "", "site URL, e.g. https://intranet.example.com (env AXERO_URL)")
-	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, "timeout for each request")
+	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, cmdutil.TimeoutHelp)
 	pf.BoolVar(&f.Debug, "debug", false, "log HTTP exchanges on stderr, token values redacted (env AXERO_DEBUG=1)")
 	pf.BoolVar(&f.AllowHTTP, "allow-http", false, "allow plain http:// to a host other than loopback")
 	pf.StringVar(&f.CAFileFlag, "ca-file", "", "PEM bundle of certificate authorities to trust besides the system's (env AXERO_CA_FILE)")
@@ -97,6 +97,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	)
 	wireCompletions(root, f)
 	usageErrors(root)
+	withDeadlines(root, f)
 	return root
 }
 
@@ -105,7 +106,9 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 func Execute(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root := NewCmdRoot(f)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	run, cancel := context.WithCancel(ctx)
+	defer cancel() // also ends the command's deadline (ApplyDeadline)
+	err := root.ExecuteContext(run)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -139,5 +142,24 @@ func usageErrors(c *cobra.Command) {
 	}
 	for _, sub := range c.Commands() {
 		usageErrors(sub)
+	}
+}
+
+// withDeadlines runs every command under one deadline of --timeout
+// (cmdutil.ApplyDeadline), by wrapping its RunE rather than with a
+// persistent pre-run hook, which would also run on every TAB.
+func withDeadlines(c *cobra.Command, f *cmdutil.Factory) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			cancel, err := f.ApplyDeadline(cmd)
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		withDeadlines(sub, f)
 	}
 }

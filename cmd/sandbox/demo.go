@@ -38,7 +38,7 @@ type DemoOptions struct {
 // when set, runs instead of the tour.
 func NewCmdDemo(f *cmdutil.Factory, execute Executor, runF func(context.Context, *DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{Factory: f, Execute: execute}
-	return &cobra.Command{
+	c := &cobra.Command{
 		Use:   "demo",
 		Short: "A narrated tour of every command against a built-in sandbox",
 		Long: `Start an Axero emulator on loopback, then run the main commands against it
@@ -61,6 +61,9 @@ shown are sandbox tokens, worthless anywhere else.`,
 			return demoRun(c.Context(), opts)
 		},
 	}
+	// Each step of the tour is a command with a deadline of its own.
+	cmdutil.NoDeadline(c)
+	return c
 }
 
 type demo struct {

@@ -125,6 +125,7 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 	fl.BoolVar(&opts.TLS.Enabled, "tls", false, "serve HTTPS with a certificate from a private CA generated for this run")
 	fl.StringSliceVar(&opts.TLS.Hosts, "tls-host", nil, "extra host `NAME` the certificate is valid for (repeatable; with --tls)")
 	fl.StringVar(&opts.TLS.CAOut, "ca-out", "", "write the CA certificate to `PATH` (with --tls; default: next to --state, else a temporary directory)")
+	cmdutil.NoDeadline(c)
 	return c
 }
 

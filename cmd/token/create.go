@@ -40,6 +40,8 @@ record is printed with the token in it.
 (by default named after the token) on the same site, and --out writes the
 record to a new file with mode 0600; then the token itself is not printed.
 If storing fails, the token is printed after all and the command exits 1.
+--jq could drop the token from what is printed, so it is refused unless
+--out or --keychain keeps the token; -o json prints the whole record.
 
 --expires is checked against the site's policy before anything is created.
 A date such as 2027-01-31 means the end of that day in UTC. Without
@@ -58,6 +60,9 @@ A date such as 2027-01-31 means the end of that day in UTC. Without
 			}
 			opts.Name = strings.TrimSpace(opts.Name)
 			opts.Delivery.normalize(c)
+			if err := opts.Delivery.checkSecretOutput("token create"); err != nil {
+				return err
+			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
 				return err
 			}

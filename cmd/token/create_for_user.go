@@ -18,6 +18,7 @@ import (
 	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -92,6 +93,12 @@ by this run whose secret never arrived is revoked, and then the token is
 minted again. After a run every user in the input has exactly one active
 token from it, whose secret is in --out, or is in the failed file.
 
+A run holds a lock on <out>.lock from before its first request to its end:
+a second run on the same --out, resumed or not, is refused and told the PID
+of the one that holds it. --timeout bounds the checks before the first row,
+and each row gets --timeout or 5 minutes, whichever is longer; the run as a
+whole has no deadline.
+
 --resume continues an interrupted or killed run (even after kill -9): it
 settles the creates the journal shows unfinished, skips users that already
 have a record in --out, and mints the rest. --dry-run resolves every user and
@@ -131,11 +138,20 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 				return runF(c.Context(), opts)
 			}
 			if opts.From == "" {
-				return createForOneUser(c.Context(), opts)
+				ctx, cancel, err := opts.Factory.WithDeadline(c.Context())
+				if err != nil {
+					return err
+				}
+				defer cancel()
+				return createForOneUser(ctx, opts)
 			}
 			return createForManyUsers(c.Context(), opts)
 		},
 	}
+	// One user: one deadline. Many users: the checks before the first row
+	// get one, and each row gets its own (bulkRowTimeout), so that a long
+	// run is never cut off as a whole.
+	cmdutil.SelfDeadline(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.User, "user", "", "the `user` to create a token for: a UserID, an email address or a user name")
 	fl.StringVar(&opts.Name, "name", "", "the token's `name` (with --from: for every row without a name of its own)")
@@ -185,6 +201,9 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 		o.Name = strings.TrimSpace(o.Name)
+		if err := o.Delivery.checkSecretOutput("token create-for-user"); err != nil {
+			return err
+		}
 		return o.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML)
 	}
 	if n := changed("keychain", "force", "output", "jq"); n != "" {
@@ -256,7 +275,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.ErrOut, "Impersonation token for %s (UserID %d): whoever holds it acts as that user.\n", impersonatedUser(user), user.UserID)
+	fmt.Fprintf(f.IO.ErrOut, "Impersonation token for %s (UserID %d): whoever holds it acts as that user.\n", textsafe.Terminal(impersonatedUser(user)), user.UserID)
 	opts.Delivery.UserName = user.UserName
 	return deliverToken(f, ct, opts.Delivery)
 }
@@ -287,10 +306,15 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		return err
 	}
 	defer closeIn()
+	// The run lock is taken before the first request, so that a second
+	// run on the same --out is refused (naming the holder's PID) before it
+	// asks the server anything; the engine takes it over.
+	var lock *bulk.RunLock
 	if !opts.DryRun {
-		if err := preflightBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
+		if lock, err = lockBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
 			return err
 		}
+		defer func() { _ = lock.Release() }()
 	}
 	// Every worker shares one client, so that one Retry-After pauses them
 	// all; its connection pool must hold a connection per worker.
@@ -303,15 +327,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	me, err := requireImpersonation(ctx, c)
-	if err != nil {
-		return err
-	}
-	var policy *client.Policy
-	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
-		policy, err = c.Policy(ctx)
-		return err
-	})
+	me, policy, err := bulkStartup(ctx, f, c)
 	if err != nil {
 		return err
 	}
@@ -344,8 +360,13 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		Expiry:      expiryFor,
 		Concurrency: opts.Concurrency,
 		AdminID:     me.UserID,
+		RowTimeout:  bulkRowTimeout(f.Timeout),
 		Now:         f.Now,
 		Events:      progress.event,
+		Lock:        lock,
+		Warn: func(msg string) {
+			fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg))
+		},
 	}
 	if opts.DryRun {
 		bo.Plan = f.IO.Out
@@ -358,7 +379,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	sum, runErr := engine.Run(ctx)
 	stopSignals()
 	progress.stop()
-	fmt.Fprintln(f.IO.ErrOut, summaryLine(sum, opts.DryRun))
+	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(summaryLine(sum, opts.DryRun)))
 
 	switch {
 	case runErr != nil:
@@ -369,6 +390,41 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		return cmdutil.Exit(cmdutil.ExitPartial, nil)
 	}
 	return nil
+}
+
+// bulkStartup checks, under one --timeout deadline, that the caller may
+// impersonate and reads the site's policy.
+func bulkStartup(ctx context.Context, f *cmdutil.Factory, c *client.Client) (*client.User, *client.Policy, error) {
+	ctx, cancel, err := f.WithDeadline(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cancel()
+	me, err := requireImpersonation(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	var policy *client.Policy
+	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		policy, err = c.Policy(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return me, policy, nil
+}
+
+// minRowTimeout is the least time a bulk row gets for its requests: a row
+// may wait out a rate limit and reconcile a lost answer, which one
+// request's --timeout would not leave room for.
+const minRowTimeout = 5 * time.Minute
+
+// bulkRowTimeout bounds each row of a bulk run: --timeout when it is
+// longer than minRowTimeout, else minRowTimeout. The run as a whole has
+// no deadline; Ctrl-C stops it.
+func bulkRowTimeout(timeout time.Duration) time.Duration {
+	return max(timeout, minRowTimeout)
 }
 
 // userResolver looks each user up once, concurrently from the workers. It
@@ -402,19 +458,27 @@ func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
 	return in, func() { file.Close() }, nil
 }
 
-// preflightBulkOut refuses an --out that exists (without --resume) and a
-// directory where the output cannot be created, before anything is minted.
-func preflightBulkOut(out string, resume bool) error {
-	if fi, err := os.Stat(out); err == nil {
-		if fi.IsDir() {
-			return cmdutil.FlagErrorf("--out %s is a directory", out)
+// lockBulkOut takes the run lock of --out and then refuses, before
+// anything is minted, an --out the run would refuse (by the engine's own
+// rules, which follow no symbolic link). The lock comes first, so that a
+// second run, resumed or not, is told which process holds the output
+// rather than that the output exists.
+func lockBulkOut(out string, resume bool) (*bulk.RunLock, error) {
+	if _, err := os.Lstat(out); err != nil {
+		// A new output: say plainly when its directory does not take it.
+		if err := preflightOutFile(out, false); err != nil {
+			return nil, err
 		}
-		if !resume {
-			return &bulk.ExistsError{Path: out}
-		}
-		return nil
 	}
-	return preflightOutFile(out, false)
+	lock, err := bulk.AcquireRunLock(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := bulk.CheckOutPath(out, resume); err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	return lock, nil
 }
 
 // watchSecondInterrupt lets a second Ctrl-C (the first one cancels ctx)
@@ -440,7 +504,7 @@ func watchSecondInterrupt(ctx context.Context, w io.Writer, e *bulk.Engine) func
 					fmt.Fprintln(w, "Still finishing: writing the last records.")
 					continue
 				}
-				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), strings.Join(pending, "; "))
+				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), textsafe.Terminal(strings.Join(pending, "; ")))
 			}
 		}
 	}()
@@ -459,6 +523,9 @@ func summaryLine(s bulk.Summary, dryRun bool) string {
 	line := fmt.Sprintf("minted %d, skipped %d, failed %d, elapsed %s", s.Minted, s.Skipped, s.Failed, elapsed)
 	if s.Revoked > 0 {
 		line += fmt.Sprintf("; revoked %d token(s) whose answer was lost", s.Revoked)
+	}
+	if s.Rechecked > 0 {
+		line += fmt.Sprintf("; checked the tokens of %d user(s) before minting, as the journal could not be trusted", s.Rechecked)
 	}
 	if s.Reconciled > 0 {
 		line += fmt.Sprintf("; settled %d unfinished create(s) of the earlier run", s.Reconciled)

@@ -14,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
@@ -186,7 +187,7 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 	atTerminal := f.IO.IsStdoutTTY() && d.Output.EffectiveFormat() == output.FormatTable
 	switch {
 	case len(failures) > 0 || len(stored) == 0:
-		if err := showSecret(f, ct, d.Output); err != nil {
+		if err := showSecret(f, ct, withoutJQ(d).Output); err != nil {
 			return err
 		}
 	case atTerminal:
@@ -250,7 +251,7 @@ func showStored(f *cmdutil.Factory, ct *client.CreatedToken, o output.Options, s
 func printTokenSummary(f *cmdutil.Factory, t client.Token, now time.Time) {
 	w := f.IO.Out
 	fmt.Fprintf(w, "ID:      %d\n", t.TokenID)
-	fmt.Fprintf(w, "Name:    %s\n", t.Name)
+	fmt.Fprintf(w, "Name:    %s\n", textsafe.Terminal(t.Name))
 	fmt.Fprintf(w, "Expires: %s\n", describeTokenExpiry(t.ExpirationDate, now))
 }
 

@@ -78,7 +78,7 @@ func inspectRun(opts *InspectOptions) error {
 	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return errors.New("no token on stdin: pipe one in, e.g. axero token inspect < token.txt")
+		return cmdutil.FlagErrorf("no token on stdin: pipe one in, e.g. axero token inspect < token.txt")
 	}
 	info, err := jwtinfo.Decode(raw)
 	if err != nil {

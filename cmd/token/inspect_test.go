@@ -9,6 +9,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/cmd/cmdutil"
 )
 
 // inspectFixture is an impersonation token issued at goldenEpoch that
@@ -72,5 +73,5 @@ func TestTokenInspectRejectsNonJWT(t *testing.T) {
 		}
 	}
 	e.Stdin = ""
-	e.Expect(1, "no token on stdin", "token", "inspect")
+	e.Expect(cmdutil.ExitUsage, "no token on stdin", "token", "inspect")
 }

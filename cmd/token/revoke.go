@@ -15,6 +15,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -145,6 +146,10 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		if !ok {
 			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
 		}
+		// The time taken to answer is not the server's.
+		var cancel context.CancelFunc
+		ctx, cancel = f.RestartDeadline(ctx)
+		defer cancel()
 	}
 
 	var failed []string
@@ -161,7 +166,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			continue
 		}
 		if ios.IsStdoutTTY() {
-			fmt.Fprintf(ios.Out, "✓ Revoked token %d (%s)\n", t.TokenID, t.Name)
+			fmt.Fprintf(ios.Out, "✓ Revoked token %d (%s)\n", t.TokenID, textsafe.Terminal(t.Name))
 		}
 	}
 	if len(failed) > 0 {

@@ -48,7 +48,8 @@ one), show it once as create does, and only then revoke the old one, unless
 
 If the proof fails, the new token is revoked and the old one is left
 untouched. The steps run in that order so that an interruption at any point
-leaves either the old token working or the new one delivered.`,
+leaves either the old token working or the new one delivered. As for create,
+--jq is refused unless --out or --keychain keeps the new token.`,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
   $ NEW=$(axero token rotate nightly-export)`,
@@ -57,6 +58,9 @@ leaves either the old token working or the new one delivered.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Token = args[0]
 			opts.Delivery.normalize(c)
+			if err := opts.Delivery.checkSecretOutput("token rotate"); err != nil {
+				return err
+			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
 				return err
 			}

@@ -94,6 +94,11 @@ type Options struct {
 	// Warn is told, once and in one line, why a resume checks every
 	// user's tokens before minting. Print it on stderr.
 	Warn func(msg string)
+	// Lock, when set, is the run lock of OutPath, taken by the caller
+	// with AcquireRunLock before its own requests, so that a second run
+	// is refused before it asks the server anything. Run takes it over
+	// and releases it; else Run takes the lock itself.
+	Lock *RunLock
 }
 
 // Summary is what a run did.

@@ -12,9 +12,11 @@ import (
 // nothing is left open or locked.
 func (e *Engine) openFiles() (err error) {
 	out := e.o.OutPath
-	lock, err := AcquireRunLock(out)
-	if err != nil {
-		return err
+	lock := e.o.Lock
+	if lock == nil {
+		if lock, err = AcquireRunLock(out); err != nil {
+			return err
+		}
 	}
 	e.lock = lock
 	defer func() {
