@@ -2,7 +2,6 @@ package bulk
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -249,41 +248,20 @@ func (e *Engine) mint(dispatch, ctx context.Context, worker int, job mintJob) re
 // created since since (less the clock skew) and that are not in keep: the
 // tokens whose secret never reached the output file.
 func (e *Engine) reconcile(ctx context.Context, userID int64, name string, since time.Time, keep map[int64]struct{}) error {
-	var tokens []client.Token
-	err := e.retry(ctx, func() (err error) {
-		tokens, err = e.o.API.ListAllUserTokens(ctx, userID)
-		return err
+	r := Reconciler{
+		API:       e.o.API,
+		AdminID:   e.o.AdminID,
+		ClockSkew: e.o.ClockSkew,
+		Retry:     e.retry,
+		OnRevoked: func(tokenID int64) {
+			e.revoked.Add(1)
+			_ = e.journal.Append(JournalRecord{Op: opRevoked, UserID: userID, Name: name, TokenID: tokenID, At: e.o.Now()})
+		},
+	}
+	return r.Reconcile(ctx, userID, name, since, func(id int64) bool {
+		_, ok := keep[id]
+		return ok
 	})
-	if err != nil {
-		return err
-	}
-	cutoff := since.Truncate(time.Second).Add(-e.o.ClockSkew)
-	var errs []error
-	for _, t := range tokens {
-		if t.Name != name || t.DateCreated.Before(cutoff) {
-			continue
-		}
-		if !t.IsImpersonation || (e.o.AdminID != 0 && t.CreatedByUserID != e.o.AdminID) {
-			continue
-		}
-		if _, ok := keep[t.TokenID]; ok {
-			continue
-		}
-		err := e.retry(ctx, func() error {
-			err := e.o.API.RevokeToken(ctx, t.TokenID)
-			if client.IsNotFound(err) {
-				return nil // a retried revoke whose first answer was lost
-			}
-			return err
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("revoking token %d: %w", t.TokenID, err))
-			continue
-		}
-		e.revoked.Add(1)
-		_ = e.journal.Append(JournalRecord{Op: opRevoked, UserID: userID, Name: name, TokenID: t.TokenID, At: e.o.Now()})
-	}
-	return errors.Join(errs...)
 }
 
 // reconcilePending settles, before anything new is minted, every create
