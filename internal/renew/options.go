@@ -46,7 +46,7 @@ type Options struct {
 	// "" keeps each old token's current name.
 	NameTemplate string
 
-	Concurrency int // records in flight; default 8
+	Concurrency int // requests in flight (twice as many records); default 8
 	Resume      bool
 	DryRun      bool
 	Plan        io.Writer // a dry run writes its plan here, as CSV

@@ -15,6 +15,10 @@ import (
 	"github.com/axero-cli/axero/internal/expiry"
 )
 
+// recordsInFlight is how many records are worked on per request slot (see
+// limitedAPI).
+const recordsInFlight = 2
+
 // Renewal is one run. Create it with New, then call Run once.
 type Renewal struct {
 	o       Options
@@ -26,8 +30,8 @@ type Renewal struct {
 	policy  *client.Policy
 
 	// Read-only once Run has started its workers.
-	oldIDs    map[int64]int       // each old TokenID → the line it first appears on
-	newIDs    map[int64]struct{}  // the tokens NEW held when the run started
+	oldIDs    map[int64]int      // each old TokenID → the line it first appears on
+	newIDs    map[int64]struct{} // the tokens NEW held when the run started
 	newByUser map[int64][]newToken
 	js        *journalState
 
@@ -61,6 +65,7 @@ func New(o Options) (*Renewal, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.API = newLimitedAPI(o.API, o.Concurrency)
 	r := &Renewal{o: o, inflight: map[int]string{}, newIDs: map[int64]struct{}{}, newByUser: map[int64][]newToken{}}
 	if o.NameTemplate != "" {
 		if r.tmpl, err = bulk.ParseNameTemplate(o.NameTemplate); err != nil {
@@ -154,7 +159,7 @@ func (r *Renewal) Run(ctx context.Context) (Summary, error) {
 	entries := make(chan Entry, r.o.Concurrency)
 	go r.read(dispatch, entries)
 	var wg sync.WaitGroup
-	for w := 0; w < r.o.Concurrency; w++ {
+	for w := 0; w < recordsInFlight*r.o.Concurrency; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
