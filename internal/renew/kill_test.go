@@ -88,7 +88,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 	}
 	srv.SetFaults(axerotest.Faults{})
 	renewed, _, failed := checkFinal(t, srv, old, out)
-	if renewed+failed != n || sum.AlreadyDone == 0 || sum.Renewed == 0 || sum.Renewed+sum.AlreadyDone+sum.Failed != n {
+	if failed != 0 || renewed != n || sum.AlreadyDone == 0 || sum.Renewed == 0 || sum.Renewed+sum.AlreadyDone+sum.Failed != n {
 		t.Fatalf("resumed run %+v; server: renewed %d failed %d", sum, renewed, failed)
 	}
 	t.Logf("resumed: %+v", sum)
