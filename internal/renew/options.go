@@ -6,6 +6,22 @@
 // the new file makes a run killed at any point finish with Resume, and a
 // create whose answer was lost is settled by the same reconciliation as
 // bulk minting: never minted blindly twice.
+//
+// Files, all mode 0600:
+//   - OLD (--from): JSON Lines or CSV (by the .csv extension) with the
+//     bulk output's fields user, UserID, TokenID, name, expiry, token.
+//     Only UserID and TokenID are required; other columns are ignored.
+//   - NEW (--out): the same format, chosen by its own extension: one record
+//     per replacement and one per token copied unchanged, so it can be
+//     renewed in turn. Never overwritten; Resume appends after the last
+//     complete record.
+//   - NEW.journal: bulk.Journal lines with this package's operations (see
+//     journal.go); never a secret.
+//   - NEW.failed.csv: the OLD records that failed, as CSV with the output's
+//     columns plus reason. It holds the old secrets so that it can be fed
+//     back as OLD once the cause is fixed. A record whose replacement is in
+//     NEW but whose old token could not be revoked is not failed: Resume
+//     revokes it (Summary.RevokePending).
 package renew
 
 import (
