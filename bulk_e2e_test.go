@@ -1,6 +1,5 @@
 // End-to-end tests of `axero token create-for-user --from`: the real
-// binary (this test binary, which testscript.Main also installs on PATH as
-// "axero") against the emulator with faults switched on, compared with the
+// binary (which TestMain builds and puts on PATH) against the emulator with faults switched on, compared with the
 // emulator's true state afterwards.
 package main
 
@@ -38,7 +37,7 @@ func bulkRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *e
 	t.Helper()
 	bin, err := exec.LookPath("axero")
 	if err != nil {
-		t.Fatalf("axero is not on PATH (testscript.Main installs it): %v", err)
+		t.Fatalf("axero is not on PATH (TestMain puts it there): %v", err)
 	}
 	cmd := exec.Command(bin, append([]string{"token", "create-for-user"}, args...)...)
 	cmd.Dir = dir

@@ -11,6 +11,8 @@ require (
 	golang.org/x/term v0.48.0
 )
 
+require golang.org/x/text v0.35.0 // indirect
+
 require (
 	github.com/VividCortex/ewma v1.2.0 // indirect
 	github.com/acarl005/stripansi v0.0.0-20180116102854-5a71ef0e047d // indirect
@@ -20,7 +22,7 @@ require (
 	github.com/cpuguy83/go-md2man/v2 v2.0.6 // indirect
 	github.com/danieljoos/wincred v1.2.3 // indirect
 	github.com/fatih/color v1.18.0 // indirect
-	github.com/go-resty/resty/v2 v2.17.2 // indirect
+	github.com/go-resty/resty/v2 v2.17.2
 	github.com/godbus/dbus/v5 v5.2.2 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/itchyny/timefmt-go v0.1.9 // indirect
@@ -35,8 +37,8 @@ require (
 	github.com/spf13/pflag v1.0.9 // indirect
 	github.com/vbauerster/cupwriter v0.0.5 // indirect
 	github.com/vbauerster/mpb/v8 v8.16.2
-	github.com/zalando/go-keyring v0.2.8 // indirect
-	golang.org/x/net v0.52.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	github.com/zalando/go-keyring v0.2.8
+	golang.org/x/net v0.52.0
+	golang.org/x/sys v0.50.0
 	golang.org/x/tools v0.43.0 // indirect
 )

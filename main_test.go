@@ -1,5 +1,6 @@
-// End-to-end tests: testscript runs the real axero binary (this test binary,
-// re-executed as "axero") against a fresh emulator on loopback per script.
+// End-to-end tests: testscript runs the real axero binary, built once by
+// TestMain and put first on PATH, against a fresh emulator on loopback per
+// script.
 // Scripts live in testdata/script/*.txtar.
 //
 // Each script starts with this environment:
@@ -64,8 +65,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -75,9 +79,33 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"axero": func() { os.Exit(run()) },
-	})
+	os.Exit(runTests(m))
+}
+
+// runTests builds a plain axero binary once for every script and
+// end-to-end test to run. Re-running this test binary instead (what
+// testscript.Main does) would start the whole test binary, race detector
+// and all, for every command line of every script, which is most of what
+// the suite used to spend its time on.
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "axero-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	name := "axero"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, name), ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "building axero for the end-to-end tests: %v\n", err)
+		return 1
+	}
+	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return m.Run()
 }
 
 // scriptUsers is how many generated users each script's emulator has.

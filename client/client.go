@@ -36,7 +36,12 @@ type Config struct {
 	Debug        io.Writer     // when non-nil, each exchange is logged here, redacted
 	MaxRetries   int           // retries after the first attempt for retryable requests; <0 none, 0 default (3)
 	RetryMaxWait time.Duration // cap on one Retry-After/backoff wait; 0 means 60s
-	Transport    http.RoundTripper
+	// Network adds certificate authorities to the system's and says where
+	// the proxy settings come from.
+	Network Network
+	// Transport replaces the transport built from Network, for tests that
+	// bring their own; it cannot be combined with a CA bundle.
+	Transport http.RoundTripper
 }
 
 // Client talks to one Axero site with one token. It is safe for concurrent
@@ -105,7 +110,13 @@ func New(cfg Config) (*Client, error) {
 
 	inner := cfg.Transport
 	if inner == nil {
-		inner = http.DefaultTransport.(*http.Transport).Clone()
+		tr, err := cfg.Network.Transport(s.log.proxyDecision)
+		if err != nil {
+			return nil, err
+		}
+		inner = tr
+	} else if cfg.Network.HasCA() {
+		return nil, fmt.Errorf("a CA bundle cannot be combined with a custom Transport: set the transport's TLS roots instead")
 	}
 	hc := &http.Client{
 		Transport:     &siteTransport{inner: inner, site: s},
@@ -122,7 +133,7 @@ func New(cfg Config) (*Client, error) {
 		SetRetryWaitTime(defaultRetryWait).
 		SetRetryMaxWaitTime(maxWait).
 		SetRetryAfter(s.retryAfter).
-		AddRetryCondition(shouldRetry).
+		AddRetryCondition(retryUnlessCertificate).
 		OnBeforeRequest(s.waitForPause)
 	s.log.install(rc)
 	s.rc = rc
@@ -150,6 +161,22 @@ func (c *Client) Paths() Paths { return c.site.paths }
 // requests to hold back (a 429 or 503 with Retry-After), or the zero time
 // when no pause is in force.
 func (c *Client) PausedUntil() time.Time { return c.site.gate.pausedUntil() }
+
+// ParseSiteURL checks a site URL as New does and returns it in canonical
+// form, without /api. Diagnostics use it to probe exactly the site a
+// Client would talk to.
+func ParseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
+	return parseSiteURL(raw, allowHTTP)
+}
+
+// retryUnlessCertificate is the client's retry condition: a certificate
+// that did not verify will not verify on a second try either.
+func retryUnlessCertificate(resp *resty.Response, err error) bool {
+	if err != nil && AsCertError(err, "") != nil {
+		return false
+	}
+	return shouldRetry(resp, err)
+}
 
 // parseSiteURL checks a site URL and returns it in canonical form: scheme
 // and host lower-cased, no trailing slash, no trailing /api (the endpoint

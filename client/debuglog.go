@@ -84,6 +84,19 @@ func (l *debugLog) redactHeader(h http.Header) http.Header {
 	return out
 }
 
+// proxyDecision logs, for every request the transport sends, whether it
+// goes through a proxy and which one, without the proxy's credentials.
+func (l *debugLog) proxyDecision(req *http.Request, d ProxyDecision) {
+	if !l.enabled() {
+		return
+	}
+	if d.Direct() {
+		l.printf("PROXY direct for %s", siteOrigin(req.URL))
+		return
+	}
+	l.printf("PROXY %s (from %s) for %s", d, d.Variable, siteOrigin(req.URL))
+}
+
 func (l *debugLog) printf(format string, v ...any) {
 	if !l.enabled() {
 		return

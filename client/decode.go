@@ -114,13 +114,19 @@ func parseEnvelope(body []byte) (Envelope, bool) {
 	return env, true
 }
 
-// decodeInto unmarshals a payload into out; a payload of the wrong shape
-// is a KindBadJSON error.
+// decodeInto unmarshals a payload into out; valid JSON of the wrong shape
+// is a KindMalformed error.
 func decodeInto(cl call, status int, p payload, out any) error {
 	if err := json.Unmarshal(p.data, out); err != nil {
-		return &Error{Kind: KindBadJSON, Status: status, Method: cl.method, Path: cl.pathOnly(), Err: errors.New("unexpected response shape")}
+		return malformed(cl, status, "unexpected response shape")
 	}
 	return nil
+}
+
+// malformed is the error for an answer that is JSON but not what the
+// contract says it must be.
+func malformed(cl call, status int, why string) *Error {
+	return &Error{Kind: KindMalformed, Status: status, Method: cl.method, Path: cl.pathOnly(), Err: errors.New(why)}
 }
 
 // isHTML spots an HTML page where JSON was expected: a login page or a

@@ -56,7 +56,7 @@ func TestErrorClasses(t *testing.T) {
 		{name: "null ResponseData", ans: answer{200, "application/json", `{"IsError":false,"ResponseData":null}`, nil}, kind: KindEmptyBody, status: 200},
 		{name: "truncated json", ans: answer{200, "application/json", `{"IsError":false,"ResponseData":{"UserID":4`, nil}, kind: KindBadJSON, status: 200},
 		{name: "invalid json", ans: answer{200, "application/json", `{IsError: no}`, nil}, kind: KindBadJSON, status: 200},
-		{name: "wrong shape", ans: answer{200, "application/json", `{"IsError":false,"ResponseData":[1,2]}`, nil}, kind: KindBadJSON, status: 200},
+		{name: "wrong shape", ans: answer{200, "application/json", `{"IsError":false,"ResponseData":[1,2]}`, nil}, kind: KindMalformed, status: 200, inMessage: "malformed"},
 		{name: "IsError with 200", ans: answer{200, "application/json", envelope("User is locked", "Locked"), nil},
 			kind: KindUnknown, status: 200, serverMsg: "User is locked", code: "Locked", inMessage: "User is locked"},
 		{name: "IsError with 200 and a not-found code", ans: answer{200, "application/json", envelope("gone", "NotFound"), nil},

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // ErrorKind classifies a failed request so that commands can choose an exit
@@ -25,10 +27,16 @@ const (
 	KindTooLarge               // a body over the size limit
 	KindTransport              // the request did not complete (DNS, refused, reset)
 	KindInsecure               // refused for safety: plain http, cross-host or downgrade redirect
+	KindCertificate            // the server's TLS certificate did not verify; Err is a *CertError
+	KindTooMany                // a listing that claims or sends more records or pages than one listing may hold
+	KindMalformed              // valid JSON of the wrong shape, or a record missing what it must have
 )
 
 // Error is a failed API request. Its message is one line, safe to print: it
-// never contains a token value.
+// never contains a token value, and any server text in it (ErrorMessage,
+// ErrorCode, a redirect's Location, a transport error quoting the server)
+// has its control characters shown escaped, so printing it cannot drive
+// the terminal.
 type Error struct {
 	Kind          ErrorKind
 	Status        int    // HTTP status, 0 when no response arrived
@@ -45,10 +53,14 @@ func (e *Error) Error() string {
 	if h := e.Hint(); h != "" {
 		msg += " (" + h + ")"
 	}
-	return msg
+	return textsafe.Terminal(msg)
 }
 
 func (e *Error) summary() string {
+	var wait *WaitError
+	if errors.As(e.Err, &wait) {
+		return wait.Error()
+	}
 	withServer := func(base string) string {
 		if e.ServerMessage != "" {
 			return base + ": " + e.ServerMessage
@@ -79,6 +91,12 @@ func (e *Error) summary() string {
 		return fmt.Sprintf("the server sent an empty response (HTTP %d) where JSON was expected", e.Status)
 	case KindBadJSON:
 		return fmt.Sprintf("the server sent a truncated or invalid JSON response (HTTP %d)", e.Status)
+	case KindMalformed:
+		msg := fmt.Sprintf("the server's answer to %s %s is malformed (HTTP %d)", e.Method, e.Path, e.Status)
+		if e.Err != nil {
+			msg += ": " + e.Err.Error()
+		}
+		return msg
 	case KindTooLarge:
 		return "the server's response is larger than the 32 MiB limit; refused"
 	case KindTransport:
@@ -86,11 +104,22 @@ func (e *Error) summary() string {
 			return "request failed: " + e.Err.Error()
 		}
 		return "request failed"
+	case KindTooMany:
+		if e.Err != nil {
+			return e.Err.Error()
+		}
+		return "the listing is larger than one listing may hold; refused"
 	case KindInsecure:
 		if e.Err != nil {
 			return e.Err.Error()
 		}
 		return "refused an insecure request"
+	case KindCertificate:
+		var ce *CertError
+		if errors.As(e.Err, &ce) {
+			return ce.Summary()
+		}
+		return "the server's TLS certificate could not be verified"
 	}
 	if e.Err != nil {
 		return e.Err.Error()
@@ -110,11 +139,25 @@ func (e *Error) Hint() string {
 		return "your role lacks REST API access, or the impersonation permission this needs"
 	case KindRateLimited, KindUnavailable:
 		return "try again later"
+	case KindCertificate:
+		var ce *CertError
+		if errors.As(e.Err, &ce) {
+			return ce.Hint()
+		}
 	}
 	return ""
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// Unreachable reports a request that got no answer from the server: a
+// transport failure or a timeout. Any answer at all, however malformed,
+// means the server was reached.
+func (e *Error) Unreachable() bool { return e.Kind == KindTransport }
+
+// Timeout reports a request stopped by a timeout or a deadline, including a
+// wait the deadline could not hold.
+func (e *Error) Timeout() bool { return e.Err != nil && isTimeout(e.Err) }
 
 // OutcomeUnknownError says a create request was sent but its answer was
 // lost (a timeout, or the connection closed after sending). The server may
@@ -128,7 +171,7 @@ type OutcomeUnknownError struct {
 }
 
 func (e *OutcomeUnknownError) Error() string {
-	return fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err)
+	return textsafe.Terminal(fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err))
 }
 
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
@@ -140,6 +183,13 @@ func KindOf(err error) ErrorKind {
 		return e.Kind
 	}
 	return KindUnknown
+}
+
+// IsUnreachable reports that the server could not be reached: no answer
+// arrived (see (*Error).Unreachable).
+func IsUnreachable(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Unreachable()
 }
 
 // IsNotFound reports a 404.

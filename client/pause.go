@@ -41,15 +41,23 @@ func (g *pauseGate) pausedUntil() time.Time {
 	return time.Time{}
 }
 
-// wait blocks until no pause is in force or ctx is done. The loop re-reads
-// the deadline because another response may extend it while we sleep.
+// wait blocks until no pause is in force or ctx is done. A pause that would
+// outlast ctx's deadline fails at once with a *WaitError instead. The loop
+// re-reads the end of the pause because another response may extend it
+// while we sleep.
 func (g *pauseGate) wait(ctx context.Context) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		g.mu.Lock()
 		d := time.Until(g.until)
 		g.mu.Unlock()
 		if d <= 0 {
 			return nil
+		}
+		if err := checkWait(ctx, d, true); err != nil {
+			return err
 		}
 		t := time.NewTimer(d)
 		select {

@@ -86,7 +86,29 @@ func (c *Client) transportFailure(ctx context.Context, cl call, resp *resty.Resp
 		e.Status = resp.StatusCode()
 	}
 	var ins *insecureError
+	if ce := AsCertError(err, c.site.base.Hostname()); ce != nil && ctx.Err() == nil {
+		// Nothing was sent: the handshake failed before any request.
+		e.Kind = KindCertificate
+		e.Err = ce
+		return e
+	}
+	var wait *WaitError
 	switch {
+	case errors.As(err, &wait):
+		// A wait the deadline cannot hold: the kind says why the server
+		// wanted one (429, 503, a gateway error), the message names it.
+		e.Kind = KindRateLimited
+		if e.Status != 0 {
+			e.Kind = kindForStatus(e.Status)
+		}
+		e.Err = wait
+		if wait.FromServer {
+			e.RetryAfter = wait.Wait
+		}
+	case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && isTimeout(err):
+		// The command's deadline ran out, in an attempt or in a wait.
+		e.Kind = KindTransport
+		e.Err = &TimeoutError{Command: true, Limit: commandBudget(ctx), Reading: e.Status != 0}
 	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		// Cancelled by the caller, possibly while waiting to retry after
 		// a response that did arrive: report the cancellation.
@@ -98,6 +120,11 @@ func (c *Client) transportFailure(ctx context.Context, cl call, resp *resty.Resp
 		return e
 	case isTooLarge(err):
 		e.Kind = KindTooLarge
+	case isTimeout(err):
+		// One attempt's timeout: before the status, or while the body
+		// stalled. Not "invalid JSON": nothing says the JSON was bad.
+		e.Kind = KindTransport
+		e.Err = &TimeoutError{Limit: c.site.rc.GetClient().Timeout, Reading: e.Status != 0}
 	case e.Status != 0:
 		// The status line arrived, the body did not arrive whole.
 		e.Kind = KindBadJSON

@@ -2,6 +2,8 @@ package client
 
 import (
 	"errors"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +15,10 @@ import (
 // defaultRetryWait is the base of the jittered exponential backoff used
 // when the server gives no Retry-After.
 const defaultRetryWait = 300 * time.Millisecond
+
+// maxRetryAfterSeconds is the largest Retry-After kept as it is: about 292
+// years, the most a time.Duration can hold.
+const maxRetryAfterSeconds = int64(math.MaxInt64 / int64(time.Second))
 
 // retryPolicy says which failures of one request may be retried.
 type retryPolicy int
@@ -86,20 +92,54 @@ func isFinalError(err error) bool {
 	return errors.As(err, &ins) || isTooLarge(err)
 }
 
-// retryAfter is resty's RetryAfterFunc: the server's Retry-After when it
-// gave one (resty clamps it to RetryMaxWaitTime), else 0, which selects the
-// jittered exponential backoff.
-func (s *site) retryAfter(_ *resty.Client, resp *resty.Response) (time.Duration, error) {
-	var d time.Duration
+// retryAfter is resty's RetryAfterFunc: the wait before the next attempt.
+// It is the server's Retry-After when it gave one (capped by
+// RetryMaxWait), else a jittered exponential backoff. A wait that would not
+// end before the request context's deadline fails the request at once
+// with a *WaitError that names it: sleeping into the deadline helps nobody.
+// For Retry-After, what the server asked is compared, not the capped wait:
+// retrying before the server is ready would only earn another refusal.
+func (s *site) retryAfter(rc *resty.Client, resp *resty.Response) (time.Duration, error) {
+	var d, asked time.Duration
+	fromServer := false
 	if resp != nil && resp.RawResponse != nil {
 		if ra, ok := parseRetryAfter(resp.Header().Get("Retry-After"), time.Now()); ok {
+			asked, fromServer = ra, true
 			d = min(ra, s.retryMaxWait)
 		}
 	}
 	if s.onRetryWait != nil {
 		s.onRetryWait(d)
 	}
+	if resp == nil || resp.Request == nil {
+		return d, nil
+	}
+	if !fromServer {
+		d = backoff(rc.RetryWaitTime, rc.RetryMaxWaitTime, resp.Request.Attempt-1)
+		asked = d
+	}
+	if err := checkWait(resp.Request.Context(), asked, fromServer); err != nil {
+		return 0, err
+	}
 	return d, nil
+}
+
+// backoff is the jittered exponential wait before retry number attempt
+// (0-based): between half and all of base·2^attempt, capped by limit, and
+// never under base. It matches resty's own, which we cannot see.
+func backoff(base, limit time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		base = defaultRetryWait
+	}
+	if limit < base {
+		limit = base
+	}
+	ceiling := limit
+	if attempt < 30 && base<<attempt < limit {
+		ceiling = base << max(attempt, 0)
+	}
+	d := ceiling/2 + rand.N(ceiling/2+1)
+	return max(d, base)
 }
 
 // parseRetryAfter reads a Retry-After value: delay-seconds or an HTTP date.
@@ -114,8 +154,10 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
+		// Keep the real value, so that a refusal can name it, but within
+		// what a time.Duration holds.
+		if secs > maxRetryAfterSeconds {
+			secs = maxRetryAfterSeconds
 		}
 		return time.Duration(secs) * time.Second, true
 	}

@@ -20,6 +20,11 @@ func (c *Client) Me(ctx context.Context) (*User, error) {
 	if _, err := c.fetch(ctx, cl, wantData, &u); err != nil {
 		return nil, err
 	}
+	// Commands build on the caller's ID (logins, impersonation checks): an
+	// answer without one is malformed, not a user.
+	if u.UserID <= 0 {
+		return nil, malformed(cl, http.StatusOK, "it names no user (no positive UserID)")
+	}
 	return &u, nil
 }
 

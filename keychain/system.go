@@ -29,7 +29,14 @@ func (goKeyring) Delete(service, user string) error        { return keyring.Dele
 // System returns the OS keychain with each call bounded by timeout.
 // AXERO_KEYCHAIN=off makes it always unavailable.
 func System(timeout time.Duration) Store {
-	if disabled(os.Getenv("AXERO_KEYCHAIN")) {
+	return SystemSwitch(os.Getenv("AXERO_KEYCHAIN"), timeout)
+}
+
+// SystemSwitch is System with the value of AXERO_KEYCHAIN given by the
+// caller, which may read it from somewhere other than the process
+// environment.
+func SystemSwitch(value string, timeout time.Duration) Store {
+	if disabled(value) {
 		return Unavailable("disabled by AXERO_KEYCHAIN=off")
 	}
 	return newBounded(goKeyring{}, timeout)

@@ -1,6 +1,24 @@
 // Package output prints what commands return: an aligned table on a
 // terminal, headerless tab-separated lines when piped, or CSV, JSON or YAML on
 // request, with an optional jq expression over the JSON.
+//
+// Everything in a record may come from the server, so the printer treats
+// it as hostile:
+//
+//   - In the table and in TSV, every cell is shown through
+//     textsafe.Terminal: control characters (C0, C1, DEL) and invalid UTF-8
+//     are written as visible escapes (\x1b, \u009b, \t, \n), never raw, so a
+//     token name cannot retitle the window, clear the screen or break a
+//     line into two records.
+//   - In CSV (-o csv), every cell but the header is passed through
+//     textsafe.CSVCell: a cell that begins with =, +, -, @, a tab or a
+//     carriage return gets a leading single quote, as OWASP recommends
+//     against CSV injection, so a spreadsheet shows it as text instead of
+//     evaluating it. A cell that already begins with a quote before one of
+//     those characters gets one more, so textsafe.CSVUncell restores every
+//     value exactly.
+//   - JSON and YAML keep the exact values; their encoders escape what needs
+//     escaping.
 package output
 
 import (
@@ -8,8 +26,6 @@ import (
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
-
-	"github.com/axero-cli/axero/cmd/cmdutil"
 )
 
 // Output formats.
@@ -73,16 +89,16 @@ func (o Options) Validate(allowed ...string) error {
 	}
 	if !ok {
 		if strings.TrimSpace(o.Format) == "" {
-			return cmdutil.FlagErrorf("--jq needs JSON output, which this command does not offer")
+			return usageErrorf("--jq needs JSON output, which this command does not offer")
 		}
-		return cmdutil.FlagErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
+		return usageErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
 	}
 	if o.JQ != "" {
 		if f != FormatJSON {
-			return cmdutil.FlagErrorf("--jq works only with JSON output, not -o %s", f)
+			return usageErrorf("--jq works only with JSON output, not -o %s", f)
 		}
 		if _, err := compileJQ(o.JQ); err != nil {
-			return &cmdutil.FlagError{Err: err}
+			return &UsageError{Err: err}
 		}
 	}
 	return nil

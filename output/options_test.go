@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/spf13/cobra"
-
-	"github.com/axero-cli/axero/cmd/cmdutil"
 )
 
 func TestValidate(t *testing.T) {
@@ -41,8 +39,8 @@ func TestValidate(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
 			}
-			var fe *cmdutil.FlagError
-			if !errors.As(err, &fe) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			var u interface{ Usage() bool }
+			if !errors.As(err, &u) || !u.Usage() {
 				t.Errorf("%v is not a usage error (exit 2)", err)
 			}
 			if strings.Contains(err.Error(), "\n") {

@@ -16,7 +16,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // sampleToken mirrors the shape of the API's Token object, with a wide
-// (East Asian) name and one with a tab, so that alignment and flattening
+// (East Asian) name and one with a tab, so that alignment and escaping
 // are both exercised.
 type sampleToken struct {
 	TokenID        int64      `json:"TokenID"`

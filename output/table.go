@@ -9,6 +9,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // TableData is what a command shows as a table: one header per column and
@@ -21,9 +23,10 @@ type TableData struct {
 // writeAligned renders an aligned, borderless table with its headers as
 // given (tablewriter upper-cases and rewrites them by default).
 //
-// Cells are flattened to one line so that a name holding a line break
-// cannot shift the columns, and the padding after the last column is
-// trimmed so that lines carry no trailing blanks.
+// Cells go through terminalCell, so a name holding a line break or an
+// escape sequence can neither shift the columns nor drive the terminal, and
+// the padding after the last column is trimmed so that lines carry no
+// trailing blanks.
 func writeAligned(w io.Writer, t TableData) error {
 	var buf bytes.Buffer
 	table := tablewriter.NewTable(&buf,
@@ -47,7 +50,7 @@ func writeAligned(w io.Writer, t TableData) error {
 	for _, row := range t.Rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
-			cells[i] = flatten(c)
+			cells[i] = terminalCell(c)
 		}
 		if err := table.Append(cells); err != nil {
 			return err
@@ -69,8 +72,9 @@ func writeAligned(w io.Writer, t TableData) error {
 }
 
 // writeTSV writes one line per row, cells separated by tabs, with no
-// header: the form `cut`, `awk` and `while read` expect. Tabs and line
-// breaks inside a cell become spaces so that each record stays one line.
+// header: the form `cut`, `awk` and `while read` expect. Cells go through
+// terminalCell: a tab or line break inside a cell is written as \t or \n,
+// so each record stays one line and its columns stay where they are.
 func writeTSV(w io.Writer, t TableData) error {
 	var b strings.Builder
 	for _, row := range t.Rows {
@@ -78,7 +82,7 @@ func writeTSV(w io.Writer, t TableData) error {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
-			b.WriteString(flatten(cell))
+			b.WriteString(terminalCell(cell))
 		}
 		b.WriteByte('\n')
 	}
@@ -86,23 +90,38 @@ func writeTSV(w io.Writer, t TableData) error {
 	return err
 }
 
-var flattener = strings.NewReplacer("\t", " ", "\r\n", " ", "\n", " ", "\r", " ")
-
-func flatten(s string) string {
-	if !strings.ContainsAny(s, "\t\r\n") {
-		return s
+// terminalCell makes a cell safe to print on a terminal: every control
+// character (C0, C1, DEL) and invalid byte is shown escaped, so that server
+// text cannot move the cursor, retitle the window or clear the screen. A
+// cell that Color wrapped keeps its colour; only the text inside is escaped.
+func terminalCell(s string) string {
+	for _, code := range ansi {
+		if len(s) >= len(code)+len(ansiReset) && strings.HasPrefix(s, code) && strings.HasSuffix(s, ansiReset) {
+			return code + textsafe.Terminal(s[len(code):len(s)-len(ansiReset)]) + ansiReset
+		}
 	}
-	return flattener.Replace(s)
+	return textsafe.Terminal(s)
 }
 
 // writeCSV writes a header row and the rows, quoted as RFC 4180 requires.
+// Every row cell goes through textsafe.CSVCell, so that a spreadsheet
+// cannot evaluate a server-sent name as a formula; the headers are the
+// command's own and are written as they are.
 func writeCSV(w io.Writer, t TableData) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(t.Headers); err != nil {
 		return err
 	}
-	if err := cw.WriteAll(t.Rows); err != nil {
-		return err
+	cells := make([]string, 0, len(t.Headers))
+	for _, row := range t.Rows {
+		cells = cells[:0]
+		for _, c := range row {
+			cells = append(cells, textsafe.CSVCell(c))
+		}
+		if err := cw.Write(cells); err != nil {
+			return err
+		}
 	}
+	cw.Flush()
 	return cw.Error()
 }

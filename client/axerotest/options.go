@@ -29,9 +29,17 @@ type Options struct {
 	// URL is the site URL written into tokens (iss) when the handler is
 	// served by someone else; Start sets it from the listener.
 	URL string
+	// History, when set, gives a server that starts without a state file
+	// to load a past for audits: tokens created and last used long ago,
+	// never used, never expiring, expired, expiring soon and minted by
+	// several administrators (admin, secadmin, opsadmin).
+	History *History
 	// RecordSecrets keeps every token value the server hands out in memory
 	// (never in the state file), so that tests can prove none leaked.
 	RecordSecrets bool
+	// TLS, when set, makes Start serve HTTPS with a certificate from a
+	// private CA (see Server.CA); the site URL is then https://.
+	TLS *TLSOptions
 }
 
 // Faults are the failures a Server injects.
@@ -65,6 +73,10 @@ type Faults struct {
 	// TruncateNext makes the next N answers (after the emulator acted)
 	// send half their body and then close the connection.
 	TruncateNext int
+
+	// ClockSkew shifts the Date header of every answer from the real time,
+	// as a server whose clock is wrong would send it.
+	ClockSkew time.Duration
 }
 
 // DefaultPolicy is the policy of a server whose Options.Policy is zero.

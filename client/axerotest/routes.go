@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ServeHTTP answers one API request: faults first, then routing (404 for an
@@ -12,6 +13,9 @@ import (
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
+	if skew := s.faults.ClockSkew; skew != 0 {
+		w.Header().Set("Date", time.Now().Add(skew).UTC().Format(http.TimeFormat))
+	}
 	if s.siteURL == "" && r.Host != "" {
 		// Served by someone else's listener (httptest): the first request
 		// says where the site is.

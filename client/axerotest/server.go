@@ -11,12 +11,14 @@ package axerotest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -43,6 +45,7 @@ type Server struct {
 
 	httpSrv  *http.Server
 	ln       net.Listener
+	ca       *CA // issued the HTTPS certificate; nil when serving plain HTTP
 	closed   sync.Once
 	closeErr error
 }
@@ -110,6 +113,11 @@ func newServer(opts Options) (*Server, error) {
 		if err := s.seedTokens(); err != nil {
 			return nil, err
 		}
+		if opts.History != nil {
+			if err := s.applyHistory(*opts.History); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if s.siteURL == "" && s.st.URL != "" && opts.Addr == "" {
 		s.siteURL = s.st.URL
@@ -136,26 +144,58 @@ func Start(opts Options) (*Server, error) {
 	if err := CheckLoopback(addr); err != nil {
 		return nil, err
 	}
+	var (
+		ca     *CA
+		tlsCfg *tls.Config
+		scheme = "http"
+	)
+	if opts.TLS != nil {
+		var err error
+		if ca, tlsCfg, err = serverTLS(opts.TLS); err != nil {
+			return nil, err
+		}
+		scheme = "https"
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
 	if opts.URL == "" {
-		opts.URL = "http://" + ln.Addr().String()
+		opts.URL = scheme + "://" + ln.Addr().String()
 	}
 	s, err := newServer(opts)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	s.ln = ln
+	s.ca = ca
 	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	if tlsCfg != nil {
+		// A client without the CA fails every handshake; it says so
+		// itself, so the server does not log each one to stderr.
+		s.httpSrv.ErrorLog = log.New(io.Discard, "", 0)
+		ln = tls.NewListener(ln, tlsCfg)
+	}
+	s.ln = ln
 	go s.httpSrv.Serve(ln)
 	return s, nil
 }
 
+// TB is the part of testing.TB that NewTest needs. The emulator ships in
+// the released binary (sandbox, demo), which must not link the testing
+// package, so it names only these methods.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// CA is the authority that issued the HTTPS certificate, or nil when the
+// server speaks plain HTTP. Its PEM is what a client passes as --ca-file.
+func (s *Server) CA() *CA { return s.ca }
+
 // NewTest starts a Server for a test and closes it when the test ends.
-func NewTest(t testing.TB, opts Options) *Server {
+func NewTest(t TB, opts Options) *Server {
 	t.Helper()
 	s, err := Start(opts)
 	if err != nil {

@@ -51,6 +51,9 @@ type FlagError struct{ Err error }
 func (e *FlagError) Error() string { return e.Err.Error() }
 func (e *FlagError) Unwrap() error { return e.Err }
 
+// Usage reports that the error is a usage mistake.
+func (e *FlagError) Usage() bool { return true }
+
 // FlagErrorf builds a usage error.
 func FlagErrorf(format string, args ...any) error {
 	return &FlagError{Err: fmt.Errorf(format, args...)}
@@ -71,8 +74,10 @@ func ExitCode(err error) int {
 	if errors.As(err, &ee) {
 		return ee.Code
 	}
-	var fe *FlagError
-	if errors.As(err, &fe) {
+	// Lower packages (output, ...) classify their own errors by small
+	// interfaces rather than by importing this package's types.
+	var usage interface{ Usage() bool }
+	if errors.As(err, &usage) && usage.Usage() {
 		return ExitUsage
 	}
 	if errors.Is(err, ErrInterrupted) || errors.Is(err, context.Canceled) {

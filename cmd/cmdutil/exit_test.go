@@ -10,6 +10,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err  error
 		want int
@@ -17,6 +18,7 @@ func TestExitCodes(t *testing.T) {
 		{nil, ExitOK},
 		{errors.New("boom"), ExitFailure},
 		{FlagErrorf("bad flag"), ExitUsage},
+		{fmt.Errorf("wrapped: %w", usageOnly{}), ExitUsage},
 		{ErrNotLoggedIn, ExitAuth},
 		{&client.Error{Kind: client.KindUnauthorized, Status: 401}, ExitAuth},
 		{fmt.Errorf("wrapped: %w", &client.Error{Kind: client.KindForbidden, Status: 403}), ExitAuth},
@@ -34,6 +36,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestMessageIsOneRedactedLine(t *testing.T) {
+	t.Parallel()
 	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
 	got := Message(fmt.Errorf("unknown command %q for \"axero\"\n\nDid you mean this?\n\tlogin", jwt))
 	want := `unknown command "[REDACTED]" for "axero" Did you mean this? login`
@@ -44,3 +47,10 @@ func TestMessageIsOneRedactedLine(t *testing.T) {
 		t.Error("an ExitError without a cause must print nothing")
 	}
 }
+
+// usageOnly is an error of a lower package that says it is a usage mistake
+// only through the Usage method.
+type usageOnly struct{}
+
+func (usageOnly) Error() string { return "bad -o" }
+func (usageOnly) Usage() bool   { return true }

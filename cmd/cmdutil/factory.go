@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"github.com/axero-cli/axero/internal/envflag"
 	"net/http"
 	"os"
 	"strings"
@@ -64,17 +65,21 @@ func New(version string) *Factory {
 	}
 	var ks keychain.Store
 	var once sync.Once
+	// AXERO_KEYCHAIN is read through Getenv when the keychain is first
+	// used, so that a factory with an environment of its own (demo, tests)
+	// decides for itself.
 	f.Keychain = func() keychain.Store {
-		once.Do(func() { ks = keychain.System(keychain.DefaultTimeout) })
+		once.Do(func() { ks = keychain.SystemSwitch(f.Getenv("AXERO_KEYCHAIN"), keychain.DefaultTimeout) })
 		return ks
 	}
 	return f
 }
 
-// Config loads the configuration once.
+// Config loads the configuration once, from the directory that
+// AXERO_CONFIG_DIR (read through Getenv) or the OS names.
 func (f *Factory) Config() (*config.Config, error) {
 	f.cfgOnce.Do(func() {
-		dir, err := config.Dir()
+		dir, err := config.DirFrom(f.Getenv)
 		if err != nil {
 			f.cfgErr = err
 			return
@@ -201,10 +206,35 @@ func (f *Factory) ClientConfig() (client.Config, error) {
 		UserAgent: "axero/" + f.Version,
 		Transport: f.Transport,
 	}
-	if f.Debug || truthy(f.Getenv("AXERO_DEBUG")) {
+	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut
 	}
 	return cc, nil
+}
+
+// ProfileClientConfig is the client configuration for a stored profile
+// that need not be the one in use (status checks every profile, logout
+// revokes on the profile's own site), with the global settings (timeout,
+// --debug, --allow-http) applied.
+func (f *Factory) ProfileClientConfig(p *config.Profile, token string) client.Config {
+	cc := client.Config{
+		BaseURL:   p.URL,
+		Token:     token,
+		Paths:     p.Paths,
+		Timeout:   f.Timeout,
+		AllowHTTP: p.AllowHTTP || f.AllowHTTP,
+		UserAgent: "axero/" + f.Version,
+		Transport: f.Transport,
+	}
+	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
+		cc.Debug = f.IO.ErrOut
+	}
+	return cc
+}
+
+// ProfileClient talks to a stored profile's own site with token.
+func (f *Factory) ProfileClient(p *config.Profile, token string) (*client.Client, error) {
+	return client.New(f.ProfileClientConfig(p, token))
 }
 
 // Client returns a client for the profile in use, authenticated with the
@@ -252,12 +282,4 @@ func (f *Factory) WarnIfExpiringSoon(token string) {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `axero token rotate`\n",
 			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339))
 	})
-}
-
-func truthy(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }

@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -74,9 +73,6 @@ type Options struct {
 
 	// MaxAttempts bounds the creates sent for one row; default 4.
 	MaxAttempts int
-	// ClockSkew is how much earlier than our clock the server may date a
-	// token; tokens created since (intent - ClockSkew) count as this run's.
-	ClockSkew time.Duration
 	// SettleDelay is waited before listing a user's tokens after a lost
 	// answer, so that a create still being processed shows up.
 	SettleDelay time.Duration
@@ -87,8 +83,17 @@ type Options struct {
 	// through all of the client's own retries; it doubles each time.
 	RetryBackoff time.Duration
 
+	// RecheckSince, when set, makes a resume check every user's tokens
+	// created since then before minting, as it does by itself when the
+	// journal cannot be trusted. It is also the only way to resume an
+	// output whose journal and lock file are both gone.
+	RecheckSince time.Time
+
 	Now    func() time.Time
 	Events func(Event) // called from the writer goroutine only
+	// Warn is told, once and in one line, why a resume checks every
+	// user's tokens before minting. Print it on stderr.
+	Warn func(msg string)
 }
 
 // Summary is what a run did.
@@ -99,6 +104,7 @@ type Summary struct {
 	Planned     int
 	Revoked     int  // tokens whose answer was lost, revoked
 	Reconciled  int  // unfinished creates of an earlier run settled by --resume
+	Rechecked   int  // users whose tokens were checked before minting (an untrusted journal)
 	Unprocessed int  // rows read but not minted because the run stopped early
 	Interrupted bool // the context was cancelled (Ctrl-C)
 	Elapsed     time.Duration
@@ -116,11 +122,14 @@ type Engine struct {
 	journal *Journal
 	failed  *FailedWriter
 	done    *doneSet
+	lock    *RunLock
+	recheck *recheckPlan // set when a resume cannot trust the journal
 
 	claimMu sync.Mutex
 	claimed map[int64]int // UserID → the line that took it; a line number costs less than the string
 
-	revoked atomic.Int64
+	revoked   atomic.Int64
+	rechecked atomic.Int64
 
 	inflightMu sync.Mutex
 	inflight   map[int]string // worker → what it is waiting for
@@ -153,9 +162,6 @@ func New(o Options) (*Engine, error) {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 4
 	}
-	if o.ClockSkew == 0 {
-		o.ClockSkew = 10 * time.Second
-	}
 	if o.SettleDelay == 0 {
 		o.SettleDelay = 250 * time.Millisecond
 	}
@@ -170,6 +176,9 @@ func New(o Options) (*Engine, error) {
 	}
 	if o.Events == nil {
 		o.Events = func(Event) {}
+	}
+	if o.Warn == nil {
+		o.Warn = func(string) {}
 	}
 	return &Engine{o: o, claimed: map[int64]int{}, inflight: map[int]string{}, done: newDoneSet()}, nil
 }
@@ -238,7 +247,7 @@ func (e *Engine) Run(ctx context.Context) (Summary, error) {
 		if err := e.openFiles(); err != nil {
 			return e.finish(ctx), err
 		}
-		defer e.closeFiles()
+		defer e.closeFiles(true)
 		if err := e.reconcilePending(work); err != nil {
 			return e.finish(ctx), err
 		}
@@ -289,7 +298,11 @@ func (e *Engine) Run(ctx context.Context) (Summary, error) {
 					continue
 				}
 				rowCtx, cancel := context.WithTimeout(work, e.o.RowTimeout)
-				results <- e.mint(dispatch, rowCtx, e.o.Concurrency+w, job)
+				if res, ok := e.recheckUser(rowCtx, e.o.Concurrency+w, job); !ok {
+					results <- res
+				} else {
+					results <- e.mint(dispatch, rowCtx, e.o.Concurrency+w, job)
+				}
 				cancel()
 			}
 		}(w)
@@ -305,58 +318,13 @@ func (e *Engine) Run(ctx context.Context) (Summary, error) {
 
 func (e *Engine) finish(ctx context.Context) Summary {
 	e.sum.Revoked = int(e.revoked.Load())
+	e.sum.Rechecked = int(e.rechecked.Load())
 	e.sum.Elapsed = e.o.Now().Sub(e.start)
 	e.sum.Interrupted = ctx.Err() != nil
 	if e.failed != nil && e.failed.Count() > 0 {
 		e.sum.FailedPath = e.failed.Path()
 	}
 	return e.sum
-}
-
-// openFiles opens the output, the journal and the failed file. Without
-// --resume the output must not exist, and neither may a journal: one left
-// behind means an earlier run may have tokens to settle.
-func (e *Engine) openFiles() error {
-	jpath := JournalPath(e.o.OutPath)
-	if e.o.Resume {
-		done, err := ReadOutput(e.o.OutPath)
-		if err != nil {
-			return err
-		}
-		e.done = done
-		if e.out, err = AppendOutput(e.o.OutPath, done.size); err != nil {
-			return err
-		}
-	} else {
-		if _, err := os.Lstat(e.o.OutPath); err == nil {
-			return &ExistsError{Path: e.o.OutPath}
-		}
-		if _, err := os.Lstat(jpath); err == nil {
-			return fmt.Errorf("the journal %s of an earlier run exists: pass --resume to finish that run, or remove it if you are sure that run's tokens are settled", jpath)
-		}
-		var err error
-		if e.out, err = CreateOutput(e.o.OutPath); err != nil {
-			return err
-		}
-	}
-	var err error
-	if e.journal, err = OpenJournal(jpath); err != nil {
-		return err
-	}
-	e.failed = NewFailedWriter(FailedPath(e.o.OutPath), e.o.Input.Header())
-	return nil
-}
-
-func (e *Engine) closeFiles() {
-	if e.out != nil {
-		_ = e.out.Close()
-	}
-	if e.journal != nil {
-		_ = e.journal.Close()
-	}
-	if e.failed != nil {
-		_ = e.failed.Close()
-	}
 }
 
 // read sends each row to the workers, or straight to the writer when it
@@ -387,7 +355,7 @@ func (e *Engine) read(ctx context.Context, jobs chan<- Row, results chan<- resul
 		}
 		key := UserKey(row.User)
 		if first, dup := seen[key]; dup {
-			results <- failedRow(row, fmt.Sprintf("user %q is listed twice (first on line %d)", row.User, first))
+			results <- failedRow(row, fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), first))
 			continue
 		}
 		seen[key] = row.Line

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // FailedWriter writes the rows that failed to <out>.failed.csv: the
@@ -43,22 +45,27 @@ func (fw *FailedWriter) Path() string { return fw.path }
 // Count is the number of rows written.
 func (fw *FailedWriter) Count() int { return fw.count }
 
-// Write appends one failed row and flushes it to the file.
+// Write appends one failed row and flushes it to the file. Every cell goes
+// through textsafe.CSVCell, which Input undoes, so that the file is safe to
+// open in a spreadsheet and still reads back as the rows that failed.
+//
+// The file of an earlier run is replaced, not truncated: it is unlinked
+// and a new one created exclusively, so that neither a symbolic link nor a
+// hard link planted at the path gets another file overwritten, and an
+// input being re-run from this very file keeps reading what it held.
 func (fw *FailedWriter) Write(fields []string, reason string) error {
 	if fw.f == nil {
-		f, err := os.OpenFile(fw.path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-		if err != nil {
-			return fmt.Errorf("cannot create %s: %w", fw.path, unwrapPath(err))
+		if err := fw.create(); err != nil {
+			return err
 		}
-		fw.f, fw.w = f, csv.NewWriter(f)
-		if err := fw.w.Write(fw.header); err != nil {
+		if err := fw.w.Write(textsafe.CSVRow(append([]string(nil), fw.header...))); err != nil {
 			return err
 		}
 	}
 	rec := make([]string, len(fw.header))
 	copy(rec, fields)
 	rec[fw.reason] = reason
-	if err := fw.w.Write(rec); err != nil {
+	if err := fw.w.Write(textsafe.CSVRow(rec)); err != nil {
 		return err
 	}
 	fw.w.Flush()
@@ -69,11 +76,34 @@ func (fw *FailedWriter) Write(fields []string, reason string) error {
 	return nil
 }
 
+func (fw *FailedWriter) create() error {
+	what := "the failed file " + fw.path
+	fi, err := checkExisting(fw.path, what)
+	if err != nil {
+		return err
+	}
+	if fi != nil {
+		if err := os.Remove(fw.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cannot replace %s: %w", fw.path, unwrapPath(err))
+		}
+	}
+	f, err := createPrivate(fw.path, os.O_WRONLY)
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %w", fw.path, unwrapPath(err))
+	}
+	fw.f, fw.w = f, csv.NewWriter(f)
+	return nil
+}
+
 // Close closes the file. When no row failed, a failed file left by an
 // earlier run of the same output is removed, so that it cannot be mistaken
-// for this run's.
+// for this run's; anything but a regular file there is left alone.
 func (fw *FailedWriter) Close() error {
 	if fw.f == nil {
+		fi, err := checkExisting(fw.path, "the failed file "+fw.path)
+		if err != nil || fi == nil {
+			return nil
+		}
 		if err := os.Remove(fw.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}

@@ -9,6 +9,9 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // Column names of the input file. Only ColUser is required.
@@ -45,6 +48,7 @@ type Input struct {
 	user   int
 	nameI  int
 	expI   int
+	uncell bool // a failed file: undo textsafe.CSVCell
 }
 
 // utf8BOM is what spreadsheet programs put in front of a CSV file.
@@ -68,7 +72,23 @@ func NewInput(r io.Reader, name string) (*Input, error) {
 	if err != nil {
 		return nil, &InputError{Msg: fmt.Sprintf("%s: cannot read the header row: %v", name, csvErr(err))}
 	}
+	if why := notText(header); why != "" {
+		return nil, &InputError{Msg: fmt.Sprintf("%s is not a CSV text file: its header row %s", name, why)}
+	}
+	// A reason column marks a failed file that axero wrote, with every
+	// cell neutralised by textsafe.CSVCell: undoing it makes that file
+	// read back exactly as the rows that failed. Any other file is read as
+	// written, so a user literally named '=x stays '=x.
+	for _, h := range header {
+		if strings.EqualFold(strings.TrimSpace(h), ColReason) {
+			in.uncell = true
+		}
+	}
 	for i, h := range header {
+		h = strings.TrimSpace(h)
+		if in.uncell {
+			h = textsafe.CSVUncell(h)
+		}
 		h = strings.ToLower(strings.TrimSpace(h))
 		header[i] = h
 		switch h {
@@ -87,7 +107,7 @@ func NewInput(r io.Reader, name string) (*Input, error) {
 		}
 	}
 	if in.user < 0 {
-		return nil, &InputError{Msg: fmt.Sprintf("%s has no %q column in its header row (found: %s)", name, ColUser, strings.Join(header, ", "))}
+		return nil, &InputError{Msg: fmt.Sprintf("%s has no %q column in its header row (found: %s)", name, ColUser, briefText(strings.Join(header, ", ")))}
 	}
 	in.header = header
 	return in, nil
@@ -114,14 +134,44 @@ func (in *Input) Next() (Row, error) {
 		return Row{}, fmt.Errorf("reading %s: %w", in.name, err)
 	}
 	line, _ := in.r.FieldPos(0)
+	if why := notText(rec); why != "" {
+		// Its bytes are not repeated: they would reach the terminal raw.
+		return Row{Line: line, Err: fmt.Errorf("line %d is not text: it %s", line, why)}, nil
+	}
+	for _, f := range rec {
+		if len(f) > maxField {
+			return Row{Line: line, Err: fmt.Errorf("line %d has a field of %d bytes; at most %d are accepted", line, len(f), maxField)}, nil
+		}
+	}
 	row := Row{Line: line, Fields: rec}
 	for i := range rec {
 		rec[i] = strings.TrimSpace(rec[i])
+		if in.uncell {
+			rec[i] = textsafe.CSVUncell(rec[i])
+		}
 	}
 	row.User = field(rec, in.user)
 	row.Name = field(rec, in.nameI)
 	row.Expires = field(rec, in.expI)
 	return row, nil
+}
+
+// maxField bounds one field: users, emails and token names are short, and
+// the journal records users and names in lines of bounded length.
+const maxField = 1024
+
+// notText says why a row is not text, or "": a NUL byte or bytes that are
+// not UTF-8 mean a binary file, not a list of users.
+func notText(rec []string) string {
+	for _, f := range rec {
+		if strings.IndexByte(f, 0) >= 0 {
+			return "holds a NUL byte"
+		}
+		if !utf8.ValidString(f) {
+			return "holds bytes that are not UTF-8"
+		}
+	}
+	return ""
 }
 
 func field(rec []string, i int) string {

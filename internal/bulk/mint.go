@@ -3,6 +3,7 @@ package bulk
 import (
 	"context"
 	"fmt"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -248,20 +249,23 @@ func (e *Engine) mint(dispatch, ctx context.Context, worker int, job mintJob) re
 // created since since (less the clock skew) and that are not in keep: the
 // tokens whose secret never reached the output file.
 func (e *Engine) reconcile(ctx context.Context, userID int64, name string, since time.Time, keep map[int64]struct{}) error {
-	r := Reconciler{
-		API:       e.o.API,
-		AdminID:   e.o.AdminID,
-		ClockSkew: e.o.ClockSkew,
-		Retry:     e.retry,
-		OnRevoked: func(tokenID int64) {
+	src := reconcile.Source{
+		List:   func(ctx context.Context) ([]client.Token, error) { return e.o.API.ListAllUserTokens(ctx, userID) },
+		Revoke: e.o.API.RevokeToken,
+		Revoked: func(tokenID int64) {
 			e.revoked.Add(1)
 			_ = e.journal.Append(JournalRecord{Op: opRevoked, UserID: userID, Name: name, TokenID: tokenID, At: e.o.Now()})
 		},
 	}
-	return r.Reconcile(ctx, userID, name, since, func(id int64) bool {
-		_, ok := keep[id]
-		return ok
-	})
+	orphans := reconcile.Orphans{
+		Name:          name,
+		Since:         since,
+		Keep:          func(id int64) bool { _, ok := keep[id]; return ok },
+		Impersonation: true,
+		CreatedBy:     e.o.AdminID,
+	}
+	_, err := reconcile.RevokeOrphans(ctx, src, orphans, e.retryPolicy())
+	return err
 }
 
 // reconcilePending settles, before anything new is minted, every create
@@ -289,41 +293,22 @@ func (e *Engine) reconcilePending(ctx context.Context) error {
 	return nil
 }
 
-// transient reports an error that a repeated read or revoke may not meet:
-// a server fault, an overloaded server, a broken connection or body.
-func transient(err error) bool {
-	if client.IsOutcomeUnknown(err) {
-		return true
-	}
-	switch client.KindOf(err) {
-	case client.KindServer, client.KindUnavailable, client.KindRateLimited, client.KindTransport,
-		client.KindBadJSON, client.KindEmptyBody:
-		return true
-	}
-	return false
+// retryPolicy bounds the retries of idempotent requests (a lookup, a
+// list, a revoke) that fail transiently.
+func (e *Engine) retryPolicy() reconcile.Retry {
+	return reconcile.Retry{Attempts: e.o.MaxAttempts, Wait: e.o.RetryBackoff / 8}
 }
 
-// retry runs an idempotent request (a lookup, a list, a revoke) up to
-// MaxAttempts times while it fails transiently, pausing in between.
+// retry runs an idempotent request by retryPolicy.
 func (e *Engine) retry(ctx context.Context, do func() error) error {
-	return Retry(ctx, e.o.MaxAttempts, e.o.RetryBackoff/8, do)
+	return e.retryPolicy().Do(ctx, do)
 }
 
 // Retry runs an idempotent request up to attempts times while it fails
 // transiently (a 5xx, a broken connection or body), waiting first wait,
-// then twice as long each time. The client retries 429 and 503 itself, but
-// not a 500, which a long run meets now and then.
+// then twice as long each time, at most 10s.
 func Retry(ctx context.Context, attempts int, wait time.Duration, do func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := do()
-		if err == nil || !transient(err) || attempt >= attempts || ctx.Err() != nil {
-			return err
-		}
-		if !sleep(ctx, wait) {
-			return err
-		}
-		wait = min(2*wait, 10*time.Second)
-	}
+	return reconcile.Retry{Attempts: attempts, Wait: wait}.Do(ctx, do)
 }
 
 // sleep waits d or until ctx is done, and reports whether it waited.

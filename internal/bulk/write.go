@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // maxBatch bounds how many results the writer records with one fsync.
@@ -103,7 +105,7 @@ func (e *Engine) record(work context.Context, r *result, plan *csv.Writer) {
 			_ = e.journal.Append(JournalRecord{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: e.o.Now(), Reason: r.reason})
 		}
 		if plan != nil {
-			_ = plan.Write([]string{r.row.User, idString(r.userID), r.name, "", r.reason})
+			_ = plan.Write(textsafe.CSVRow([]string{r.row.User, idString(r.userID), r.name, "", r.reason}))
 		}
 		e.writeFailed(r.row, r.reason)
 	case resSkipped:
@@ -112,7 +114,7 @@ func (e *Engine) record(work context.Context, r *result, plan *csv.Writer) {
 	case resPlanned:
 		e.sum.Planned++
 		if plan != nil {
-			_ = plan.Write([]string{r.row.User, idString(r.userID), r.name, describeMinutes(r.minutes, e.start), "ok"})
+			_ = plan.Write(textsafe.CSVRow([]string{r.row.User, idString(r.userID), r.name, describeMinutes(r.minutes, e.start), "ok"}))
 		}
 		e.o.Events(EventPlanned)
 	case resUnprocessed:

@@ -5,6 +5,12 @@
 // The configuration never holds a token. Its directory is created 0700 and
 // every file in it 0600, written atomically, so that a crash or a second
 // axero process never leaves a half-written file behind.
+//
+// Every change is a locked read-modify-write: an exclusive advisory lock
+// on LockFileName in the directory is held from reading the file to
+// renaming the new one into place. Update is the plain form; Save applies
+// the changes made since Load onto what is on disk at the time, so that
+// two logins at once for different profiles both keep their profile.
 package config
 
 import (
@@ -53,14 +59,20 @@ type Config struct {
 	Profiles map[string]*Profile `yaml:"profiles"`
 
 	dir string
+	// loaded is each profile as Load (or the last Save) saw it, encoded,
+	// so that Save can tell what this process changed.
+	loaded map[string]string
 }
 
 // ErrNoToken: the profile has no stored token.
 var ErrNoToken = errors.New("no stored token")
 
 // Dir is AXERO_CONFIG_DIR, else <os.UserConfigDir>/axero.
-func Dir() (string, error) {
-	if d := strings.TrimSpace(os.Getenv("AXERO_CONFIG_DIR")); d != "" {
+func Dir() (string, error) { return DirFrom(os.Getenv) }
+
+// DirFrom is Dir with the environment read through getenv.
+func DirFrom(getenv func(string) string) (string, error) {
+	if d := strings.TrimSpace(getenv("AXERO_CONFIG_DIR")); d != "" {
 		return d, nil
 	}
 	base, err := os.UserConfigDir()
@@ -72,6 +84,16 @@ func Dir() (string, error) {
 
 // Load reads config.yaml from dir; a missing file is an empty Config.
 func Load(dir string) (*Config, error) {
+	c, err := read(dir)
+	if err != nil {
+		return nil, err
+	}
+	c.remember()
+	return c, nil
+}
+
+// read parses config.yaml in dir, without the bookkeeping Save needs.
+func read(dir string) (*Config, error) {
 	c := &Config{dir: dir, Profiles: map[string]*Profile{}}
 	path := filepath.Join(dir, FileName)
 	data, err := os.ReadFile(path)
@@ -96,14 +118,65 @@ func Load(dir string) (*Config, error) {
 	return c, nil
 }
 
+// Update changes the configuration in dir as one locked read-modify-write:
+// it takes the directory's lock, loads the file, calls fn, and if fn
+// returns nil writes the result atomically before releasing the lock. No
+// other axero process can change the file in between, so nothing it wrote
+// is lost. An error from fn leaves the file untouched and is returned.
+func Update(dir string, fn func(*Config) error) error {
+	unlock, err := lockConfigDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	c, err := read(dir)
+	if err != nil {
+		return err
+	}
+	if err := fn(c); err != nil {
+		return err
+	}
+	return c.write()
+}
+
 // Dir returns the directory the config lives in.
 func (c *Config) Dir() string { return c.dir }
 
 // Path returns the configuration file's path.
 func (c *Config) Path() string { return filepath.Join(c.dir, FileName) }
 
-// Save writes config.yaml atomically, mode 0600, its directory 0700.
+// Save writes the changes made to c since Load (or its last Save): under
+// the directory's lock it re-reads the file, applies each profile this
+// process added, changed or deleted onto what is there now, and writes the
+// result atomically, mode 0600, its directory 0700. A profile another
+// process wrote meanwhile is kept; c then holds the merged configuration.
 func (c *Config) Save() error {
+	unlock, err := lockConfigDir(c.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	disk, err := read(c.dir)
+	if err != nil {
+		return err
+	}
+	for name, p := range c.Profiles {
+		if was, ok := c.loaded[name]; !ok || encodeProfile(p) != was {
+			disk.Profiles[name] = p
+		}
+	}
+	for name := range c.loaded {
+		if _, ok := c.Profiles[name]; !ok {
+			delete(disk.Profiles, name)
+		}
+	}
+	c.Profiles = disk.Profiles
+	return c.write()
+}
+
+// write encodes c to config.yaml atomically and records what it wrote.
+// The caller holds the lock.
+func (c *Config) write() error {
 	if err := EnsureDir(c.dir); err != nil {
 		return err
 	}
@@ -112,7 +185,28 @@ func (c *Config) Save() error {
 		return fmt.Errorf("cannot encode the configuration: %w", err)
 	}
 	header := []byte("# axero configuration. It never holds a token: tokens live in the OS keychain\n# (or, after `axero login --insecure-storage`, in credentials/<profile>).\n")
-	return WriteFileAtomic(c.Path(), append(header, data...), 0o600)
+	if err := WriteFileAtomic(c.Path(), append(header, data...), 0o600); err != nil {
+		return err
+	}
+	c.remember()
+	return nil
+}
+
+// remember records each profile as it is now, for Save to compare with.
+func (c *Config) remember() {
+	c.loaded = make(map[string]string, len(c.Profiles))
+	for name, p := range c.Profiles {
+		c.loaded[name] = encodeProfile(p)
+	}
+}
+
+// encodeProfile is a profile's canonical form for comparison.
+func encodeProfile(p *Profile) string {
+	b, err := yaml.Marshal(p)
+	if err != nil {
+		return fmt.Sprintf("%p", p) // never equal to another profile's
+	}
+	return string(b)
 }
 
 // Profile returns a profile by name.

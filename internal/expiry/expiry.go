@@ -1,6 +1,11 @@
 // Package expiry reads the --expires value of the token commands and checks
 // it against the site's policy before anything is minted, so that a user
 // learns the limit from the CLI instead of from a 400.
+//
+// An expiry is sent as a whole number of minutes (ExpiresInMinutes), so it
+// must lie in the future and at most MaxAhead (100 years) away: anything
+// else is refused, never clamped, and every refusal is an *Error, whose
+// Usage method marks it as a usage error (exit 2).
 package expiry
 
 import (
@@ -13,6 +18,25 @@ import (
 
 	"github.com/axero-cli/axero/client"
 )
+
+// MaxAhead is the furthest expiry accepted: 100 years of 365.25 days. Its
+// minutes (52,596,000) fit an int32, so any server stores them exactly,
+// and no real site needs more; "never" exists for that.
+const MaxAhead = 36525 * 24 * time.Hour
+
+// Error is a refused expiry: a value that does not parse, lies in the
+// past, is too far ahead, or is beyond the site's policy. It is a usage
+// error: the value the user gave is wrong.
+type Error struct{ msg string }
+
+func (e *Error) Error() string { return e.msg }
+
+// Usage marks the error for the exit-code mapping (exit 2).
+func (e *Error) Usage() bool { return true }
+
+func errorf(format string, args ...any) error {
+	return &Error{msg: fmt.Sprintf(format, args...)}
+}
 
 // Spec is a parsed --expires value: the server's default, never, or an
 // instant.
@@ -31,7 +55,9 @@ const Help = "expiry: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, t
 
 var durationRE = regexp.MustCompile(`^(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?|w|weeks?|y|years?)$`)
 
-// Parse reads s relative to now. An empty s is the server's default.
+// Parse reads s relative to now. An empty s is the server's default. An
+// instant that is not in the future, or is more than MaxAhead away, is
+// refused here, before any request.
 func Parse(s string, now time.Time) (Spec, error) {
 	in := strings.TrimSpace(s)
 	lower := strings.ToLower(in)
@@ -42,40 +68,62 @@ func Parse(s string, now time.Time) (Spec, error) {
 		return Spec{Never: true, input: in}, nil
 	}
 	if m := durationRE.FindStringSubmatch(lower); m != nil {
-		n, err := strconv.ParseInt(m[1], 10, 64)
-		if err != nil || n <= 0 {
-			return Spec{}, fmt.Errorf("invalid expiry %q: the duration must be positive", in)
-		}
-		var unit time.Duration
-		switch m[2][0] {
-		case 'm':
-			unit = time.Minute
-		case 'h':
-			unit = time.Hour
-		case 'd':
-			unit = 24 * time.Hour
-		case 'w':
-			unit = 7 * 24 * time.Hour
-		case 'y':
-			unit = 365 * 24 * time.Hour
-		}
-		if n > int64(200*365*24*time.Hour/unit) {
-			return Spec{}, fmt.Errorf("invalid expiry %q: too far in the future", in)
-		}
-		return Spec{At: now.Add(time.Duration(n) * unit).UTC(), input: in}, nil
+		return parseDuration(in, m[1], m[2], now)
 	}
 	if t, err := time.Parse("2006-01-02", in); err == nil {
 		// A bare date means the end of that day in UTC: "valid through
 		// 2027-01-31" is what people mean when they type it.
-		return Spec{At: t.Add(24*time.Hour - time.Second).UTC(), input: in}, nil
+		return instant(in, t.Add(24*time.Hour-time.Second), now)
 	}
 	if t, err := client.ParseTime(in); err == nil && strings.ContainsAny(in, "T") {
-		return Spec{At: t.UTC(), input: in}, nil
+		return instant(in, t, now)
 	}
 	if strings.HasPrefix(in, "-") {
-		return Spec{}, fmt.Errorf("invalid expiry %q: it must lie in the future", in)
+		return Spec{}, errorf("invalid expiry %q: it must lie in the future", in)
 	}
-	return Spec{}, fmt.Errorf("invalid expiry %q: use a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31), an RFC 3339 time, or never", in)
+	return Spec{}, errorf("invalid expiry %q: use a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31), an RFC 3339 time, or never", in)
+}
+
+// parseDuration reads "<digits><unit>". A count too large for any integer
+// is "too far in the future", not "must be positive".
+func parseDuration(in, digits, unitName string, now time.Time) (Spec, error) {
+	var unit time.Duration
+	switch unitName[0] {
+	case 'm':
+		unit = time.Minute
+	case 'h':
+		unit = time.Hour
+	case 'd':
+		unit = 24 * time.Hour
+	case 'w':
+		unit = 7 * 24 * time.Hour
+	case 'y':
+		unit = 365 * 24 * time.Hour
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > int64(MaxAhead/unit) {
+		return Spec{}, tooFar(in)
+	}
+	if n <= 0 {
+		return Spec{}, errorf("invalid expiry %q: the duration must be positive", in)
+	}
+	return Spec{At: now.Add(time.Duration(n) * unit).UTC(), input: in}, nil
+}
+
+// instant checks a date or time against now.
+func instant(in string, t, now time.Time) (Spec, error) {
+	t = t.UTC()
+	if !t.After(now) {
+		return Spec{}, errorf("invalid expiry %s: it lies in the past", t.Format(time.RFC3339))
+	}
+	if t.Sub(now) > MaxAhead {
+		return Spec{}, tooFar(in)
+	}
+	return Spec{At: t, input: in}, nil
+}
+
+func tooFar(in string) error {
+	return errorf("invalid expiry %q: too far in the future; the most is 100 years, or never", in)
 }
 
 // String is how the expiry reads back to the user.
@@ -98,14 +146,18 @@ func (s Spec) Minutes(now time.Time, p *client.Policy) (*int64, error) {
 	}
 	if s.Never {
 		if p != nil && !p.AllowNoExpiration {
-			return nil, fmt.Errorf("the site's policy does not allow tokens that never expire (maximum %s)", describeMax(p))
+			return nil, errorf("the site's policy does not allow tokens that never expire (maximum %s)", describeMax(p))
 		}
 		zero := int64(0)
 		return &zero, nil
 	}
 	d := s.At.Sub(now)
 	if d <= 0 {
-		return nil, fmt.Errorf("invalid expiry %s: it lies in the past", s.At.UTC().Format(time.RFC3339))
+		return nil, errorf("invalid expiry %s: it lies in the past", s.At.UTC().Format(time.RFC3339))
+	}
+	if d > MaxAhead {
+		// Sub saturates far out: refuse rather than send a wrong count.
+		return nil, tooFar(s.describe())
 	}
 	// Nearest minute: "30d" parsed a moment ago is still 43200 minutes, and
 	// a date's end of day does not spill into the next day.
@@ -118,7 +170,7 @@ func (s Spec) Minutes(now time.Time, p *client.Policy) (*int64, error) {
 		// the minute or so spent between parsing and checking is the user
 		// asking for the maximum; anything more is refused.
 		if minutes-p.MaxExpirationMinutes > 1 {
-			return nil, fmt.Errorf("expiry %s is beyond the site's maximum of %s", s.describe(), describeMax(p))
+			return nil, errorf("expiry %s is beyond the site's maximum of %s", s.describe(), describeMax(p))
 		}
 		minutes = p.MaxExpirationMinutes
 	}

@@ -1,6 +1,8 @@
 package expiry
 
 import (
+	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +77,9 @@ func TestMinutesAgainstPolicy(t *testing.T) {
 	if m, err := s.Minutes(now, open); err != nil || *m != 0 {
 		t.Fatalf("never allowed: %v %v", m, err)
 	}
-	s, _ = Parse("2020-01-01", now)
-	if _, err := s.Minutes(now, policy); err == nil || !strings.Contains(err.Error(), "past") {
-		t.Fatalf("past date: %v", err)
+	past := Spec{At: now.Add(-time.Hour)}
+	if _, err := past.Minutes(now, policy); err == nil || !strings.Contains(err.Error(), "past") {
+		t.Fatalf("past instant: %v", err)
 	}
 	d, _ := Parse("", now)
 	if m, err := d.Minutes(now, policy); err != nil || m != nil {
@@ -103,5 +105,67 @@ func TestFromTokenAndClamp(t *testing.T) {
 	}
 	if m, err := c.Minutes(later, strict); err != nil || *m != 1440 {
 		t.Fatalf("clamped minutes: %v %v", m, err)
+	}
+}
+
+func isUsage(err error) bool {
+	var u interface{ Usage() bool }
+	return errors.As(err, &u) && u.Usage()
+}
+
+func TestParseRefusesWhatCannotBeSentExactly(t *testing.T) {
+	cases := map[string]string{
+		"99999999999999999999d":     "too far in the future",
+		"99999999999999y":           "too far in the future",
+		"101y":                      "too far in the future",
+		"36526d":                    "too far in the future",
+		"9999-12-31":                "too far in the future",
+		"2200-01-01T00:00:00Z":      "too far in the future",
+		"2020-01-01":                "lies in the past",
+		"2026-11-26T16:59:59Z":      "lies in the past",
+		"2026-11-26T17:00:00+00:00": "lies in the past",
+		"0d":                        "must be positive",
+		"-5d":                       "must lie in the future",
+		"soon":                      "use a duration",
+	}
+	for in, want := range cases {
+		_, err := Parse(in, now)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error containing %q", in, err, want)
+			continue
+		}
+		if !isUsage(err) {
+			t.Errorf("Parse(%q): %v is not a usage error", in, err)
+		}
+	}
+}
+
+func TestLongestExpiryFitsInt32Minutes(t *testing.T) {
+	for _, in := range []string{"100y", "36525d", "5217w"} {
+		s, err := Parse(in, now)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", in, err)
+		}
+		m, err := s.Minutes(now, &client.Policy{AllowNoExpiration: true})
+		if err != nil || *m <= 0 || *m > math.MaxInt32 {
+			t.Errorf("%s: minutes %v, %v", in, m, err)
+		}
+	}
+	// An instant beyond the bound that did not come from Parse (a rotated
+	// token's lifetime) is refused, not clamped to what Sub saturates at.
+	far := Spec{At: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}
+	if _, err := far.Minutes(now, nil); err == nil || !isUsage(err) {
+		t.Errorf("far instant: %v", err)
+	}
+}
+
+func TestPolicyRefusalsAreUsageErrors(t *testing.T) {
+	s, _ := Parse("2y", now)
+	if _, err := s.Minutes(now, policy); !isUsage(err) {
+		t.Errorf("beyond the maximum: %v", err)
+	}
+	s, _ = Parse("never", now)
+	if _, err := s.Minutes(now, policy); !isUsage(err) {
+		t.Errorf("never under a strict policy: %v", err)
 	}
 }

@@ -5,9 +5,10 @@ package iostreams
 
 import (
 	"bytes"
+	"github.com/axero-cli/axero/internal/envflag"
 	"io"
 	"os"
-	"strings"
+	//REMOVEDIMPORT
 
 	"golang.org/x/term"
 )
@@ -44,10 +45,10 @@ func System() *IOStreams {
 		stdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
-	if truthy(os.Getenv("AXERO_FORCE_TTY")) {
+	if envflag.Truthy(os.Getenv("AXERO_FORCE_TTY")) {
 		s.stdinTTY, s.stdoutTTY, s.stderrTTY = true, true, true
 	}
-	s.neverPrompt = os.Getenv("CI") != "" || truthy(os.Getenv("AXERO_NO_PROMPT"))
+	s.neverPrompt = os.Getenv("CI") != "" || envflag.Truthy(os.Getenv("AXERO_NO_PROMPT"))
 	// no-color.org: NO_COLOR set to a non-empty value turns colour off.
 	noColor := os.Getenv("NO_COLOR") != ""
 	s.colorEnabled = s.stdoutTTY && !noColor && os.Getenv("TERM") != "dumb"
@@ -59,14 +60,6 @@ func System() *IOStreams {
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut, StdinFd: -1}, in, out, errOut
-}
-
-func truthy(v string) bool {
-	switch strings.ToLower(strings.TrimSpace(v)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
 }
 
 // IsStdinTTY reports whether stdin is a terminal.

@@ -3,6 +3,8 @@ package jwtinfo
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,6 +60,41 @@ func TestDecodeRejectsNonJWT(t *testing.T) {
 	for _, s := range []string{"", "hello", "a.b", "a.b.c", "eyJ.eyJ.x", "a.b.c.d"} {
 		if _, err := Decode(s); err != ErrNotJWT {
 			t.Errorf("Decode(%q) = %v, want ErrNotJWT", s, err)
+		}
+	}
+}
+
+func TestDecodeRefusesTimesItCannotRepresent(t *testing.T) {
+	for _, claims := range []map[string]any{
+		{"sub": "1", "exp": 1e300},
+		{"sub": "1", "exp": -1e20},
+		{"sub": "1", "exp": "tomorrow\x1b[2J"},
+		{"sub": "1", "iat": 1e19, "exp": 1803488400},
+		{"sub": "1", "exp": 253402300800}, // 10000-01-01
+	} {
+		_, err := Decode(makeJWT(t, claims))
+		var ce *ClaimError
+		if !errors.As(err, &ce) {
+			t.Errorf("%v: err = %v, want a *ClaimError", claims, err)
+			continue
+		}
+		if msg := err.Error(); strings.ContainsAny(msg, "\n\x1b") || !strings.Contains(msg, "claim") {
+			t.Errorf("message = %q", msg)
+		}
+	}
+}
+
+func TestDecodedTimesAlwaysMarshal(t *testing.T) {
+	for _, exp := range []float64{0, 1803488400, 1803488400.5, 253402300799} {
+		info, err := Decode(makeJWT(t, map[string]any{"sub": "1", "exp": exp, "iat": 1}))
+		if err != nil {
+			t.Fatalf("exp %v: %v", exp, err)
+		}
+		if _, err := json.Marshal(info); err != nil {
+			t.Errorf("exp %v: %v", exp, err)
+		}
+		if info.ExpiresAt == nil || info.ExpiresAt.Unix() != int64(exp) {
+			t.Errorf("exp %v read as %v", exp, info.ExpiresAt)
 		}
 	}
 }

@@ -7,7 +7,10 @@ import (
 )
 
 // The renewal's journal operations. The journal lives beside NEW and is
-// written with bulk.Journal; it never holds a secret. Records of one user
+// bulk's self-checking journal (a header tying it to NEW and to the run
+// its lock file names, a checksum per line), so a resume reads it back
+// with bulk.PlanResume and notices one that is missing, damaged, cut short
+// or foreign. It never holds a secret. Records of one user
 // are handled one at a time (see userLocks), so a record that settles an
 // intent always settles that user's latest one.
 const (
@@ -48,31 +51,32 @@ type journalState struct {
 	order      []int64                  // users with pending intents, in journal order
 }
 
-func readJournalState(path string) (*journalState, error) {
-	st := &journalState{renewed: map[int64]int64{}, oldRevoked: map[int64]struct{}{}, pending: map[int64]pendingRenewal{}}
-	err := bulk.ReadJournal(path, func(r bulk.JournalRecord) error {
-		switch r.Op {
-		case opIntent:
-			if p, ok := st.pending[r.UserID]; ok && p.Old == r.TokenID && p.Name == r.Name {
-				return nil // a retry: keep the first attempt's time
-			}
-			if _, ok := st.pending[r.UserID]; !ok {
-				st.order = append(st.order, r.UserID)
-			}
-			st.pending[r.UserID] = pendingRenewal{User: r.User, UserID: r.UserID, Old: r.TokenID, Name: r.Name, At: r.At}
-		case opRenewed:
-			if p, ok := st.pending[r.UserID]; ok {
-				st.renewed[p.Old] = r.TokenID
-				delete(st.pending, r.UserID)
-			}
-		case opOldRevoked:
-			st.oldRevoked[r.TokenID] = struct{}{}
-		case opFailed, opSettled:
+func newJournalState() *journalState {
+	return &journalState{renewed: map[int64]int64{}, oldRevoked: map[int64]struct{}{}, pending: map[int64]pendingRenewal{}}
+}
+
+// add takes in one sound record of the journal (bulk.ScanJournal has
+// checked its checksum), in order.
+func (st *journalState) add(r bulk.JournalRecord) {
+	switch r.Op {
+	case opIntent:
+		if p, ok := st.pending[r.UserID]; ok && p.Old == r.TokenID && p.Name == r.Name {
+			return // a retry: keep the first attempt's time
+		}
+		if _, ok := st.pending[r.UserID]; !ok {
+			st.order = append(st.order, r.UserID)
+		}
+		st.pending[r.UserID] = pendingRenewal{User: r.User, UserID: r.UserID, Old: r.TokenID, Name: r.Name, At: r.At}
+	case opRenewed:
+		if p, ok := st.pending[r.UserID]; ok {
+			st.renewed[p.Old] = r.TokenID
 			delete(st.pending, r.UserID)
 		}
-		return nil
-	})
-	return st, err
+	case opOldRevoked:
+		st.oldRevoked[r.TokenID] = struct{}{}
+	case opFailed, opSettled:
+		delete(st.pending, r.UserID)
+	}
 }
 
 // pendingInOrder lists the unsettled intents in the order they were made.
@@ -88,8 +92,7 @@ func (st *journalState) pendingInOrder() []pendingRenewal {
 	return out
 }
 
-// isReplacement reports whether id is the recorded replacement of some
-// old token.
+// replacements are the recorded replacements of old tokens.
 func (st *journalState) replacements() map[int64]struct{} {
 	out := make(map[int64]struct{}, len(st.renewed))
 	for _, n := range st.renewed {

@@ -80,9 +80,9 @@ type Options struct {
 	// SettleDelay is waited before listing a user's tokens after a lost
 	// answer, so that a create still in progress shows up. Default 250ms.
 	SettleDelay time.Duration
-	// ClockSkew is how much earlier than our clock the server may date a
-	// token. Default 10s.
-	ClockSkew time.Duration
+	// Warn is told, once and in one line, why a resume checks every
+	// user's tokens before renewing (a journal it cannot trust).
+	Warn func(msg string)
 	// RecordTimeout bounds the requests of one record. They do not stop at
 	// Ctrl-C: a mint in flight is seen through, recorded and its old token
 	// revoked. Default 5m.
@@ -145,23 +145,6 @@ func usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...)}
 }
 
-// NotPermittedError: the caller cannot impersonate, so it can neither list
-// nor mint other users' tokens. Nothing was done. It wraps a forbidden
-// *client.Error, so client.KindOf (and the exit-code mapping) sees a 403.
-type NotPermittedError struct {
-	User *client.User
-	err  *client.Error
-}
-
-func (e *NotPermittedError) Error() string {
-	return fmt.Sprintf("%s (UserID %d) lacks the impersonation permission that renewal needs; nothing was changed", e.User.UserName, e.User.UserID)
-}
-
-func (e *NotPermittedError) Unwrap() error { return e.err }
-
-// NotPermitted marks the error for the exit-code mapping.
-func (e *NotPermittedError) NotPermitted() bool { return true }
-
 // ParseWithin reads an --if-expiring-within value with the same forms as
 // --expires durations and dates ("30d", "12w", "2027-01-31"), as a
 // duration from now.
@@ -204,8 +187,8 @@ func (o Options) withDefaults() (Options, error) {
 	if o.SettleDelay <= 0 {
 		o.SettleDelay = 250 * time.Millisecond
 	}
-	if o.ClockSkew <= 0 {
-		o.ClockSkew = 10 * time.Second
+	if o.Warn == nil {
+		o.Warn = func(string) {}
 	}
 	if o.RecordTimeout <= 0 {
 		o.RecordTimeout = 5 * time.Minute

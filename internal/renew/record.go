@@ -72,6 +72,12 @@ func (r *Renewal) handle(dispatch, work context.Context, worker int, e Entry) {
 			return
 		}
 	}
+	if r.recheckDue() {
+		if id := r.claimReplacement(rec); id != 0 {
+			r.finishClaimed(work, worker, rec, id)
+			return
+		}
+	}
 	if !r.due(rec) {
 		r.copyRecord(rec)
 		return
@@ -130,9 +136,9 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 		return
 	}
 	var old *client.Token
-	before := make(map[int64]struct{}, len(tokens))
+	before := make(map[int64]bool, len(tokens))
 	for i := range tokens {
-		before[tokens[i].TokenID] = struct{}{}
+		before[tokens[i].TokenID] = true
 		if tokens[i].TokenID == rec.TokenID && tokens[i].UserID == rec.UserID {
 			old = &tokens[i]
 		}
@@ -147,6 +153,18 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 			r.failRecord(rec, reason, true)
 		}
 		return
+	}
+	if r.recheckDue() {
+		// The journal cannot say whether an earlier run minted for this
+		// record and lost the answer: revoke any such token first.
+		if err := r.revokeLeftovers(dispatch, rec, name, tokens); err != nil {
+			if client.IsAuth(err) {
+				r.setFatal(err)
+			} else if dispatch.Err() == nil {
+				r.failRecord(rec, fmt.Sprintf("checking the user's tokens before renewing failed (%v): run again with --resume", err), false)
+			}
+			return
+		}
 	}
 	minutes, err := r.expires.Minutes(r.o.Now(), r.policy)
 	if err != nil {
@@ -169,11 +187,7 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 	// From here on the record is seen through, whatever Ctrl-C says.
 	ctx, cancel := context.WithTimeout(work, r.o.RecordTimeout)
 	defer cancel()
-	keep := func(id int64) bool {
-		_, ok := before[id]
-		return ok || r.keep(id)
-	}
-	ct, m := r.mint(dispatch, ctx, worker, rec, client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}, first, keep)
+	ct, m := r.mint(dispatch, ctx, worker, rec, client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}, first, before)
 	switch {
 	case m.fatal != nil:
 		r.setFatal(m.fatal)
@@ -286,7 +300,7 @@ type mintResult struct {
 // waits and tries again; an answer that was lost is never re-sent blindly:
 // the user's tokens are listed and any token this run minted whose secret
 // never arrived is revoked before the next attempt.
-func (r *Renewal) mint(dispatch, ctx context.Context, worker int, rec bulk.Record, req client.CreateTokenRequest, first time.Time, keep func(int64) bool) (*client.CreatedToken, mintResult) {
+func (r *Renewal) mint(dispatch, ctx context.Context, worker int, rec bulk.Record, req client.CreateTokenRequest, first time.Time, before map[int64]bool) (*client.CreatedToken, mintResult) {
 	backoff := r.o.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		if attempt > 1 {
@@ -319,7 +333,7 @@ func (r *Renewal) mint(dispatch, ctx context.Context, worker int, rec bulk.Recor
 		// secret nobody has.
 		r.setInFlight(worker, fmt.Sprintf("checking whether a replacement of token %d was created", rec.TokenID))
 		sleep(ctx, r.o.SettleDelay)
-		if rerr := r.reconciler().Reconcile(ctx, rec.UserID, req.Name, first, keep); rerr != nil {
+		if rerr := r.revokeOrphans(ctx, rec.UserID, req.Name, first, before, nil); rerr != nil {
 			return nil, mintResult{reason: fmt.Sprintf("the answer to the create was lost (%v), and checking the user's tokens failed (%v): run again with --resume to settle it", err, rerr)}
 		}
 		if attempt >= r.o.MaxAttempts {

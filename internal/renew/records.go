@@ -60,6 +60,12 @@ func OpenRecords(path string, completeOnly bool) (*RecordReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
+	return newRecordReader(f, path, completeOnly)
+}
+
+// newRecordReader reads the open file f, named path; it takes f over and
+// closes it on failure.
+func newRecordReader(f *os.File, path string, completeOnly bool) (*RecordReader, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()

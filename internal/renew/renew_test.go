@@ -184,7 +184,7 @@ func TestACallerWhoCannotImpersonateChangesNothing(t *testing.T) {
 	seedOld(t, srv, from, 5, nil)
 	before := srv.Tokens()
 	_, err := run(t, testOptions(newAPI(t, srv, "siteadmin", 2), from, out))
-	var np *NotPermittedError
+	var np *bulk.NotPermittedError
 	if !errors.As(err, &np) || client.KindOf(err) != client.KindForbidden || !strings.Contains(err.Error(), "impersonation") {
 		t.Fatalf("error %v (%T), want a not-permitted error", err, err)
 	}

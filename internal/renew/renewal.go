@@ -13,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/reconcile"
 )
 
 // recordsInFlight is how many records are worked on per request slot (see
@@ -35,9 +36,19 @@ type Renewal struct {
 	newByUser map[int64][]newToken
 	js        *journalState
 
+	// A resume whose journal cannot be trusted checks each user's tokens
+	// created since recheckSince before renewing (recheck.go).
+	recheckSince time.Time
+	userRecords  map[int64]int // how many records of OLD name each user
+	newSize      int64         // where NEW's complete records end
+
+	claimedMu sync.Mutex
+	claimed   map[int64]struct{} // tokens in NEW known to replace an old token
+
 	writer  *newWriter
 	out     *bulk.OutputWriter
 	journal *bulk.Journal
+	lock    *bulk.RunLock
 	failed  *failedFile
 	plan    *planWriter
 	locks   userLocks
@@ -145,9 +156,10 @@ func (r *Renewal) Run(ctx context.Context) (Summary, error) {
 		r.plan = newPlanWriter(r.o.Plan)
 	} else {
 		if err := r.openFiles(); err != nil {
+			r.closeFiles(false)
 			return r.finish(ctx), err
 		}
-		defer r.closeFiles()
+		defer r.closeFiles(true)
 		if r.o.Resume {
 			if err := r.settlePending(work); err != nil {
 				return r.finish(ctx), err
@@ -202,6 +214,7 @@ func (r *Renewal) scanOld() error {
 	}
 	defer rr.Close()
 	r.oldIDs = map[int64]int{}
+	r.userRecords = map[int64]int{}
 	total := 0
 	for {
 		e, err := rr.Next()
@@ -215,6 +228,7 @@ func (r *Renewal) scanOld() error {
 		if e.Err == nil {
 			if _, seen := r.oldIDs[e.Record.TokenID]; !seen {
 				r.oldIDs[e.Record.TokenID] = e.Line
+				r.userRecords[e.Record.UserID]++
 			}
 		}
 	}
@@ -223,15 +237,12 @@ func (r *Renewal) scanOld() error {
 }
 
 // checkCaller makes sure, before anything changes, that the caller may
-// impersonate and that the expiry asked for is within the site's policy.
+// impersonate (a *bulk.NotPermittedError otherwise) and that the expiry
+// asked for is within the site's policy.
 func (r *Renewal) checkCaller(ctx context.Context) error {
-	var me *client.User
-	if err := r.retry(ctx, func() (err error) { me, err = r.o.API.Me(ctx); return err }); err != nil {
+	me, err := bulk.RequireImpersonator(ctx, r.o.API, "renew other users' tokens")
+	if err != nil {
 		return err
-	}
-	if !me.CanImpersonate {
-		return &NotPermittedError{User: me, err: &client.Error{Kind: client.KindForbidden, Status: 403,
-			ServerMessage: "the caller lacks the impersonation permission"}}
 	}
 	r.admin = me
 	if err := r.retry(ctx, func() (err error) { r.policy, err = r.o.API.Policy(ctx); return err }); err != nil {
@@ -243,47 +254,77 @@ func (r *Renewal) checkCaller(ctx context.Context) error {
 	return nil
 }
 
-// openFiles opens NEW, the journal and the failed file. Without Resume
+// openFiles takes NEW's run lock for the whole run, then opens NEW, the
+// journal and the failed file by bulk's safe-file rules. Without Resume
 // neither NEW nor a journal may exist: a journal left behind means an
-// earlier run may have tokens to settle.
+// earlier run may have tokens to settle. With Resume, the journal is read
+// back with its checks (bulk.PlanResume): one that is missing, damaged,
+// cut short or left by a killed run makes every record's user be checked
+// before anything is minted for it; a foreign one is refused. Nothing is
+// sent before this succeeds.
 func (r *Renewal) openFiles() error {
-	jpath := JournalPath(r.o.Out)
+	out := r.o.Out
+	jpath := JournalPath(out)
 	var err error
+	if r.lock, err = bulk.AcquireRunLock(out); err != nil {
+		return err
+	}
+	failedPath := FailedPath(out)
+	if err := bulk.CheckRunFile(failedPath, "the failed file "+failedPath); err != nil {
+		return err
+	}
+	r.claimed = map[int64]struct{}{}
 	if r.o.Resume {
 		if err = r.readNew(); err != nil {
 			return err
 		}
-		if r.js, err = readJournalState(jpath); err != nil {
+		r.js = newJournalState()
+		rs, err := bulk.PlanResume(out, r.lock.Previous(), r.start, time.Time{}, r.js.add)
+		if err != nil {
 			return err
 		}
+		for n := range r.js.replacements() {
+			r.claimed[n] = struct{}{}
+		}
+		if r.out, err = bulk.AppendOutput(out, r.newSize); err != nil {
+			return err
+		}
+		if r.journal, err = rs.OpenJournal(out, r.lock); err != nil {
+			return err
+		}
+		if rs.Recheck() {
+			r.recheckSince = rs.RecheckSince
+			r.o.Warn(rs.Why)
+		}
 	} else {
-		if _, err := os.Lstat(r.o.Out); err == nil {
-			return &bulk.ExistsError{Path: r.o.Out}
+		if _, err := os.Lstat(out); err == nil {
+			return &bulk.ExistsError{Path: out}
 		}
 		if _, err := os.Lstat(jpath); err == nil {
 			return fmt.Errorf("the journal %s of an earlier run exists: pass --resume to finish that run", jpath)
 		}
-		r.js = &journalState{renewed: map[int64]int64{}, oldRevoked: map[int64]struct{}{}, pending: map[int64]pendingRenewal{}}
-		if r.out, err = bulk.CreateOutput(r.o.Out); err != nil {
+		r.js = newJournalState()
+		if r.out, err = bulk.CreateOutput(out); err != nil {
+			return err
+		}
+		if r.journal, err = bulk.NewRun(out, r.lock, r.start); err != nil {
 			return err
 		}
 	}
-	if r.journal, err = bulk.OpenJournal(jpath); err != nil {
-		return err
-	}
-	r.failed = &failedFile{w: bulk.NewFailedWriter(FailedPath(r.o.Out), failedColumns)}
+	r.failed = &failedFile{w: bulk.NewFailedWriter(failedPath, failedColumns)}
 	return nil
 }
 
-// readNew reads what an earlier run put in NEW and reopens it after the
-// last complete record: a record torn by a crash is cut off, and its
-// token, having no renewed record in the journal, is reconciled.
+// readNew reads what an earlier run put in NEW, refusing a file that is a
+// symbolic link or that others can read. A record torn by a crash is left
+// out (AppendOutput cuts it off), and its token, having no renewed record
+// in the journal, is reconciled.
 func (r *Renewal) readNew() error {
-	rr, err := OpenRecords(r.o.Out, true)
-	if errors.Is(err, os.ErrNotExist) {
-		r.out, err = bulk.CreateOutput(r.o.Out)
+	f, err := bulk.OpenPrivate(r.o.Out, "--out "+r.o.Out)
+	if err != nil || f == nil {
 		return err
 	}
+	rr, err := newRecordReader(f, r.o.Out, true)
 	if err != nil {
 		return fmt.Errorf("--out %w", err)
 	}
@@ -302,20 +343,20 @@ func (r *Renewal) readNew() error {
 		r.newIDs[e.Record.TokenID] = struct{}{}
 		r.newByUser[e.Record.UserID] = append(r.newByUser[e.Record.UserID], newToken{id: e.Record.TokenID, name: e.Record.Name})
 	}
-	r.out, err = bulk.AppendOutput(r.o.Out, rr.Size())
-	return err
+	r.newSize = rr.Size()
+	return nil
 }
 
-func (r *Renewal) closeFiles() {
+// closeFiles closes what openFiles opened; seal tells the lock file that
+// the run ended with a sound journal, so that the next resume trusts it.
+func (r *Renewal) closeFiles(seal bool) {
 	if r.out != nil {
 		_ = r.out.Close()
-	}
-	if r.journal != nil {
-		_ = r.journal.Close()
 	}
 	if r.failed != nil {
 		_ = r.failed.w.Close()
 	}
+	bulk.CloseRun(r.journal, r.lock, seal)
 }
 
 // read streams OLD to the workers until its end or until dispatching stops.
@@ -354,17 +395,31 @@ func (r *Renewal) keep(id int64) bool {
 	return ok
 }
 
-// reconciler settles lost answers with bulk minting's rule.
-func (r *Renewal) reconciler() bulk.Reconciler {
-	return bulk.Reconciler{
-		API: r.o.API, AdminID: r.admin.UserID, ClockSkew: r.o.ClockSkew, Retry: r.retry,
-		OnRevoked: func(tokenID int64) {
+// revokeOrphans settles a lost answer by the one reconciliation rule
+// (internal/reconcile): it lists the user's tokens (or takes listed, when
+// given) and revokes those named name that this admin minted, since since
+// or, when existing is set, that were not in it, and that keep does not
+// claim. Each revocation is counted and journaled.
+func (r *Renewal) revokeOrphans(ctx context.Context, userID int64, name string, since time.Time, existing map[int64]bool, listed []client.Token) error {
+	src := reconcile.Source{
+		List: func(ctx context.Context) ([]client.Token, error) {
+			if listed != nil {
+				return listed, nil
+			}
+			return r.o.API.ListAllUserTokens(ctx, userID)
+		},
+		Revoke: r.o.API.RevokeToken,
+		Revoked: func(tokenID int64) {
 			r.mu.Lock()
 			r.sum.LostRevoked++
 			r.mu.Unlock()
-			_ = r.journal.Append(bulk.JournalRecord{Op: opLostRevoked, TokenID: tokenID, At: r.o.Now()})
+			_ = r.journal.Append(bulk.JournalRecord{Op: opLostRevoked, UserID: userID, Name: name, TokenID: tokenID, At: r.o.Now()})
 		},
 	}
+	o := reconcile.Orphans{Name: name, Since: since, Existing: existing, Keep: r.keep,
+		Impersonation: true, CreatedBy: r.admin.UserID}
+	_, err := reconcile.RevokeOrphans(ctx, src, o, r.retryPolicy())
+	return err
 }
 
 // settlePending finishes, before anything new is minted, every intent an
@@ -373,18 +428,17 @@ func (r *Renewal) reconciler() bulk.Reconciler {
 // token in NEW that no old record and no journaled renewal explains; every
 // other token that intent may have minted is revoked.
 func (r *Renewal) settlePending(ctx context.Context) error {
-	known := r.js.replacements()
 	for _, p := range r.js.pendingInOrder() {
 		var found int64
 		for _, t := range r.newByUser[p.UserID] {
 			_, old := r.oldIDs[t.id]
-			_, explained := known[t.id]
+			_, explained := r.claimed[t.id]
 			if !old && !explained && t.name == p.Name {
 				found = max(found, t.id)
 			}
 		}
 		rctx, cancel := context.WithTimeout(ctx, r.o.RecordTimeout)
-		err := r.reconciler().Reconcile(rctx, p.UserID, p.Name, p.At, r.keep)
+		err := r.revokeOrphans(rctx, p.UserID, p.Name, p.At, nil, nil)
 		cancel()
 		if err != nil {
 			if client.IsAuth(err) {
@@ -396,7 +450,7 @@ func (r *Renewal) settlePending(ctx context.Context) error {
 		if found != 0 {
 			rec = bulk.JournalRecord{Op: opRenewed, User: p.User, UserID: p.UserID, Name: p.Name, TokenID: found, At: r.o.Now()}
 			r.js.renewed[p.Old] = found
-			known[found] = struct{}{}
+			r.claimed[found] = struct{}{}
 		}
 		if err := r.journal.AppendSync(rec); err != nil {
 			return err
@@ -407,7 +461,12 @@ func (r *Renewal) settlePending(ctx context.Context) error {
 }
 
 // retry runs an idempotent request while it fails transiently, with
-// bounded, doubling pauses.
+// bounded, doubling pauses: the policy of the reconciliation's own lists
+// and revokes.
 func (r *Renewal) retry(ctx context.Context, do func() error) error {
-	return bulk.Retry(ctx, r.o.MaxAttempts, r.o.RetryBackoff/8, do)
+	return r.retryPolicy().Do(ctx, do)
+}
+
+func (r *Renewal) retryPolicy() reconcile.Retry {
+	return reconcile.Retry{Attempts: r.o.MaxAttempts, Wait: r.o.RetryBackoff / 8}
 }

@@ -2,7 +2,11 @@
 // user name; a TokenID or an exact token name) into the server's records.
 package resolve
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/axero-cli/axero/internal/textsafe"
+)
 
 // NotFoundError: nothing matches. Commands exit 4 on it.
 type NotFoundError struct {
@@ -11,7 +15,7 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no %s matches %q", e.What, e.Input)
+	return textsafe.Terminal(fmt.Sprintf("no %s matches %q", e.What, e.Input))
 }
 
 // NotFound marks the error for the exit-code mapping.
@@ -32,5 +36,6 @@ func (e *AmbiguousError) Error() string {
 		}
 		msg += m
 	}
-	return msg + "; use the ID instead"
+	// The descriptions hold server text (names, emails): escape it.
+	return textsafe.Terminal(msg + "; use the ID instead")
 }

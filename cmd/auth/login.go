@@ -1,0 +1,265 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/keychain"
+)
+
+// LoginOptions are the inputs of `axero login`.
+type LoginOptions struct {
+	Factory         *cmdutil.Factory
+	WithToken       bool // read the token from stdin
+	InsecureStorage bool // keep the token in a 0600 file instead of the keychain
+}
+
+// NewCmdLogin builds `axero login`; runF, when set, runs instead of the
+// command so that tests can check the parsed options.
+func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *LoginOptions) error) *cobra.Command {
+	opts := &LoginOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "login [--url URL] [--with-token] [--insecure-storage]",
+		Short: "Verify a bearer token and keep it in the OS keychain",
+		Long: `Log in to an Axero site with a bearer token you created in Axero.
+
+The token is read from a hidden prompt on a terminal, or from stdin with
+--with-token; never from an argument, where other users could see it in the
+process list and it would end up in your shell history. It is checked with
+GET /api/users/me; only a token the server accepts is kept.
+
+The site URL comes from --url, AXERO_URL, or the profile's earlier login.
+The profile (--profile, AXERO_PROFILE, default "default") records the site and
+the user; the token itself goes to the OS keychain. Where there is none (a
+headless Linux host has no Secret Service), --insecure-storage keeps it in a
+file with mode 0600 under the configuration directory instead, unencrypted;
+in CI, prefer setting AXERO_TOKEN and not logging in at all.`,
+		Example: `  $ axero login --url https://intranet.example.com
+  $ axero login --url https://intranet.example.com --with-token < token.txt
+  $ pass show axero/ci | axero login --profile ci --with-token
+  $ axero login --with-token --insecure-storage < token.txt`,
+		Args: func(c *cobra.Command, args []string) error {
+			// Cobra's own message would repeat the argument, which may
+			// well be a token pasted in the wrong place.
+			if len(args) > 0 {
+				return cmdutil.FlagErrorf("login takes no arguments, and a token is never passed as an argument: paste it at the prompt, or pipe it in with --with-token")
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return loginRun(c.Context(), opts)
+		},
+	}
+	c.Flags().BoolVar(&opts.WithToken, "with-token", false, "read the token from stdin")
+	c.Flags().BoolVar(&opts.InsecureStorage, "insecure-storage", false, "keep the token unencrypted in a 0600 file instead of the OS keychain")
+	return c
+}
+
+func loginRun(ctx context.Context, opts *LoginOptions) error {
+	f := opts.Factory
+	name := f.ProfileName()
+	if err := config.ValidateProfileName(name); err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	prof, _, err := f.Profile()
+	if err != nil {
+		return err
+	}
+	site, err := normalizeSiteURL(prof.URL)
+	if err != nil {
+		return err
+	}
+	if site == "" {
+		return cmdutil.FlagErrorf("no site to log in to: pass --url URL (e.g. https://intranet.example.com) or set AXERO_URL")
+	}
+
+	token, err := readLoginToken(ctx, f.IO, opts.WithToken)
+	if err != nil {
+		return err
+	}
+
+	me, err := verifyToken(ctx, f, prof, site, token)
+	if err != nil {
+		return err
+	}
+
+	newProf := loginProfile(prof, site, me, token)
+	var old *config.Profile
+	if p, ok := cfg.Profile(name); ok {
+		cp := *p
+		old = &cp
+	}
+	// The secret is stored before the profile that points at it, so that
+	// a failure leaves the previous login as it was or fully replaced.
+	stored, err := storeLoginToken(f, cfg, name, site, token, opts.InsecureStorage)
+	if err != nil {
+		return err
+	}
+	newProf.TokenStore = stored
+	cfg.SetProfile(name, newProf)
+	if err := cfg.Save(); err != nil {
+		undoStoredToken(f, cfg, name, site, stored)
+		if old != nil {
+			cfg.SetProfile(name, old)
+		} else {
+			cfg.DeleteProfile(name)
+		}
+		return err
+	}
+	if old != nil {
+		forgetReplacedToken(f, cfg, name, old, newProf)
+	}
+
+	if stored == config.StoreFile {
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token is stored unencrypted in %s (mode 0600); anyone who can read that file can act as %s\n",
+			cfg.FileTokenPath(name), me.UserName)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Logged in to %s as %s\n", site, describeUser(me))
+	if strings.TrimSpace(f.Getenv("AXERO_TOKEN")) != "" {
+		fmt.Fprintln(f.IO.ErrOut, "warning: AXERO_TOKEN is set; it takes precedence over the token stored for this profile")
+	}
+	return nil
+}
+
+// normalizeSiteURL accepts what people paste: a bare host gets https://, and
+// a trailing slash or /api is dropped, since the site URL is the part
+// before /api.
+func normalizeSiteURL(raw string) (string, error) {
+	u := strings.TrimSpace(raw)
+	if u == "" {
+		return "", nil
+	}
+	if !strings.Contains(u, "://") {
+		u = "https://" + u
+	}
+	u = strings.TrimRight(u, "/")
+	if strings.HasSuffix(strings.ToLower(u), "/api") {
+		u = strings.TrimRight(u[:len(u)-len("/api")], "/")
+	}
+	if strings.ContainsAny(u, " \t\r\n") {
+		return "", cmdutil.FlagErrorf("invalid site URL %q", raw)
+	}
+	return u, nil
+}
+
+// verifyToken asks the site who the token belongs to. A token the server
+// refuses is an authentication error (exit 3); its message says when the
+// JWT expired if it did, since that is the usual reason.
+func verifyToken(ctx context.Context, f *cmdutil.Factory, prof config.Profile, site, token string) (*client.User, error) {
+	target := prof
+	target.URL = site
+	c, err := f.ProfileClient(&target, token)
+	if err != nil {
+		return nil, err
+	}
+	me, err := c.Me(ctx)
+	if err != nil {
+		if client.KindOf(err) == client.KindUnauthorized {
+			if exp, ok := jwtinfo.Expiry(token); ok && exp.Before(f.Now()) {
+				return nil, fmt.Errorf("the token expired on %s; nothing was stored: %w", exp.UTC().Format(time.RFC3339), err)
+			}
+		}
+		if client.IsAuth(err) {
+			return nil, fmt.Errorf("the token was not accepted; nothing was stored: %w", err)
+		}
+		return nil, err
+	}
+	return me, nil
+}
+
+// loginProfile is the profile to save: the site and user just verified, the
+// token's metadata from its claims, and the site settings (endpoint paths,
+// plain http) of the profile in use.
+func loginProfile(prof config.Profile, site string, me *client.User, token string) *config.Profile {
+	p := &config.Profile{
+		URL:       site,
+		User:      me.UserName,
+		UserID:    me.UserID,
+		AllowHTTP: prof.AllowHTTP,
+		Paths:     prof.Paths,
+	}
+	if info, err := jwtinfo.Decode(token); err == nil {
+		p.TokenID = info.TokenID
+		p.TokenName = info.Name
+		p.TokenExpires = info.ExpiresAt
+	}
+	return p
+}
+
+// storeLoginToken keeps the token in the keychain, or in a 0600 file with
+// --insecure-storage, and returns which.
+func storeLoginToken(f *cmdutil.Factory, cfg *config.Config, name, site, token string, insecure bool) (string, error) {
+	if insecure {
+		if err := cfg.WriteFileToken(name, token); err != nil {
+			return "", fmt.Errorf("cannot store the token: %w", err)
+		}
+		return config.StoreFile, nil
+	}
+	err := f.Keychain().Set(keychain.Account(name, site), token)
+	var unavailable *keychain.UnavailableError
+	switch {
+	case err == nil:
+		return config.StoreKeychain, nil
+	case errors.As(err, &unavailable):
+		return "", fmt.Errorf("cannot store the token: the OS keychain is unavailable (%s); nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in", unavailable.Cause)
+	case errors.Is(err, keychain.ErrTooBig):
+		return "", fmt.Errorf("cannot store the token: it is too large for this OS keychain; nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in")
+	}
+	return "", fmt.Errorf("cannot store the token in the OS keychain: %w", err)
+}
+
+// undoStoredToken removes a token stored by a login that then failed.
+func undoStoredToken(f *cmdutil.Factory, cfg *config.Config, name, site, store string) {
+	switch store {
+	case config.StoreKeychain:
+		_ = f.Keychain().Delete(keychain.Account(name, site))
+	case config.StoreFile:
+		_ = cfg.DeleteFileToken(name)
+	}
+}
+
+// forgetReplacedToken removes the previous login's secret when it lived
+// somewhere the new login did not overwrite: another site's keychain entry,
+// or the file of an earlier --insecure-storage login. Failures are ignored:
+// the new login is complete, and logout would meet the same keychain.
+func forgetReplacedToken(f *cmdutil.Factory, cfg *config.Config, name string, old, cur *config.Profile) {
+	switch old.TokenStore {
+	case config.StoreKeychain:
+		if cur.TokenStore != config.StoreKeychain || old.URL != cur.URL {
+			_ = f.Keychain().Delete(keychain.Account(name, old.URL))
+		}
+	case config.StoreFile:
+		if cur.TokenStore != config.StoreFile {
+			_ = cfg.DeleteFileToken(name)
+		}
+	}
+}
+
+// describeUser is "Jane Doe (jdoe)", or just the user name.
+func describeUser(u *client.User) string {
+	switch {
+	case u.DisplayName != "" && u.UserName != "" && u.DisplayName != u.UserName:
+		return u.DisplayName + " (" + u.UserName + ")"
+	case u.UserName != "":
+		return u.UserName
+	case u.DisplayName != "":
+		return u.DisplayName
+	}
+	return fmt.Sprintf("UserID %d", u.UserID)
+}

@@ -1,0 +1,122 @@
+//go:build linux
+
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/iostreams"
+)
+
+// openPTY returns both ends of a new pseudo-terminal: what a user types is
+// written to master, and the command reads it from tty.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		m.Close()
+		t.Skipf("cannot unlock the pty: %v", err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		m.Close()
+		t.Skipf("cannot name the pty: %v", err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		m.Close()
+		t.Skipf("cannot open the pty: %v", err)
+	}
+	t.Cleanup(func() { s.Close(); m.Close() })
+	return m, s
+}
+
+func ttyStreams(tty *os.File) (*iostreams.IOStreams, *strings.Builder) {
+	ios, _, _, _ := iostreams.Test()
+	errOut := &strings.Builder{}
+	ios.In, ios.ErrOut, ios.StdinFd = tty, errOut, int(tty.Fd())
+	ios.SetStdinTTY(true)
+	ios.SetStdoutTTY(true)
+	ios.SetStderrTTY(true)
+	return ios, errOut
+}
+
+func echoOn(t *testing.T, fd int) bool {
+	t.Helper()
+	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tio.Lflag&unix.ECHO != 0
+}
+
+func TestLoginPromptReadsHiddenToken(t *testing.T) {
+	master, tty := openPTY(t)
+	ios, errOut := ttyStreams(tty)
+	if _, err := master.WriteString("  tok.en.value \n"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := readLoginToken(context.Background(), ios, false)
+	if err != nil || got != "tok.en.value" {
+		t.Fatalf("readLoginToken = %q, %v", got, err)
+	}
+	if !strings.Contains(errOut.String(), "input is hidden") {
+		t.Errorf("prompt = %q", errOut.String())
+	}
+	if !echoOn(t, int(tty.Fd())) {
+		t.Error("echo is still off after the prompt")
+	}
+}
+
+func TestLoginPromptRestoresTerminalOnInterrupt(t *testing.T) {
+	_, tty := openPTY(t)
+	fd := int(tty.Fd())
+	ios, _ := ttyStreams(tty)
+	if !echoOn(t, fd) {
+		t.Fatal("a new pty should echo")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := readLoginToken(ctx, ios, false)
+		done <- err
+	}()
+	// Wait until the prompt has turned echo off, as Ctrl-C would come
+	// while the user is typing.
+	for deadline := time.Now().Add(30 * time.Second); echoOn(t, fd); {
+		if time.Now().After(deadline) {
+			t.Fatal("the prompt never turned echo off")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, cmdutil.ErrInterrupted) {
+		t.Fatalf("err = %v, want interrupted", err)
+	}
+	if !echoOn(t, fd) {
+		t.Error("the terminal was left without echo")
+	}
+}
+
+func TestLoginPromptNotAllowedInCI(t *testing.T) {
+	_, tty := openPTY(t)
+	ios, _ := ttyStreams(tty)
+	ios.SetNeverPrompt(true)
+	_, err := readLoginToken(context.Background(), ios, false)
+	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--with-token") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -1,0 +1,314 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/keychain"
+	"github.com/axero-cli/axero/output"
+)
+
+// StatusOptions are the inputs of `axero status`.
+type StatusOptions struct {
+	Factory *cmdutil.Factory
+	Offline bool
+	Output  output.Options
+}
+
+// envProfileName names the entry for AXERO_TOKEN in the status list.
+const envProfileName = "(AXERO_TOKEN)"
+
+// Server verdicts in the status list.
+const (
+	verdictValid      = "valid"
+	verdictNotChecked = "not checked"
+)
+
+// StatusEntry is one line of `axero status`. It never holds a token.
+type StatusEntry struct {
+	Profile   string     `json:"Profile"`
+	Active    bool       `json:"Active"` // the profile commands use now
+	Site      string     `json:"Site"`
+	User      string     `json:"User,omitempty"`
+	UserID    int64      `json:"UserID,omitempty"`
+	Source    string     `json:"Source"` // env, keychain, file, or none
+	TokenID   int64      `json:"TokenID,omitempty"`
+	TokenName string     `json:"TokenName,omitempty"`
+	Expires   *time.Time `json:"Expires"` // null: never expires, or unknown
+	Expired   bool       `json:"Expired"`
+	Server    string     `json:"Server"`            // valid, rejected (401), unreachable: ..., not checked
+	Problem   string     `json:"Problem,omitempty"` // why the token could not be read
+	Usable    bool       `json:"Usable"`
+
+	token       string // in memory only, for the server check
+	unreachable bool
+	expiryKnown bool // from the JWT, or recorded at login
+}
+
+// NewCmdStatus builds `axero status`; runF, when set, runs instead of the
+// command once the flags are checked.
+func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions) error) *cobra.Command {
+	opts := &StatusOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "status [--offline]",
+		Short: "Show each profile's site, user, token source and expiry, and whether the server accepts it",
+		Long: `Show every profile, and AXERO_TOKEN when it is set: the site, the user,
+where the token comes from (env, keychain or file), when it expires (decoded
+from the token itself), and whether the server still accepts it (checked with
+GET /api/users/me; --offline skips that).
+
+The exit status is 0 when at least one token is usable, 3 when none is
+(missing, expired, rejected), and 1 when the server could not be reached to
+tell. No token value is ever printed.`,
+		Example: `  $ axero status
+  $ axero status --offline -o json
+  $ axero status >/dev/null || axero login`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := opts.Output.Validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return statusRun(c.Context(), opts)
+		},
+	}
+	c.Flags().BoolVar(&opts.Offline, "offline", false, "do not ask the server whether the tokens are still accepted")
+	output.AddFlags(c, &opts.Output)
+	return c
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	f := opts.Factory
+	cfg, err := f.Config()
+	if err != nil {
+		return err
+	}
+	now := f.Now()
+	active := f.ProfileName()
+	var entries []*StatusEntry
+	if e := envStatusEntry(f, cfg, active, now); e != nil {
+		entries = append(entries, e)
+	}
+	for _, name := range cfg.ProfileNames() {
+		p, _ := cfg.Profile(name)
+		entries = append(entries, profileStatusEntry(f, name, p, name == active && envStatusEntryAbsent(entries), now))
+	}
+	if len(entries) == 0 {
+		return cmdutil.ErrNotLoggedIn
+	}
+	if !opts.Offline {
+		checkStatusEntries(ctx, f, cfg, entries)
+	}
+	usable, unreachable := 0, 0
+	for _, e := range entries {
+		if e.Server == "" {
+			e.Server = verdictNotChecked
+		}
+		e.Usable = e.token != "" && !e.Expired && (opts.Offline || e.Server == verdictValid)
+		if e.Usable {
+			usable++
+		}
+		if e.unreachable {
+			unreachable++
+		}
+	}
+	if err := output.Print(f.IO, opts.Output, entries, func(tty bool) output.TableData {
+		return statusTable(entries, tty, now)
+	}); err != nil {
+		return err
+	}
+	switch {
+	case usable > 0:
+		return nil
+	case unreachable > 0:
+		return cmdutil.Exit(cmdutil.ExitFailure, errors.New("no token could be confirmed: the server could not be reached"))
+	}
+	return cmdutil.Exit(cmdutil.ExitAuth, errors.New("no usable token: run `axero login` or set AXERO_TOKEN"))
+}
+
+func envStatusEntryAbsent(entries []*StatusEntry) bool {
+	return len(entries) == 0 || entries[0].Profile != envProfileName
+}
+
+// envStatusEntry describes AXERO_TOKEN, which every command uses before any
+// stored token, on the site of AXERO_URL/--url or of the profile in use.
+func envStatusEntry(f *cmdutil.Factory, cfg *config.Config, active string, now time.Time) *StatusEntry {
+	tok, source, err := f.Token()
+	if err != nil || source != cmdutil.SourceEnv {
+		return nil
+	}
+	e := &StatusEntry{Profile: envProfileName, Active: true, Source: cmdutil.SourceEnv, token: tok}
+	if site, err := f.SiteURL(); err == nil {
+		e.Site = site
+	} else {
+		e.Problem = "no site: set AXERO_URL or pass --url"
+	}
+	describeStatusToken(e, tok, now)
+	return e
+}
+
+// profileStatusEntry reads a profile's token from where login put it. A
+// keychain that is locked, missing or slow is reported on the entry, in one
+// line; it never stops the others from being shown.
+func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, active bool, now time.Time) *StatusEntry {
+	e := &StatusEntry{
+		Profile:   name,
+		Active:    active,
+		Site:      p.URL,
+		User:      p.User,
+		UserID:    p.UserID,
+		Source:    p.TokenStore,
+		TokenID:   p.TokenID,
+		TokenName: p.TokenName,
+		Expires:   p.TokenExpires,
+	}
+	if e.Source == "" {
+		e.Source = "none"
+	}
+	e.expiryKnown = p.TokenID != 0 || p.TokenExpires != nil
+	tok, _, err := f.StoredToken(name, p)
+	var unavailable *keychain.UnavailableError
+	switch {
+	case err == nil:
+		e.token = tok
+		describeStatusToken(e, tok, now)
+	case errors.Is(err, cmdutil.ErrNotLoggedIn):
+		e.Problem = "no token stored: run `axero login`"
+	case errors.As(err, &unavailable):
+		e.Problem = "keychain unavailable: " + unavailable.Cause
+	default:
+		e.Problem = err.Error()
+	}
+	if e.token == "" && e.Expires != nil && e.Expires.Before(now) {
+		e.Expired = true
+	}
+	return e
+}
+
+// describeStatusToken fills in what the token says about itself.
+func describeStatusToken(e *StatusEntry, tok string, now time.Time) {
+	info, err := jwtinfo.Decode(tok)
+	if err != nil {
+		return
+	}
+	if info.TokenID != 0 {
+		e.TokenID = info.TokenID
+	}
+	if info.Name != "" {
+		e.TokenName = info.Name
+	}
+	if e.UserID == 0 {
+		e.UserID = info.UserID
+	}
+	e.Expires = info.ExpiresAt
+	e.expiryKnown = true
+	e.Expired = info.ExpiresAt != nil && !info.ExpiresAt.After(now)
+}
+
+// checkStatusEntries asks each entry's site whether its token is accepted,
+// all at once, so that one slow site does not delay the others. Each check
+// is a single attempt: status is a probe, not a job that must get through.
+func checkStatusEntries(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, entries []*StatusEntry) {
+	var wg sync.WaitGroup
+	for _, e := range entries {
+		if e.token == "" || e.Site == "" {
+			continue
+		}
+		if e.Expired {
+			e.Server = "not checked (expired)"
+			continue
+		}
+		wg.Add(1)
+		go func(e *StatusEntry) {
+			defer wg.Done()
+			checkStatusEntry(ctx, f, cfg, e)
+		}(e)
+	}
+	wg.Wait()
+}
+
+func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, e *StatusEntry) {
+	p := &config.Profile{URL: e.Site}
+	if stored, ok := cfg.Profile(e.Profile); ok {
+		p = stored
+	} else if cur, _, err := f.Profile(); err == nil {
+		// AXERO_TOKEN talks to the site in use with its settings.
+		cur.URL = e.Site
+		p = &cur
+	}
+	cc := f.ProfileClientConfig(p, e.token)
+	cc.MaxRetries = -1
+	c, err := client.New(cc)
+	if err != nil {
+		e.Server = "not checked: " + err.Error()
+		e.unreachable = true
+		return
+	}
+	me, err := c.Me(ctx)
+	var apiErr *client.Error
+	switch {
+	case err == nil:
+		e.Server = verdictValid
+		if me.UserName != "" {
+			e.User = me.UserName
+		}
+		e.UserID = me.UserID
+	case errors.As(err, &apiErr) && apiErr.Kind == client.KindUnauthorized:
+		e.Server = "rejected (401)"
+	case errors.As(err, &apiErr) && apiErr.Kind == client.KindForbidden:
+		e.Server = "forbidden (403): no REST API access"
+	default:
+		e.Server = "unreachable: " + err.Error()
+		e.unreachable = true
+	}
+}
+
+// statusTable lays the entries out: on a terminal the profile in use is
+// starred and expiries are relative; piped, expiries are RFC 3339.
+func statusTable(entries []*StatusEntry, tty bool, now time.Time) output.TableData {
+	t := output.TableData{Headers: []string{"PROFILE", "SITE", "USER", "SOURCE", "TOKEN", "EXPIRES", "STATUS"}}
+	for _, e := range entries {
+		name := e.Profile
+		if tty && e.Active {
+			name = "* " + name
+		} else if tty {
+			name = "  " + name
+		}
+		tokenDesc := ""
+		if e.TokenID != 0 {
+			tokenDesc = fmt.Sprint(e.TokenID)
+		}
+		if e.TokenName != "" {
+			if tokenDesc != "" {
+				tokenDesc += " "
+			}
+			tokenDesc += e.TokenName
+		}
+		expires := ""
+		if e.expiryKnown {
+			expires = output.FormatExpiry(e.Expires, tty, now)
+		}
+		if tty && e.Expires != nil {
+			expires += " (" + e.Expires.UTC().Format(time.RFC3339) + ")"
+		}
+		state := e.Server
+		if e.Problem != "" {
+			state = e.Problem
+		} else if e.Expired && e.Server != verdictValid {
+			state = "expired"
+		}
+		t.Rows = append(t.Rows, []string{name, e.Site, e.User, e.Source, tokenDesc, expires, state})
+	}
+	return t
+}

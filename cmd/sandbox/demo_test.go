@@ -1,0 +1,53 @@
+package sandbox_test
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/cmd/root"
+	"github.com/axero-cli/axero/internal/iostreams"
+)
+
+// TestDemoRunsEveryStep runs the whole tour, as `axero demo` does on a fresh
+// machine: it must pass every step and leave no directory behind. The
+// factory's environment points at a configuration directory and a site
+// that must not be touched: the tour reads its own.
+func TestDemoRunsEveryStep(t *testing.T) {
+	t.Parallel()
+	ios, _, out, errOut := iostreams.Test()
+	f := cmdutil.New("test")
+	f.IO = ios
+	outside := t.TempDir()
+	env := map[string]string{"AXERO_CONFIG_DIR": outside, "AXERO_URL": "https://must-not-be-used.invalid", "AXERO_TOKEN": "not-a-token"}
+	f.Getenv = func(k string) string { return env[k] }
+	if code := root.Execute(context.Background(), f, []string{"demo"}); code != 0 {
+		t.Fatalf("demo exited %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	for _, want := range []string{
+		"$ axero login --url",
+		"$ axero token create --name ci-deploy --expires 30d",
+		"$ axero token rotate ci-deploy-prod",
+		"$ axero token create-for-user --from",
+		"holds 5 token records, mode -rw-------",
+		"$ axero token revoke ci-deploy-prod --yes",
+		"That was the tour.",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("stdout lacks %q\n%s", want, out)
+		}
+	}
+	m := regexp.MustCompile(`configuration lives in (\S+) and is removed`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatal("the demo did not say where its configuration lives")
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("the demo left %s behind", m[1])
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("the demo wrote to the configuration directory of its caller: %v", entries)
+	}
+}

@@ -1,0 +1,317 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/expiry"
+)
+
+// defaultSandboxAddr lets the system pick a free loopback port.
+const defaultSandboxAddr = "127.0.0.1:0"
+
+// maxSandboxUsers bounds --users so that a typo cannot exhaust memory.
+const maxSandboxUsers = 1_000_000
+
+// SandboxOptions are the inputs of `axero sandbox`.
+type SandboxOptions struct {
+	Factory *cmdutil.Factory
+
+	Addr              string
+	addrChanged       bool
+	Users             int
+	Faults            axerotest.Faults
+	AllowNoExpiration bool
+	MaxExpiration     string
+	DefaultExpiration string
+	StateFile         string
+
+	// Started, when set, is called with the running server, so that tests
+	// can talk to it before stopping it.
+	Started func(*axerotest.Server)
+}
+
+// NewCmdSandbox builds `axero sandbox`; runF, when set, runs instead of the
+// command once the flags are checked.
+func NewCmdSandbox(f *cmdutil.Factory, runF func(context.Context, *SandboxOptions) error) *cobra.Command {
+	opts := &SandboxOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Run the built-in Axero emulator on loopback",
+		Long: `Run an in-memory Axero server on this machine, for trying axero and for
+testing scripts without touching a real site. It speaks the same API as
+Axero, listens on loopback only, and prints its URL and a token for each of
+its seeded users: admin (a site admin who can impersonate), siteadmin (a
+site admin without that permission), jdoe (a plain user) and noapi (a role
+without REST API access). These are sandbox tokens, not real credentials.
+
+Faults can be injected to see how axero copes with a slow or failing
+server: latency, 503 and 500 answers, rate limiting (429), a cap on
+concurrent requests, connections dropped after a token was minted, and an
+HTML login page instead of JSON.
+
+With --state the sandbox keeps its users and tokens (hashes only) in a file
+and picks them up when it restarts, listening at the same address unless
+--addr says otherwise; seed tokens are printed only when they are created.
+It runs until Ctrl-C or SIGTERM, then saves its state and exits 0.`,
+		Example: `  # Start a sandbox, paste the export lines it prints into another terminal
+  $ axero sandbox
+  $ echo "$ADMIN_TOKEN" | axero login --url "$AXERO_URL" --with-token
+  $ axero token list
+
+  # A slow, flaky server with 2000 users, kept across restarts
+  $ axero sandbox --users 2000 --latency 200ms --jitter 100ms --fail-rate 0.05 --state sandbox.json
+
+  # Sites that allow tokens that never expire, and at most 90 days otherwise
+  $ axero sandbox --allow-no-expiration --max-expiration 90d`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.addrChanged = c.Flags().Changed("addr")
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return sandboxRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Addr, "addr", defaultSandboxAddr, "loopback address to listen on")
+	fl.IntVar(&opts.Users, "users", 0, "generated users beyond the seeded ones (user0001, user0002, ...)")
+	fl.DurationVar(&opts.Faults.Latency, "latency", 0, "delay added to every request")
+	fl.DurationVar(&opts.Faults.Jitter, "jitter", 0, "random extra delay, up to this much, added to every request")
+	fl.Float64Var(&opts.Faults.FailRate503, "fail-rate", 0, "probability (0..1) of answering 503 before acting")
+	fl.Float64Var(&opts.Faults.FailRate500, "fail-rate-500", 0, "probability (0..1) of answering 500 before acting")
+	fl.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before answering 429 (0: no limit)")
+	fl.DurationVar(&opts.Faults.RetryAfter, "retry-after", time.Second, "Retry-After sent with 429 and 503 (whole seconds)")
+	fl.IntVar(&opts.Faults.MaxConcurrent, "max-concurrent", 0, "requests in flight before answering 503 (0: no limit)")
+	fl.Float64Var(&opts.Faults.DropAfterMint, "drop-after-mint", 0, "probability (0..1) that a create mints the token and then drops the connection")
+	fl.BoolVar(&opts.Faults.HTMLMode, "html", false, "answer every request with an HTML login page, as a wrong base URL would")
+	fl.BoolVar(&opts.AllowNoExpiration, "allow-no-expiration", false, "let tokens never expire (policy AllowNoExpiration)")
+	fl.StringVar(&opts.MaxExpiration, "max-expiration", "1y", "longest token lifetime the policy allows, e.g. 90d, 1y; 0 for no maximum")
+	fl.StringVar(&opts.DefaultExpiration, "default-expiration", "30d", "lifetime of a token created without an expiry")
+	fl.StringVar(&opts.StateFile, "state", "", "keep users and tokens (hashes only) in this file across restarts")
+	return c
+}
+
+func (o *SandboxOptions) validate() error {
+	if err := axerotest.CheckLoopback(o.Addr); err != nil {
+		return cmdutil.FlagErrorf("--addr: %v", err)
+	}
+	if o.Users < 0 || o.Users > maxSandboxUsers {
+		return cmdutil.FlagErrorf("--users must be from 0 to %d, got %d", maxSandboxUsers, o.Users)
+	}
+	for _, p := range []struct {
+		flag string
+		v    float64
+	}{{"--fail-rate", o.Faults.FailRate503}, {"--fail-rate-500", o.Faults.FailRate500}, {"--drop-after-mint", o.Faults.DropAfterMint}} {
+		if p.v < 0 || p.v > 1 {
+			return cmdutil.FlagErrorf("%s must be a probability from 0 to 1, got %g", p.flag, p.v)
+		}
+	}
+	switch {
+	case o.Faults.RateLimit < 0:
+		return cmdutil.FlagErrorf("--rate-limit must not be negative")
+	case o.Faults.MaxConcurrent < 0:
+		return cmdutil.FlagErrorf("--max-concurrent must not be negative")
+	case o.Faults.Latency < 0 || o.Faults.Jitter < 0:
+		return cmdutil.FlagErrorf("--latency and --jitter must not be negative")
+	case o.Faults.RetryAfter < 0:
+		return cmdutil.FlagErrorf("--retry-after must not be negative")
+	}
+	if _, err := o.policy(time.Now()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// policy builds the expiration policy from the flags.
+func (o *SandboxOptions) policy(now time.Time) (client.Policy, error) {
+	p := axerotest.DefaultPolicy
+	p.AllowNoExpiration = o.AllowNoExpiration
+	max, err := sandboxMinutes("--max-expiration", o.MaxExpiration, now, true)
+	if err != nil {
+		return p, err
+	}
+	def, err := sandboxMinutes("--default-expiration", o.DefaultExpiration, now, false)
+	if err != nil {
+		return p, err
+	}
+	if max > 0 && def > max {
+		return p, cmdutil.FlagErrorf("--default-expiration (%s) is longer than --max-expiration (%s)", o.DefaultExpiration, o.MaxExpiration)
+	}
+	p.MaxExpirationMinutes, p.DefaultExpirationMinutes = max, def
+	return p, nil
+}
+
+// sandboxMinutes reads a lifetime flag (90m, 12h, 30d, 26w, 1y) as whole
+// minutes; "0" means none when zeroOK.
+func sandboxMinutes(flag, v string, now time.Time, zeroOK bool) (int64, error) {
+	v = strings.TrimSpace(v)
+	if zeroOK && (v == "0" || strings.EqualFold(v, "none")) {
+		return 0, nil
+	}
+	spec, err := expiry.Parse(v, now)
+	if err != nil || spec.Default || spec.Never {
+		hint := ""
+		if zeroOK {
+			hint = ", or 0 for no maximum"
+		}
+		return 0, cmdutil.FlagErrorf("%s: want a lifetime such as 90m, 12h, 30d, 26w or 1y%s, got %q", flag, hint, v)
+	}
+	m := int64(spec.At.Sub(now) / time.Minute)
+	if m < 1 {
+		return 0, cmdutil.FlagErrorf("%s must be at least one minute, got %q", flag, v)
+	}
+	return m, nil
+}
+
+func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
+	f := opts.Factory
+	policy, err := opts.policy(time.Now())
+	if err != nil {
+		return err
+	}
+	so := axerotest.Options{
+		Users:     opts.Users,
+		Policy:    policy,
+		StateFile: opts.StateFile,
+		Faults:    opts.Faults,
+		Addr:      opts.Addr,
+	}
+	// A restarted sandbox listens where its state says it lived, so that
+	// the tokens it minted (whose iss is the site URL) and the profiles
+	// logged in to it keep working.
+	reused := false
+	if opts.StateFile != "" && !opts.addrChanged {
+		if prev := axerotest.StateURL(opts.StateFile); prev != "" {
+			if u, err := url.Parse(prev); err == nil && axerotest.CheckLoopback(u.Host) == nil {
+				so.Addr = u.Host
+				reused = true
+			}
+		}
+	}
+	srv, err := axerotest.Start(so)
+	if err != nil && reused && isAddrInUse(err) {
+		so.Addr = opts.Addr
+		srv, err = axerotest.Start(so)
+	}
+	if err != nil {
+		return fmt.Errorf("starting the sandbox: %w", err)
+	}
+	printSandboxBanner(f.IO.Out, srv, opts)
+	if opts.Started != nil {
+		opts.Started(srv)
+	}
+
+	<-ctx.Done()
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("stopping the sandbox: %w", err)
+	}
+	if opts.StateFile != "" {
+		fmt.Fprintf(f.IO.ErrOut, "axero sandbox: stopped; state saved to %s\n", opts.StateFile)
+	} else {
+		fmt.Fprintln(f.IO.ErrOut, "axero sandbox: stopped")
+	}
+	return nil
+}
+
+// isAddrInUse reports a listen failure because the port is taken.
+func isAddrInUse(err error) bool { return errors.Is(err, syscall.EADDRINUSE) }
+
+// sandboxSeeds describes the seeded users, with the variable each token is
+// exported as (the same names the end-to-end tests use).
+var sandboxSeeds = []struct{ user, env, role string }{
+	{"admin", "ADMIN_TOKEN", "site admin who can impersonate"},
+	{"siteadmin", "SITEADMIN_TOKEN", "site admin without the impersonation permission"},
+	{"jdoe", "USER_TOKEN", "Jane Doe, a plain user"},
+	{"noapi", "NOAPI_TOKEN", "a role without REST API access: every call gets 403"},
+}
+
+// printSandboxBanner writes the URL, the seed tokens and how to use them,
+// as a shell snippet that can be pasted as it is.
+func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions) {
+	u := srv.URL()
+	fmt.Fprintf(w, "# Axero sandbox listening on %s (press Ctrl-C to stop)\n", u)
+	if opts.StateFile != "" {
+		fmt.Fprintf(w, "# State file: %s\n", opts.StateFile)
+	}
+	p := srv.Policy()
+	maxText := "no maximum"
+	if p.MaxExpirationMinutes > 0 {
+		maxText = "at most " + axerotest.FormatMinutes(p.MaxExpirationMinutes)
+	}
+	fmt.Fprintf(w, "# Policy: tokens live %s, %s by default; never-expiring tokens %s.\n",
+		maxText, axerotest.FormatMinutes(p.DefaultExpirationMinutes), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowNoExpiration])
+	if fs := describeFaults(srv.Faults()); fs != "" {
+		fmt.Fprintf(w, "# Faults: %s\n", fs)
+	}
+	fmt.Fprintln(w)
+	if srv.SeedTokensMinted() {
+		fmt.Fprintln(w, "# Seed tokens: sandbox only — not real credentials. They expire in 1 year.")
+		for _, s := range sandboxSeeds {
+			user, _ := srv.UserByName(s.user)
+			fmt.Fprintf(w, "# %s (UserID %d): %s\n", s.user, user.UserID, s.role)
+			fmt.Fprintf(w, "export %s='%s'\n", s.env, srv.SeedToken(s.user))
+		}
+	} else {
+		fmt.Fprintln(w, "# Seed tokens were created by an earlier run with this state file and are not")
+		fmt.Fprintln(w, "# shown again: the sandbox keeps only their hashes. Use the ones printed then,")
+		fmt.Fprintln(w, "# or delete the state file to start afresh.")
+		for _, s := range sandboxSeeds {
+			user, _ := srv.UserByName(s.user)
+			fmt.Fprintf(w, "# %s (UserID %d): %s\n", s.user, user.UserID, s.role)
+		}
+	}
+	if n := len(srv.Users()) - len(sandboxSeeds); n > 0 {
+		fmt.Fprintf(w, "# %d generated users: user0001.. (UserID 1001..), emails user0001@example.com..\n", n)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "# To use it:")
+	fmt.Fprintf(w, "export AXERO_URL=%s\n", u)
+	fmt.Fprintf(w, "# echo \"$ADMIN_TOKEN\" | axero login --url %s --with-token\n", u)
+	fmt.Fprintln(w, "#   (where there is no OS keychain, add --insecure-storage)")
+	fmt.Fprintln(w, "# or, storing nothing: AXERO_TOKEN=\"$USER_TOKEN\" axero token list")
+}
+
+// describeFaults lists the injected faults in words, or "".
+func describeFaults(f axerotest.Faults) string {
+	var parts []string
+	switch {
+	case f.Jitter > 0:
+		parts = append(parts, fmt.Sprintf("latency %s plus up to %s", f.Latency, f.Jitter))
+	case f.Latency > 0:
+		parts = append(parts, fmt.Sprintf("latency %s", f.Latency))
+	}
+	if f.FailRate503 > 0 {
+		parts = append(parts, fmt.Sprintf("503 on %g%% of requests", f.FailRate503*100))
+	}
+	if f.FailRate500 > 0 {
+		parts = append(parts, fmt.Sprintf("500 on %g%% of requests", f.FailRate500*100))
+	}
+	if f.RateLimit > 0 {
+		parts = append(parts, fmt.Sprintf("429 beyond %g requests/s", f.RateLimit))
+	}
+	if f.MaxConcurrent > 0 {
+		parts = append(parts, fmt.Sprintf("503 beyond %d requests in flight", f.MaxConcurrent))
+	}
+	if f.DropAfterMint > 0 {
+		parts = append(parts, fmt.Sprintf("%g%% of creates mint and then drop the connection", f.DropAfterMint*100))
+	}
+	if f.HTMLMode {
+		parts = append(parts, "every answer is an HTML login page")
+	}
+	return strings.Join(parts, "; ")
+}

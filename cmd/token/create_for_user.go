@@ -1,0 +1,473 @@
+package token
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/output"
+)
+
+// maxConcurrency bounds --concurrency: more workers than this only queue
+// behind the server's own limits.
+const maxConcurrency = 64
+
+// startupAttempts and startupWait bound the retries of the requests a run
+// starts with (who am I, the policy), so that one server fault does not
+// end a run of thousands of users before it begins.
+const (
+	startupAttempts = 4
+	startupWait     = 250 * time.Millisecond
+)
+
+// CreateForUserOptions are the inputs of `axero token create-for-user`.
+type CreateForUserOptions struct {
+	Factory *cmdutil.Factory
+
+	// One user.
+	User     string
+	Name     string
+	Expires  string
+	Delivery TokenDelivery // its Out is the output file in bulk mode too
+
+	// expires is Expires parsed, once, at now, by validate.
+	expires expiry.Spec
+	now     time.Time
+
+	// Many users.
+	From         string
+	NameTemplate string
+	Concurrency  int
+	Resume       bool
+	DryRun       bool
+}
+
+// NewCmdCreateForUser builds `axero token create-for-user`; runF, when
+// set, runs instead of the command once the flags are checked.
+func NewCmdCreateForUser(f *cmdutil.Factory, runF func(context.Context, *CreateForUserOptions) error) *cobra.Command {
+	opts := &CreateForUserOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "create-for-user (--user U --name N | --from FILE.csv --out FILE) [flags]",
+		Short: "Create impersonation tokens for other users (admin)",
+		Long: `Create impersonation tokens on behalf of other users. This needs an
+administrator account with the impersonation permission; without it the
+command exits 3 before anything is created.
+
+One user: --user takes a UserID, an email address or a user name, and the
+token is shown once exactly as by 'token create' (or stored with --out or
+--keychain), marked as an impersonation token.
+
+Many users: --from reads a CSV file (or - for stdin) with a header row and a
+"user" column; optional "name" and "expires" columns override --name,
+--name-template and --expires per row. Each token is written to --out as
+soon as it is minted, as JSON Lines, or CSV when the file name ends in .csv,
+with mode 0600: user (as given), UserID, TokenID, name, expiry, token.
+Rows that fail (unknown user, bad expiry, a user listed twice) go to
+<out>.failed.csv with a reason column, ready to be fixed and fed back as
+--from. A journal, <out>.journal, records each create before it is sent; it
+never holds a token.
+
+Token names come from --name, or from --name-template, a Go template over
+.UserID, .UserName, .Email, .DisplayName and .Date (the day of the run,
+UTC). The default template is "` + bulk.DefaultNameTemplate + `". Users given by UserID
+with a template that uses only .UserID and .Date (or with --name) are not
+looked up: the create itself reports an unknown UserID.
+
+Creates are not idempotent, so a create whose answer is lost is never sent
+again blindly: the user's tokens are listed, any token of that name created
+by this run whose secret never arrived is revoked, and then the token is
+minted again. After a run every user in the input has exactly one active
+token from it, whose secret is in --out, or is in the failed file.
+
+--resume continues an interrupted or killed run (even after kill -9): it
+settles the creates the journal shows unfinished, skips users that already
+have a record in --out, and mints the rest. --dry-run resolves every user and
+checks every row against the site's policy, prints the plan as CSV on stdout
+and mints nothing.
+
+Ctrl-C stops sending new requests, waits for those in flight, records their
+tokens and exits 130; press it again to see what is still pending.
+
+Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
+130 interrupted.`,
+		Example: `  # One user, token shown once
+  $ axero token create-for-user --user jdoe@example.com --name jira-sync --expires 90d
+
+  # Many users
+  $ cat users.csv
+  user,expires
+  jdoe,30d
+  1042,
+  asmith@example.com,2027-06-30
+  $ axero token create-for-user --from users.csv --out tokens.jsonl --expires 90d
+  minted 3, skipped 0, failed 0, elapsed 0.4s
+
+  # Check first, then continue a run that was interrupted
+  $ axero token create-for-user --from users.csv --dry-run
+  $ axero token create-for-user --from users.csv --out tokens.jsonl --resume
+
+  # Name each token after its user
+  $ axero token create-for-user --from users.csv --out tokens.csv --name-template 'integration-{{.UserName}}'`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Delivery.normalize(c)
+			if err := opts.validate(c); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			if opts.From == "" {
+				return createForOneUser(c.Context(), opts)
+			}
+			return createForManyUsers(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.User, "user", "", "the `user` to create a token for: a UserID, an email address or a user name")
+	fl.StringVar(&opts.Name, "name", "", "the token's `name` (with --from: for every row without a name of its own)")
+	fl.StringVar(&opts.Expires, "expires", "", "when it expires: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
+	fl.StringVar(&opts.From, "from", "", "create tokens for the users in this CSV `file` (- for stdin)")
+	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+bulk.DefaultNameTemplate+"\")")
+	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many tokens to create at once (and how many users to look up at once)")
+	fl.BoolVar(&opts.Resume, "resume", false, "with --from: continue the run whose output is --out")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --from: check every row and print the plan without creating anything")
+	addDeliveryFlags(c, &opts.Delivery)
+	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
+	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	return c
+}
+
+// validate checks the flags of either mode before anything else happens.
+func (o *CreateForUserOptions) validate(c *cobra.Command) error {
+	changed := func(names ...string) string {
+		for _, n := range names {
+			if c.Flags().Changed(n) {
+				return n
+			}
+		}
+		return ""
+	}
+	o.now = o.Factory.Now()
+	spec, err := expiry.Parse(o.Expires, o.now)
+	if err != nil {
+		return &cmdutil.FlagError{Err: err}
+	}
+	o.expires = spec
+	switch {
+	case o.User != "" && o.From != "":
+		return cmdutil.FlagErrorf("--user and --from cannot be used together")
+	case o.User == "" && o.From == "":
+		return cmdutil.FlagErrorf("give --user for one user or --from FILE.csv for many")
+	}
+	if o.From == "" {
+		if n := changed("name-template", "concurrency", "resume", "dry-run"); n != "" {
+			return cmdutil.FlagErrorf("--%s works only with --from", n)
+		}
+		if !c.Flags().Changed("name") {
+			return cmdutil.FlagErrorf("--name is required")
+		}
+		if err := resolve.ValidateName(o.Name); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.Name = strings.TrimSpace(o.Name)
+		return o.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML)
+	}
+	if n := changed("keychain", "force", "output", "jq"); n != "" {
+		if n == "force" {
+			return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
+		}
+		return cmdutil.FlagErrorf("--%s works only with --user", n)
+	}
+	if o.Delivery.Out == "" && !o.DryRun {
+		return cmdutil.FlagErrorf("--from needs --out FILE for the tokens (or --dry-run)")
+	}
+	if o.Resume && o.DryRun {
+		return cmdutil.FlagErrorf("--resume and --dry-run cannot be used together")
+	}
+	if o.Name != "" && o.NameTemplate != "" {
+		return cmdutil.FlagErrorf("--name and --name-template cannot be used together")
+	}
+	if o.Name != "" {
+		if err := resolve.ValidateName(o.Name); err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.Name = strings.TrimSpace(o.Name)
+	}
+	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
+		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
+	}
+	return nil
+}
+
+// requireImpersonation is the first request of either mode: a caller who
+// cannot impersonate gets exit 3 before anything else is attempted.
+func requireImpersonation(ctx context.Context, c *client.Client) (*client.User, error) {
+	var me *client.User
+	err := bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		me, err = c.Me(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !me.CanImpersonate {
+		return nil, cmdutil.Exit(cmdutil.ExitAuth, fmt.Errorf("%s (UserID %d) lacks the impersonation permission that create-for-user needs; nothing was created", me.UserName, me.UserID))
+	}
+	return me, nil
+}
+
+func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
+	f := opts.Factory
+	if err := opts.Delivery.Preflight(f, opts.Name); err != nil {
+		return err
+	}
+	c, err := f.Client()
+	if err != nil {
+		return err
+	}
+	if _, err := requireImpersonation(ctx, c); err != nil {
+		return err
+	}
+	user, err := resolve.User(ctx, c, opts.User)
+	if err != nil {
+		return err
+	}
+	minutes, err := policyMinutes(ctx, c, opts.expires, opts.now)
+	if err != nil {
+		return err
+	}
+	req := client.CreateTokenRequest{Name: opts.Name, ExpiresInMinutes: minutes}
+	ct, err := mintReconciled(ctx, userMinter(c, user.UserID, req, f.IO.ErrOut), opts.Name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Impersonation token for %s (UserID %d): whoever holds it acts as that user.\n", impersonatedUser(user), user.UserID)
+	opts.Delivery.UserName = user.UserName
+	return deliverToken(f, ct, opts.Delivery)
+}
+
+func impersonatedUser(u *client.User) string {
+	if u.DisplayName != "" && u.DisplayName != u.UserName {
+		return fmt.Sprintf("%s (%s)", u.UserName, u.DisplayName)
+	}
+	return u.UserName
+}
+
+func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
+	f := opts.Factory
+	var tmpl *bulk.NameTemplate
+	if opts.Name == "" {
+		text := opts.NameTemplate
+		if text == "" {
+			text = bulk.DefaultNameTemplate
+		}
+		t, err := bulk.ParseNameTemplate(text)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		tmpl = t
+	}
+	in, closeIn, err := openBulkInput(opts.From, f.IO.In)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	if !opts.DryRun {
+		if err := preflightBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
+			return err
+		}
+	}
+	// Every worker shares one client, so that one Retry-After pauses them
+	// all; its connection pool must hold a connection per worker.
+	if f.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = opts.Concurrency + 2
+		f.Transport = t
+	}
+	c, err := f.Client()
+	if err != nil {
+		return err
+	}
+	me, err := requireImpersonation(ctx, c)
+	if err != nil {
+		return err
+	}
+	var policy *client.Policy
+	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
+		policy, err = c.Policy(ctx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	defaultExpires := opts.Expires
+	expiryFor := func(s string, now time.Time) (*int64, error) {
+		if s == "" {
+			s = defaultExpires
+		}
+		spec, err := expiry.Parse(s, now)
+		if err != nil {
+			return nil, err
+		}
+		return spec.Minutes(now, policy)
+	}
+
+	var total int64
+	if opts.From != "-" {
+		total = countRows(opts.From)
+	}
+	progress := newBulkProgress(f.IO.ErrOut, f.IO.IsStderrTTY(), total)
+	bo := bulk.Options{
+		API:         c,
+		Resolver:    userResolver{c},
+		Input:       in,
+		OutPath:     opts.Delivery.Out,
+		Resume:      opts.Resume,
+		DryRun:      opts.DryRun,
+		Name:        opts.Name,
+		Template:    tmpl,
+		Expiry:      expiryFor,
+		Concurrency: opts.Concurrency,
+		AdminID:     me.UserID,
+		Now:         f.Now,
+		Events:      progress.event,
+	}
+	if opts.DryRun {
+		bo.Plan = f.IO.Out
+	}
+	engine, err := bulk.New(bo)
+	if err != nil {
+		return err
+	}
+	stopSignals := watchSecondInterrupt(ctx, f.IO.ErrOut, engine)
+	sum, runErr := engine.Run(ctx)
+	stopSignals()
+	progress.stop()
+	fmt.Fprintln(f.IO.ErrOut, summaryLine(sum, opts.DryRun))
+
+	switch {
+	case runErr != nil:
+		return runErr
+	case sum.Interrupted:
+		return cmdutil.Exit(cmdutil.ExitInterrupted, nil)
+	case sum.Failed > 0:
+		return cmdutil.Exit(cmdutil.ExitPartial, nil)
+	}
+	return nil
+}
+
+// userResolver looks each user up once, concurrently from the workers. It
+// keeps no cache: the engine refuses a user listed twice before looking
+// it up, so a cache would never be hit and would only grow with the input.
+type userResolver struct{ c resolve.UserLookup }
+
+func (r userResolver) Resolve(ctx context.Context, u string) (*client.User, error) {
+	return resolve.User(ctx, r.c, u)
+}
+
+// openBulkInput opens --from and reads its header, so that a file without
+// a user column is refused before any request.
+func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
+	if from == "-" {
+		in, err := bulk.NewInput(stdin, "standard input")
+		if err != nil {
+			return nil, nil, &cmdutil.FlagError{Err: err}
+		}
+		return in, func() {}, nil
+	}
+	file, err := os.Open(from)
+	if err != nil {
+		return nil, nil, cmdutil.FlagErrorf("--from %s: %v", from, unwrapPathError(err))
+	}
+	in, err := bulk.NewInput(file, from)
+	if err != nil {
+		file.Close()
+		return nil, nil, &cmdutil.FlagError{Err: err}
+	}
+	return in, func() { file.Close() }, nil
+}
+
+// preflightBulkOut refuses an --out that exists (without --resume) and a
+// directory where the output cannot be created, before anything is minted.
+func preflightBulkOut(out string, resume bool) error {
+	if fi, err := os.Stat(out); err == nil {
+		if fi.IsDir() {
+			return cmdutil.FlagErrorf("--out %s is a directory", out)
+		}
+		if !resume {
+			return &bulk.ExistsError{Path: out}
+		}
+		return nil
+	}
+	return preflightOutFile(out, false)
+}
+
+// watchSecondInterrupt lets a second Ctrl-C (the first one cancels ctx)
+// say what the run is still waiting for. The returned function stops it.
+func watchSecondInterrupt(ctx context.Context, w io.Writer, e *bulk.Engine) func() {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		seen := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				seen++
+				if seen == 1 {
+					fmt.Fprintln(w, "Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded (Ctrl-C again to see them).")
+					continue
+				}
+				pending := e.InFlight()
+				if len(pending) == 0 {
+					fmt.Fprintln(w, "Still finishing: writing the last records.")
+					continue
+				}
+				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), strings.Join(pending, "; "))
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// summaryLine is the one line a run ends with on stderr.
+func summaryLine(s bulk.Summary, dryRun bool) string {
+	elapsed := s.Elapsed.Round(100 * time.Millisecond)
+	if dryRun {
+		return fmt.Sprintf("dry run: would mint %d, skipped %d, would fail %d, elapsed %s", s.Planned, s.Skipped, s.Failed, elapsed)
+	}
+	line := fmt.Sprintf("minted %d, skipped %d, failed %d, elapsed %s", s.Minted, s.Skipped, s.Failed, elapsed)
+	if s.Revoked > 0 {
+		line += fmt.Sprintf("; revoked %d token(s) whose answer was lost", s.Revoked)
+	}
+	if s.Reconciled > 0 {
+		line += fmt.Sprintf("; settled %d unfinished create(s) of the earlier run", s.Reconciled)
+	}
+	if s.FailedPath != "" {
+		line += "; failed rows are in " + s.FailedPath
+	}
+	if s.Interrupted {
+		line = "interrupted: " + line + "; run again with --resume to finish"
+	}
+	return line
+}

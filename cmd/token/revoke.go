@@ -1,0 +1,250 @@
+package token
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/output"
+)
+
+// RevokeOptions are the inputs of `axero token revoke`.
+type RevokeOptions struct {
+	Factory *cmdutil.Factory
+	Tokens  []string // IDs or exact names
+	Expired bool
+	User    string
+	Yes     bool
+	DryRun  bool
+}
+
+// errNeedYes is returned when a revoke would need a confirmation that
+// cannot be asked for. Like any prompt that cannot appear, it is a usage
+// error (exit 2) that names the flag to pass; nothing changed.
+var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without confirmation, and this session cannot ask (no terminal, CI or AXERO_NO_PROMPT is set): pass --yes to confirm, or --dry-run to only list")}
+
+// NewCmdRevoke builds `axero token revoke`; runF, when set, runs instead of
+// the command once the arguments are checked.
+func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions) error) *cobra.Command {
+	opts := &RevokeOptions{Factory: f}
+	c := &cobra.Command{
+		Use:   "revoke ID|NAME... [--expired] [--user U] [--yes] [--dry-run]",
+		Short: "Revoke tokens, immediately and irreversibly",
+		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
+token (of --user for an administrator). It first shows what it will revoke
+(ID, name, created, last used), then asks on a terminal. Without a terminal it
+needs --yes, and changes nothing without it (exit 1). --dry-run only shows.
+
+Revoking the token that the current profile itself uses is allowed, with a
+warning: the profile stops working until you log in again.`,
+		Example: `  $ axero token revoke 1017
+  $ axero token revoke old-ci-token --yes
+  $ axero token revoke --expired --dry-run
+  $ axero token revoke --expired --user jdoe@example.com --yes`,
+		ValidArgsFunction: cmdutil.CompleteTokens(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Tokens = args
+			if len(args) == 0 && !opts.Expired {
+				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired")
+			}
+			if c.Flags().Changed("user") && strings.TrimSpace(opts.User) == "" {
+				return cmdutil.FlagErrorf("--user needs a UserID, an email address or a user name")
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return revokeRun(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&opts.Expired, "expired", false, "revoke every expired token")
+	fl.StringVar(&opts.User, "user", "", "act on this `user`'s tokens (admin): a UserID, email or user name")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would be revoked and change nothing")
+	return c
+}
+
+func revokeRun(ctx context.Context, opts *RevokeOptions) error {
+	f := opts.Factory
+	ios := f.IO
+	now := f.Now()
+	c, err := f.Client()
+	if err != nil {
+		return err
+	}
+	targets, err := revokeTargets(ctx, c, opts, now)
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 {
+		if ios.IsStdoutTTY() {
+			fmt.Fprintln(ios.Out, "No expired tokens to revoke.")
+		}
+		return nil
+	}
+
+	if opts.DryRun {
+		return output.Print(ios, output.Options{}, targets, func(tty bool) output.TableData {
+			return revokeTable(targets, tty, now)
+		})
+	}
+	fmt.Fprintf(ios.ErrOut, "About to revoke %s:\n", countNoun(len(targets), "token"))
+	if err := output.Print(errStreams(f), output.Options{}, targets, func(tty bool) output.TableData {
+		return revokeTable(targets, tty, now)
+	}); err != nil {
+		return err
+	}
+	warnIfRevokingOwnToken(f, targets)
+	if !opts.Yes {
+		if !ios.CanPrompt() {
+			return errNeedYes
+		}
+		ok, err := askYesNo(f, fmt.Sprintf("Revoke %s? This cannot be undone. [y/N] ", countNoun(len(targets), "token")))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
+		}
+	}
+
+	var failed []string
+	notFound := 0
+	for _, t := range targets {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := c.RevokeToken(ctx, t.TokenID); err != nil {
+			if client.IsNotFound(err) {
+				notFound++
+			}
+			failed = append(failed, fmt.Sprintf("token %d: %v", t.TokenID, err))
+			continue
+		}
+		if ios.IsStdoutTTY() {
+			fmt.Fprintf(ios.Out, "✓ Revoked token %d (%s)\n", t.TokenID, t.Name)
+		}
+	}
+	if len(failed) > 0 {
+		code := cmdutil.ExitFailure
+		if notFound == len(failed) {
+			code = cmdutil.ExitNotFound
+		}
+		return cmdutil.Exit(code, fmt.Errorf("revoked %d of %d: %s", len(targets)-len(failed), len(targets), strings.Join(failed, "; ")))
+	}
+	return nil
+}
+
+// revokeTargets resolves the arguments and --expired to a list of tokens,
+// each once, in the order given. Any unknown ID or name fails the whole
+// command before anything is revoked.
+func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, now time.Time) ([]client.Token, error) {
+	tokens, err := listTokensOf(ctx, c, opts.User)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{}
+	var targets []client.Token
+	add := func(t client.Token) {
+		if !seen[t.TokenID] {
+			seen[t.TokenID] = true
+			targets = append(targets, t)
+		}
+	}
+	for _, arg := range opts.Tokens {
+		t, err := resolveToken(ctx, c, tokens, arg)
+		if err != nil {
+			return nil, err
+		}
+		add(t)
+	}
+	if opts.Expired {
+		for _, t := range tokens {
+			if tokenIsExpired(t, now) {
+				add(t)
+			}
+		}
+	}
+	return targets, nil
+}
+
+// revokeTable shows what revoke acts on: ID, name, created, last used.
+func revokeTable(tokens []client.Token, tty bool, now time.Time) output.TableData {
+	td := output.TableData{Headers: []string{"ID", "NAME", "CREATED", "LAST USED"}}
+	for _, t := range tokens {
+		lastUsed := "never"
+		if t.LastUsedDate != nil && !t.LastUsedDate.IsZero() {
+			lastUsed = output.FormatTime(t.LastUsedDate.Time, tty, now)
+		}
+		td.Rows = append(td.Rows, []string{
+			strconv.FormatInt(t.TokenID, 10), t.Name,
+			output.FormatTime(t.DateCreated.Time, tty, now), lastUsed,
+		})
+	}
+	return td
+}
+
+// warnIfRevokingOwnToken says so when one of the tokens is the one the
+// current profile (or AXERO_TOKEN) authenticates with.
+func warnIfRevokingOwnToken(f *cmdutil.Factory, targets []client.Token) {
+	tok, source, err := f.Token()
+	if err != nil {
+		return
+	}
+	info, err := jwtinfo.Decode(tok)
+	if err != nil || info.TokenID == 0 {
+		return
+	}
+	for _, t := range targets {
+		if t.TokenID != info.TokenID {
+			continue
+		}
+		where := fmt.Sprintf("profile %q", f.ProfileName())
+		if source == cmdutil.SourceEnv {
+			where = "AXERO_TOKEN"
+		}
+		fmt.Fprintf(f.IO.ErrOut, "! Token %d is the one %s uses: after revoking it, %s stops working until you run `axero login` again.\n", t.TokenID, where, where)
+	}
+}
+
+// errStreams is a view of the streams that prints tables to stderr, with
+// stderr's terminal answer, for the summary shown before a confirmation.
+func errStreams(f *cmdutil.Factory) *iostreams.IOStreams {
+	v := *f.IO
+	v.Out = f.IO.ErrOut
+	v.SetStdoutTTY(f.IO.IsStderrTTY())
+	return &v
+}
+
+// askYesNo asks a yes/no question on stderr and reads the answer from stdin.
+func askYesNo(f *cmdutil.Factory, question string) (bool, error) {
+	fmt.Fprint(f.IO.ErrOut, question)
+	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Fprintln(f.IO.ErrOut)
+		return false, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// countNoun is "1 token" or "3 tokens".
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

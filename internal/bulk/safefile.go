@@ -1,0 +1,99 @@
+package bulk
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+)
+
+// The files of a bulk run (the output, the journal, the failed file and
+// the lock) hold tokens or say which tokens exist. Each path may have been
+// replaced by a symbolic link or a hard link to something else, so they
+// are opened by the rules below: never through a symlink, never anything
+// but a regular file, new files created exclusively with mode 0600, and an
+// existing file checked again after opening, so that a swap between the
+// check and the open is noticed.
+
+// NotOursError is a path that a bulk run will not write: a symbolic link,
+// something that is not a regular file, or a file that others can read.
+type NotOursError struct {
+	What string // "--out out.jsonl", "the journal out.jsonl.journal"
+	Why  string
+}
+
+func (e *NotOursError) Error() string { return fmt.Sprintf("%s %s", e.What, e.Why) }
+
+// Usage marks the error as the caller's to fix: nothing was sent.
+func (e *NotOursError) Usage() bool { return true }
+
+// checkExisting returns nil when path does not exist, its FileInfo when it
+// is a regular file with one link, and an error for anything else.
+func checkExisting(path, what string) (fs.FileInfo, error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, unwrapPath(err))
+	}
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return nil, &NotOursError{What: what, Why: "is a symbolic link; axero does not write through one"}
+	case !fi.Mode().IsRegular():
+		return nil, &NotOursError{What: what, Why: "is not a regular file"}
+	case linkCount(fi) > 1:
+		return nil, &NotOursError{What: what, Why: "has other hard links; axero does not write a file shared with another name"}
+	}
+	return fi, nil
+}
+
+// checkPrivate refuses a file that others may read or write: appending
+// tokens to it would hand them over. Windows has no such mode bits.
+func checkPrivate(fi fs.FileInfo, what string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return &NotOursError{What: what, Why: fmt.Sprintf("has mode %04o, so others can reach it; make it private first (chmod 600)", perm)}
+	}
+	return nil
+}
+
+// createPrivate creates path exclusively, mode 0600. It fails if anything
+// exists at path, a symbolic link included.
+func createPrivate(path string, flag int) (*os.File, error) {
+	return os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+}
+
+// openExisting opens a file that checkExisting accepted as fi, refusing a
+// symbolic link, and makes sure that what was opened is what was checked.
+func openExisting(path, what string, flag int, fi fs.FileInfo) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|noFollow, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, unwrapPath(err))
+	}
+	got, err := f.Stat()
+	if err != nil || !os.SameFile(fi, got) {
+		f.Close()
+		return nil, &NotOursError{What: what, Why: "was replaced while it was being opened"}
+	}
+	return f, nil
+}
+
+// openOurs opens an existing file by the rules above: a regular file, not a
+// symlink, private when private is set. It returns nil, nil when path does
+// not exist.
+func openOurs(path, what string, flag int, private bool) (*os.File, error) {
+	fi, err := checkExisting(path, what)
+	if err != nil || fi == nil {
+		return nil, err
+	}
+	if private {
+		if err := checkPrivate(fi, what); err != nil {
+			return nil, err
+		}
+	}
+	return openExisting(path, what, flag, fi)
+}
