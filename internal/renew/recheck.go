@@ -89,4 +89,3 @@ func (r *Renewal) revokeLeftovers(ctx context.Context, rec bulk.Record, name str
 
 // recheckDue reports whether records need the checks above.
 func (r *Renewal) recheckDue() bool { return !r.recheckSince.IsZero() && !r.o.DryRun }
-
