@@ -7,21 +7,31 @@
 // create whose answer was lost is settled by the same reconciliation as
 // bulk minting: never minted blindly twice.
 //
-// Files, all mode 0600:
+// Files, all mode 0600, written by internal/bulk's safe-file rules (never
+// through a symbolic link, never a file with other hard links, new files
+// created exclusively; Resume refuses a NEW that others can read):
 //   - OLD (--from): JSON Lines or CSV (by the .csv extension) with the
 //     bulk output's fields user, UserID, TokenID, name, expiry, token.
 //     Only UserID and TokenID are required; other columns are ignored.
-//   - NEW (--out): the same format, chosen by its own extension: one record
-//     per replacement and one per token copied unchanged, so it can be
-//     renewed in turn. Never overwritten; Resume appends after the last
-//     complete record.
-//   - NEW.journal: bulk.Journal lines with this package's operations (see
-//     journal.go); never a secret.
+//     CSV cells that bulk neutralised for spreadsheets are read back as
+//     they were (textsafe.CSVUncell).
+//   - NEW (--out): the same format, chosen by its own extension, written
+//     by bulk.OutputWriter (CSV cells neutralised): one record per
+//     replacement and one per token copied unchanged, so it can be renewed
+//     in turn. Never overwritten; Resume appends after the last complete
+//     record.
+//   - NEW.lock: bulk's run lock, held for the whole run, so that two runs
+//     never renew into one NEW; it also seals the journal of a run that
+//     ended cleanly.
+//   - NEW.journal: bulk's self-checking journal with this package's
+//     operations (see journal.go); never a secret. A resume that cannot
+//     trust it (missing, damaged, cut, left by a killed run) checks each
+//     user's tokens before renewing (recheck.go); a foreign one is refused.
 //   - NEW.failed.csv: the OLD records that failed, as CSV with the output's
-//     columns plus reason. It holds the old secrets so that it can be fed
-//     back as OLD once the cause is fixed. A record whose replacement is in
-//     NEW but whose old token could not be revoked is not failed: Resume
-//     revokes it (Summary.RevokePending).
+//     columns plus reason, cells neutralised. It holds the old secrets so
+//     that it can be fed back as OLD once the cause is fixed. A record
+//     whose replacement is in NEW but whose old token could not be revoked
+//     is not failed: Resume revokes it (Summary.RevokePending).
 package renew
 
 import (
