@@ -62,7 +62,10 @@ type Options struct {
 	Out  string // NEW: created with mode 0600, never overwritten; unused by a dry run
 
 	// Expires is the --expires value for every replacement ("30d",
-	// "2027-01-31", "never"); "" is the site's default expiry.
+	// "2027-01-31", "never"). "" gives each replacement its old token's
+	// lifetime (expiry less creation), counted from the renewal and
+	// brought within the site's current policy: a token minted for 90
+	// days is renewed for 90 days.
 	Expires string
 	// IfExpiringWithin renews only the tokens that expire within it (or
 	// have expired); the others are copied unchanged into NEW. 0 renews

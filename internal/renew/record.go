@@ -7,6 +7,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/resolve"
 )
 
@@ -166,13 +167,15 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 			return
 		}
 	}
-	minutes, err := r.expires.Minutes(r.o.Now(), r.policy)
+	now := r.o.Now()
+	spec := r.replacementExpiry(*old, now)
+	minutes, err := spec.Minutes(now, r.policy)
 	if err != nil {
 		r.failRecord(rec, err.Error(), true)
 		return
 	}
 	if r.o.DryRun {
-		r.plan.row(rec, name, "renew", "new expiry: "+r.expires.String())
+		r.plan.row(rec, name, "renew", "new expiry: "+spec.String())
 		r.outcome(EventRenewed, func(s *Summary) { s.Renewed++ })
 		return
 	}
@@ -201,6 +204,17 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 		return
 	}
 	r.record(ctx, worker, rec, ct)
+}
+
+// replacementExpiry is when a replacement of old expires: Expires, or,
+// without it, the old token's lifetime (as single-token rotate does)
+// counted from now and brought within the site's current policy, which
+// may be stricter than when the old token was minted.
+func (r *Renewal) replacementExpiry(old client.Token, now time.Time) expiry.Spec {
+	if r.o.Expires != "" {
+		return r.expires
+	}
+	return expiry.FromToken(old, now).Clamp(now, r.policy)
 }
 
 // replacementName is the old token's current name, or the template's.
