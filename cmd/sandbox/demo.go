@@ -142,6 +142,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	d.narrate("Impersonation tokens are hidden from the user's own list; an administrator sees them:")
 	d.run("", 0, "token", "list", "--user", "user0001")
 
+	renewedPath := filepath.Join(dir, "renewed.jsonl")
+	d.narrate("Renew them all before they expire. Each replacement keeps its old token's lifetime and is on disk before the old token is revoked:")
+	d.run("", 0, "token", "rotate", "--from", outPath, "--out", renewedPath)
+	d.countRecords(renewedPath)
+	d.narrate("Later, renew only the tokens due within 30 days; the others are copied, so the new file is always the complete set:")
+	d.run("", 0, "token", "rotate", "--from", renewedPath, "--out", filepath.Join(dir, "current.jsonl"), "--if-expiring-within", "30d")
+
 	d.narrate("Call any API endpoint with the stored token:")
 	d.run("", 0, "call", "users/me", "--jq", ".DisplayName")
 

@@ -33,11 +33,23 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		"$ axero token rotate ci-deploy-prod",
 		"$ axero token create-for-user --from",
 		"holds 5 token records, mode -rw-------",
+		"$ axero token rotate --from ",
+		"renewed.jsonl holds 5 token records, mode -rw-------",
+		"current.jsonl --if-expiring-within 30d",
 		"$ axero token revoke ci-deploy-prod --yes",
 		"That was the tour.",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q\n%s", want, out)
+		}
+	}
+	// The renewal's summaries go to stderr, as every bulk run's do.
+	for _, want := range []string{
+		"renewed 5, copied unchanged 0, failed 0, old tokens revoked 5",
+		"renewed 0, copied unchanged 5, failed 0, old tokens revoked 0",
+	} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q\n%s", want, errOut)
 		}
 	}
 	m := regexp.MustCompile(`configuration lives in (\S+) and is removed`).FindStringSubmatch(out.String())
