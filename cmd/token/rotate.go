@@ -46,7 +46,7 @@ func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *RotateOptions)
 	opts := &RotateOptions{Factory: f}
 	c := &cobra.Command{
 		Use:   "rotate (ID|NAME | --from OLD --out NEW) [flags]",
-		Short: "Replace a token with a new one of the same name, then revoke the old one",
+		Short: "Replace a token (or every token of a bulk output) with a new one, then revoke the old one",
 		Long: `Replace a token: mint a new one with the same name (and, without --expires,
 the same lifetime as the old one, within the site's current policy), prove it
 works with GET /api/users/me, store it wherever the old one was stored (any
