@@ -60,7 +60,7 @@ func PlanResume(out string, prev LockInfo, start, recheckSince time.Time, each f
 		}
 	} else {
 		st, err := ScanJournal(f, each)
-		f.Close()
+		_ = f.Close()
 		if err != nil {
 			return rs, fmt.Errorf("%s: %w", what, err)
 		}
@@ -134,12 +134,12 @@ func (rs Resumption) OpenJournal(out string, lock *RunLock) (*Journal, error) {
 		return nil, err
 	}
 	if err := lock.Start(rs.Run, rs.Started); err != nil {
-		j.Close()
+		_ = j.Close()
 		return nil, err
 	}
 	if rs.Recheck() {
 		if err := j.AppendSync(JournalRecord{Op: opRecheck, At: rs.RecheckSince}); err != nil {
-			j.Close()
+			_ = j.Close()
 			return nil, err
 		}
 	}

@@ -56,7 +56,7 @@ const maxLine = 1 << 20
 // without its newline (a record torn by a crash while it was written) is
 // left out, and Size reports where the complete records end.
 func OpenRecords(path string, completeOnly bool) (*RecordReader, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the user names the file to read
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPath(err))
 	}
@@ -68,17 +68,17 @@ func OpenRecords(path string, completeOnly bool) (*RecordReader, error) {
 func newRecordReader(f *os.File, path string, completeOnly bool) (*RecordReader, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	size := fi.Size()
 	if completeOnly {
 		if size, err = completeSize(f, size); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 	}
@@ -99,8 +99,8 @@ func newRecordReader(f *os.File, path string, completeOnly bool) (*RecordReader,
 		return rr, nil // an empty file has no records
 	}
 	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s: cannot read the header row: %v", path, err)
+		_ = f.Close()
+		return nil, fmt.Errorf("%s: cannot read the header row: %w", path, err)
 	}
 	rr.cols = map[string]int{}
 	for i, h := range header {
@@ -111,7 +111,7 @@ func newRecordReader(f *os.File, path string, completeOnly bool) (*RecordReader,
 	}
 	for _, need := range []string{"userid", "tokenid"} {
 		if _, ok := rr.cols[need]; !ok {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("%s has no %s column: it is not a file of tokens that axero wrote", path, map[string]string{"userid": "UserID", "tokenid": "TokenID"}[need])
 		}
 	}
@@ -165,7 +165,7 @@ func (rr *RecordReader) nextCSV() (Entry, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Entry{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+				return Entry{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %w", pe.StartLine, pe.Err)}, nil
 			}
 			return Entry{}, fmt.Errorf("reading %s: %w", rr.path, err)
 		}
@@ -192,7 +192,7 @@ func (rr *RecordReader) nextCSV() (Entry, error) {
 			return e, nil
 		}
 		if err3 != nil {
-			e.Err = fmt.Errorf("line %d: %v", line, err3)
+			e.Err = fmt.Errorf("line %d: %w", line, err3)
 			return e, nil
 		}
 		return check(e), nil

@@ -212,7 +212,7 @@ func (r *Renewal) scanOld() error {
 	if err != nil {
 		return &UsageError{Err: fmt.Errorf("--from %w", err)}
 	}
-	defer rr.Close()
+	defer func() { _ = rr.Close() }()
 	r.oldIDs = map[int64]int{}
 	r.userRecords = map[int64]int{}
 	total := 0
@@ -297,10 +297,10 @@ func (r *Renewal) openFiles() error {
 			r.o.Warn(rs.Why)
 		}
 	} else {
-		if _, err := os.Lstat(out); err == nil {
+		if _, err := os.Lstat(out); err == nil { //nolint:gosec // the user names --out
 			return &bulk.ExistsError{Path: out}
 		}
-		if _, err := os.Lstat(jpath); err == nil {
+		if _, err := os.Lstat(jpath); err == nil { //nolint:gosec // beside the --out the user named
 			return fmt.Errorf("the journal %s of an earlier run exists: pass --resume to finish that run", jpath)
 		}
 		r.js = newJournalState()
@@ -328,7 +328,7 @@ func (r *Renewal) readNew() error {
 	if err != nil {
 		return fmt.Errorf("--out %w", err)
 	}
-	defer rr.Close()
+	defer func() { _ = rr.Close() }()
 	for {
 		e, err := rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -338,7 +338,7 @@ func (r *Renewal) readNew() error {
 			return err
 		}
 		if e.Err != nil {
-			return fmt.Errorf("--out %s is damaged (%v); it is not a file this command wrote", r.o.Out, e.Err)
+			return fmt.Errorf("--out %s is damaged (%w); it is not a file this command wrote", r.o.Out, e.Err)
 		}
 		r.newIDs[e.Record.TokenID] = struct{}{}
 		r.newByUser[e.Record.UserID] = append(r.newByUser[e.Record.UserID], newToken{id: e.Record.TokenID, name: e.Record.Name})
@@ -367,7 +367,7 @@ func (r *Renewal) read(ctx context.Context, entries chan<- Entry) {
 		r.setFatal(fmt.Errorf("--from %w", err))
 		return
 	}
-	defer rr.Close()
+	defer func() { _ = rr.Close() }()
 	for {
 		e, err := rr.Next()
 		if errors.Is(err, io.EOF) {
