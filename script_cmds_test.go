@@ -51,7 +51,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 
 func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: emulator fault|policy|mint|history|count|secret-valid|noleak|requests ...")
+		ts.Fatalf("usage: emulator fault|policy|mint|history|count|secret-valid|noleak|requests|sole ...")
 	}
 	if neg && args[0] != "secret-valid" {
 		ts.Fatalf("unsupported: ! emulator %s", args[0])
@@ -74,6 +74,8 @@ func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 		emulatorNoLeak(ts, srv, args[1:])
 	case "requests":
 		emulatorRequests(ts, srv, args[1:])
+	case "sole":
+		emulatorSole(ts, srv, args[1:])
 	default:
 		ts.Fatalf("emulator: unknown subcommand %q", args[0])
 	}

@@ -150,8 +150,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return err
 	}
 	d.auditAndRevoke()
-	// Renewing the bulk file's tokens (token rotate --from) comes here,
-	// after the audit and the revoke, in the same lifecycle section.
+
+	renewedPath := filepath.Join(dir, "renewed.jsonl")
+	d.narrate("Renew them all before they expire. Each replacement keeps its old token's lifetime and is on disk before the old token is revoked:")
+	d.run("", 0, "token", "rotate", "--from", outPath, "--out", renewedPath)
+	d.countRecords(renewedPath)
+	d.narrate("Later, renew only the tokens due within 30 days; the others are copied, so the new file is always the complete set:")
+	d.run("", 0, "token", "rotate", "--from", renewedPath, "--out", filepath.Join(dir, "current.jsonl"), "--if-expiring-within", "30d")
 
 	d.narrate("Call any API endpoint with the stored token:")
 	d.run("", 0, "call", "users/me", "--jq", ".DisplayName")

@@ -39,6 +39,9 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		",legacy-import,personal,1002,user0002,",
 		"$ axero token revoke --from ",
 		"$ axero token audit --stale 180d --exit-code",
+		"$ axero token rotate --from ",
+		"renewed.jsonl holds 5 token records, mode -rw-------",
+		"current.jsonl --if-expiring-within 30d",
 		"$ axero token revoke ci-deploy-prod --yes",
 		"That was the tour.",
 	} {
@@ -48,6 +51,15 @@ func TestDemoRunsEveryStep(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "revoked 2, already revoked 0, expired 0, refused 0, failed 0") {
 		t.Errorf("the revoke from the audit's CSV did not revoke exactly the two stale tokens:\n%s", errOut)
+	}
+	// The renewal's summaries go to stderr, as every bulk run's do.
+	for _, want := range []string{
+		"renewed 5, copied unchanged 0, failed 0, old tokens revoked 5",
+		"renewed 0, copied unchanged 5, failed 0, old tokens revoked 0",
+	} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q\n%s", want, errOut)
+		}
 	}
 	m := regexp.MustCompile(`configuration lives in (\S+) and is removed`).FindStringSubmatch(out.String())
 	if m == nil {

@@ -481,9 +481,13 @@ func lockBulkOut(out string, resume bool) (*bulk.RunLock, error) {
 	return lock, nil
 }
 
+// inFlightReporter is a bulk run that can say what it is waiting for:
+// *bulk.Engine, *renew.Renewal.
+type inFlightReporter interface{ InFlight() []string }
+
 // watchSecondInterrupt lets a second Ctrl-C (the first one cancels ctx)
 // say what the run is still waiting for. The returned function stops it.
-func watchSecondInterrupt(ctx context.Context, w io.Writer, e *bulk.Engine) func() {
+func watchSecondInterrupt(ctx context.Context, w io.Writer, e inFlightReporter) func() {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})

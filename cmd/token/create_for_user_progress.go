@@ -31,20 +31,27 @@ func newBulkProgress(w io.Writer, show bool, total int64) *bulkProgress {
 	if !show {
 		return bp
 	}
-	// The caller decided that stderr is a terminal (AXERO_FORCE_TTY=1
-	// included), so the bar is drawn even where mpb would not detect one.
-	bp.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
-	bp.bar = bp.p.AddBar(total,
-		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d rows", decor.WCSyncSpaceR)),
+	bp.p, bp.bar = newProgressBar(w, total, "rows", func() string {
+		return fmt.Sprintf("minted %d, failed %d", bp.minted.Load(), bp.failed.Load())
+	})
+	return bp
+}
+
+// newProgressBar starts a bar on w of total items (0 while unknown),
+// counted in unit, with status after the counters, then the rate and the
+// ETA. The caller decided that w is a terminal (AXERO_FORCE_TTY=1
+// included), so the bar is drawn even where mpb would not detect one.
+func newProgressBar(w io.Writer, total int64, unit string, status func() string) (*mpb.Progress, *mpb.Bar) {
+	p := mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
+	bar := p.AddBar(total,
+		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d "+unit, decor.WCSyncSpaceR)),
 		mpb.AppendDecorators(
-			decor.Any(func(decor.Statistics) string {
-				return fmt.Sprintf("minted %d, failed %d", bp.minted.Load(), bp.failed.Load())
-			}, decor.WCSyncSpaceR),
+			decor.Any(func(decor.Statistics) string { return status() }, decor.WCSyncSpaceR),
 			decor.AverageSpeed(nil, " %.0f/s", decor.WCSyncSpace),
 			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), ""),
 		),
 	)
-	return bp
+	return p, bar
 }
 
 // event is the engine's callback for each recorded row.

@@ -24,7 +24,15 @@ type RotateOptions struct {
 	Token    string // ID or exact name of the token to replace
 	Expires  string
 	KeepOld  bool
-	Delivery TokenDelivery
+	Delivery TokenDelivery // its Out is NEW with --from
+
+	// Many tokens: a bulk renewal (rotate_from.go).
+	From             string
+	IfExpiringWithin string
+	NameTemplate     string
+	Concurrency      int
+	Resume           bool
+	DryRun           bool
 }
 
 // cleanupTimeout bounds the revocation of a replacement that failed its
@@ -37,8 +45,8 @@ const cleanupTimeout = 30 * time.Second
 func NewCmdRotate(f *cmdutil.Factory, runF func(context.Context, *RotateOptions) error) *cobra.Command {
 	opts := &RotateOptions{Factory: f}
 	c := &cobra.Command{
-		Use:   "rotate ID|NAME [--expires E] [--keychain[=PROFILE]] [--keep-old]",
-		Short: "Replace a token with a new one of the same name, then revoke the old one",
+		Use:   "rotate (ID|NAME | --from OLD --out NEW) [flags]",
+		Short: "Replace a token (or every token of a bulk output) with a new one, then revoke the old one",
 		Long: `Replace a token: mint a new one with the same name (and, without --expires,
 the same lifetime as the old one, within the site's current policy), prove it
 works with GET /api/users/me, store it wherever the old one was stored (any
@@ -49,15 +57,36 @@ one), show it once as create does, and only then revoke the old one, unless
 If the proof fails, the new token is revoked and the old one is left
 untouched. The steps run in that order so that an interruption at any point
 leaves either the old token working or the new one delivered. As for create,
---jq is refused unless --out or --keychain keeps the new token.`,
+--jq is refused unless --out or --keychain keeps the new token.
+
+` + rotateFromHelp,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
-  $ NEW=$(axero token rotate nightly-export)`,
-		Args:              cobra.ExactArgs(1),
+  $ NEW=$(axero token rotate nightly-export)
+
+  # Renew every impersonation token a create-for-user run wrote
+  $ axero token rotate --from tokens.jsonl --out renewed.jsonl
+  renewed 3, copied unchanged 0, failed 0, old tokens revoked 3, elapsed 0.3s
+
+  # Only those that expire within 30 days; the rest are copied into NEW
+  $ axero token rotate --from tokens.jsonl --out renewed.jsonl --if-expiring-within 30d`,
+		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: cmdutil.CompleteFirstToken(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Token = args[0]
 			opts.Delivery.normalize(c)
+			if c.Flags().Changed("from") || opts.From != "" {
+				if err := opts.validateFrom(c, args); err != nil {
+					return err
+				}
+				if runF != nil {
+					return runF(c.Context(), opts)
+				}
+				return rotateFromRun(c.Context(), opts)
+			}
+			if err := validateSingleRotate(c, args); err != nil {
+				return err
+			}
+			opts.Token = args[0]
 			if err := opts.Delivery.checkSecretOutput("token rotate"); err != nil {
 				return err
 			}
@@ -73,6 +102,7 @@ leaves either the old token working or the new one delivered. As for create,
 	c.Flags().StringVar(&opts.Expires, "expires", "", "when the new token expires, `E` as for create: 90m, 12h, 30d, 26w, 1y, a date, an RFC 3339 time or never (default: the old token's lifetime, within the policy)")
 	c.Flags().BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token")
 	addDeliveryFlags(c, &opts.Delivery)
+	addRotateFromFlags(c, opts)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
 	_ = c.RegisterFlagCompletionFunc("keychain", cmdutil.CompleteProfiles(f))

@@ -38,14 +38,10 @@ func (e *Engine) openFiles() (err error) {
 	if _, err := os.Lstat(jpath); err == nil {
 		return fmt.Errorf("the journal %s of an earlier run exists: pass --resume to settle and finish that run, which may have minted tokens it never recorded", jpath)
 	}
-	run, started := newRunID(), e.start
-	if err := e.lock.Start(run, started); err != nil {
-		return err
-	}
 	if e.out, err = CreateOutput(out); err != nil {
 		return err
 	}
-	if e.journal, err = CreateJournal(jpath, out, run, started); err != nil {
+	if e.journal, err = NewRun(out, e.lock, e.start); err != nil {
 		return err
 	}
 	e.failed = NewFailedWriter(failedPath, e.o.Input.Header())
@@ -61,35 +57,19 @@ func (e *Engine) openForResume() error {
 		return err
 	}
 	e.done = done
-	v, err := e.verifyJournal()
+	rs, recheck, err := e.verifyJournal()
 	if err != nil {
 		return err
 	}
 	if e.out, err = AppendOutput(out, done.size); err != nil {
 		return err
 	}
-	jpath := JournalPath(out)
-	if v.state == nil {
-		e.journal, err = CreateJournal(jpath, out, v.run, v.started)
-	} else {
-		e.journal, err = appendJournal(jpath, v.state.Size)
-	}
-	if err != nil {
+	if e.journal, err = rs.OpenJournal(out, e.lock); err != nil {
 		return err
 	}
-	// From here on the lock file says a run is under way: a run killed
-	// before Seal leaves the next resume rechecking.
-	if err := e.lock.Start(v.run, v.started); err != nil {
-		return err
-	}
-	if v.recheck != nil {
-		// Recorded first, so that a run killed before it reaches every
-		// user leaves the next one rechecking too.
-		if err := e.journal.AppendSync(JournalRecord{Op: opRecheck, At: v.recheck.since}); err != nil {
-			return err
-		}
-		e.recheck = v.recheck
-		e.o.Warn(v.recheck.why)
+	if recheck != nil {
+		e.recheck = recheck
+		e.o.Warn(recheck.why)
 	}
 	e.failed = NewFailedWriter(FailedPath(out), e.o.Input.Header())
 	return nil
@@ -105,14 +85,5 @@ func (e *Engine) closeFiles(seal bool) {
 	if e.failed != nil {
 		_ = e.failed.Close()
 	}
-	if e.journal != nil {
-		jerr := e.journal.Err()
-		size := e.journal.Size()
-		if err := e.journal.Close(); err == nil && jerr == nil && seal && e.lock != nil {
-			_ = e.lock.Seal(size)
-		}
-	}
-	if e.lock != nil {
-		_ = e.lock.Release()
-	}
+	CloseRun(e.journal, e.lock, seal)
 }

@@ -51,7 +51,12 @@ func (st *JournalState) Torn() bool { return st.Total > st.Size }
 // ReadJournal reads a journal without trusting it: damaged lines are
 // counted and skipped, a torn last line is left out, and what it keeps
 // grows only with sound, checksummed records. Its error is a read error.
-func ReadJournal(r io.Reader) (*JournalState, error) {
+func ReadJournal(r io.Reader) (*JournalState, error) { return ScanJournal(r, nil) }
+
+// ScanJournal is ReadJournal that also hands each sound record after the
+// header to each, in order, when each is set: how another bulk operation
+// (a renewal) reads back the records of its own that it journals.
+func ScanJournal(r io.Reader, each func(JournalRecord)) (*JournalState, error) {
 	st := &JournalState{Names: map[int64][]string{}}
 	pending := map[int64]*pendingIntent{}
 	var order []int64
@@ -89,6 +94,9 @@ func ReadJournal(r io.Reader) (*JournalState, error) {
 				st.FirstDamaged = lineNo
 			}
 			continue
+		}
+		if each != nil && rec.Op != opHeader {
+			each(rec)
 		}
 		if !rec.At.IsZero() && (st.Earliest.IsZero() || rec.At.Before(st.Earliest)) {
 			st.Earliest = rec.At

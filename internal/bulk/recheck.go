@@ -3,8 +3,6 @@ package bulk
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -28,96 +26,18 @@ type recheckPlan struct {
 	why   string             // one line for the user
 }
 
-// journalVerdict is how a resume continues the earlier runs.
-type journalVerdict struct {
-	run     string        // the run ID to continue
-	started time.Time     // when the output's first run started
-	state   *JournalState // nil: there is no journal to append to
-	recheck *recheckPlan
-}
-
-// verifyJournal reads the journal and the lock file's seal and decides.
-// It is called with the lock held.
-func (e *Engine) verifyJournal() (journalVerdict, error) {
-	out := e.o.OutPath
-	jpath := JournalPath(out)
-	what := "the journal " + jpath
-	prev := e.lock.Previous()
-	var v journalVerdict
-	f, err := openOurs(jpath, what, os.O_RDONLY, true)
-	if err != nil {
-		return v, err
+// verifyJournal reads the journal and the lock file's seal and decides
+// (PlanResume). It is called with the lock held.
+func (e *Engine) verifyJournal() (Resumption, *recheckPlan, error) {
+	rs, err := PlanResume(e.o.OutPath, e.lock.Previous(), e.start, e.o.RecheckSince, nil)
+	if err != nil || !rs.Recheck() {
+		return rs, nil, err
 	}
-	var problem string
-	var since []time.Time
-	var names map[int64][]string
-	if f == nil {
-		_, statErr := os.Lstat(out)
-		if os.IsNotExist(statErr) && !prev.Known() && e.o.RecheckSince.IsZero() {
-			// Nothing ran before: a resume of nothing starts afresh.
-			v.run, v.started = newRunID(), e.start
-			return v, nil
-		}
-		problem = what + " is missing"
-		v.run, v.started = newRunID(), e.start
-		if prev.Known() {
-			v.run, v.started = prev.Run, prev.Started
-			since = append(since, prev.Started)
-		}
-	} else {
-		st, err := ReadJournal(f)
-		f.Close()
-		if err != nil {
-			return v, fmt.Errorf("%s: %w", what, err)
-		}
-		h := st.Header
-		if h == nil {
-			return v, &NotOursError{What: what, Why: fmt.Sprintf("has no valid header: it is not the journal of --out %s, or its beginning is damaged; move it aside and run --resume again to check every user's tokens before minting", out)}
-		}
-		if h.Out != filepath.Base(out) {
-			return v, &NotOursError{What: what, Why: fmt.Sprintf("belongs to the output %s, not to --out %s", briefQuote(h.Out), out)}
-		}
-		v.state, v.run, v.started, names = st, h.Run, h.At, st.Names
-		since = append(since, h.At, st.Earliest, st.RecheckSince)
-		switch {
-		case st.Damaged > 0:
-			problem = fmt.Sprintf("%s is damaged at line %d", what, st.FirstDamaged)
-		case !prev.Known():
-			problem = fmt.Sprintf("%s has no lock file %s to vouch for it", what, LockPath(out))
-		case prev.Run != h.Run:
-			problem = fmt.Sprintf("%s does not belong to the run its lock file %s names", what, LockPath(out))
-		case !prev.Closed:
-			problem = fmt.Sprintf("%s was left by a run that did not end cleanly", what)
-		case st.Total < prev.JournalSize:
-			problem = fmt.Sprintf("%s is shorter than when its run ended: it was cut", what)
-		case st.Total != prev.JournalSize:
-			problem = fmt.Sprintf("%s changed after its run ended", what)
-		case !st.RecheckSince.IsZero():
-			problem = fmt.Sprintf("%s was found untrustworthy by an earlier run", what)
-		}
-		if prev.Known() && prev.Run == h.Run {
-			since = append(since, prev.Started)
-		}
+	plan := &recheckPlan{since: rs.RecheckSince, why: rs.Why}
+	if rs.State != nil {
+		plan.names = rs.State.Names
 	}
-	if !e.o.RecheckSince.IsZero() {
-		since = append(since, e.o.RecheckSince)
-		if problem == "" {
-			problem = "asked to"
-		}
-	}
-	if problem == "" {
-		return v, nil
-	}
-	from := earliest(since)
-	if from.IsZero() {
-		return v, fmt.Errorf("cannot resume --out %s safely: %s and so is its lock file, so nothing says when its run started or which tokens it may have minted without recording them", out, what+" is missing")
-	}
-	v.recheck = &recheckPlan{since: from, names: names,
-		why: fmt.Sprintf("%s: every user's tokens created since %s are checked before minting", problem, from.UTC().Format(time.RFC3339))}
-	if problem == "asked to" {
-		v.recheck.why = fmt.Sprintf("every user's tokens created since %s are checked before minting", from.UTC().Format(time.RFC3339))
-	}
-	return v, nil
+	return rs, plan, nil
 }
 
 func earliest(ts []time.Time) time.Time {

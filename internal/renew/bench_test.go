@@ -1,0 +1,54 @@
+package renew
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/client/axerotest"
+)
+
+// BenchmarkRenewal10k renews 10,000 records against the emulator with
+// 20 ms of latency per request and 16 workers. A renewal needs three
+// requests per record (list, mint, revoke), so the bound is
+// 3 × 10,000 / 16 × 20 ms = 37.5 s; the "x-bound" metric is the elapsed
+// time over that bound, which must stay under 1.3. Run it once:
+//
+//	go test -run '^$' -bench Renewal10k -benchtime 1x ./internal/renew/
+func BenchmarkRenewal10k(b *testing.B) {
+	const (
+		n           = 10000
+		concurrency = 16
+		latency     = 20 * time.Millisecond
+	)
+	bound := time.Duration(3*n/concurrency) * latency
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		srv, err := axerotest.Start(axerotest.Options{Users: n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		dir := b.TempDir()
+		from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
+		seedOld(b, srv, from, n, nil)
+		srv.SetFaults(axerotest.Faults{Latency: latency})
+		o := testOptions(newAPI(b, srv, "admin", concurrency), from, out)
+		o.Concurrency = concurrency
+		rn, err := New(o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		sum, err := rn.Run(context.Background())
+		elapsed := time.Since(start)
+		b.StopTimer()
+		if err != nil || sum.Renewed != n || sum.Revoked != n {
+			b.Fatalf("%+v %v", sum, err)
+		}
+		b.ReportMetric(elapsed.Seconds()/bound.Seconds(), "x-bound")
+		b.ReportMetric(elapsed.Seconds(), "s")
+		srv.Close()
+	}
+}
