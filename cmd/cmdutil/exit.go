@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/credentials"
 )
 
 // Exit codes, as documented in the CLI contract.
@@ -60,7 +61,7 @@ func FlagErrorf(format string, args ...any) error {
 }
 
 // ErrNotLoggedIn is returned when no token can be found for a request.
-var ErrNotLoggedIn = errors.New("not logged in: run `axero login` or set AXERO_TOKEN")
+var ErrNotLoggedIn = credentials.ErrNotLoggedIn
 
 // ErrInterrupted is returned when the user pressed Ctrl-C.
 var ErrInterrupted = errors.New("interrupted")

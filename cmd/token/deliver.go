@@ -14,7 +14,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
-	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -280,9 +279,6 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	if err != nil {
 		return err
 	}
-	if err := f.Keychain().Set(keychain.Account(name, site), ct.Secret); err != nil {
-		return err
-	}
 	p := &config.Profile{}
 	if old, ok := cfg.Profile(name); ok {
 		cp := *old
@@ -299,6 +295,9 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 		p.User = userName
 	}
 	setProfileToken(p, config.StoreKeychain, ct)
+	if err := f.Credentials().Store(name, p, ct.Secret); err != nil {
+		return err
+	}
 	cfg.SetProfile(name, p)
 	return cfg.Save()
 }

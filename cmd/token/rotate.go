@@ -14,7 +14,6 @@ import (
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
-	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -241,8 +240,10 @@ func profilesHolding(cfg *config.Config, site string, tokenID int64) map[string]
 	return out
 }
 
-// replaceInProfiles stores the new token in each holder's store (keychain
-// or file) and records it in the profile. It returns the profiles updated,
+// replaceInProfiles stores the new token where each holder keeps its token
+// (keychain or file) and records it in the profile. A holder whose store
+// fails keeps its old token and profile; the caller then keeps the old
+// token unrevoked. It returns the profiles updated,
 // in name order, and an error naming those that could not be.
 func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[string]*config.Profile, ct *client.CreatedToken) ([]string, error) {
 	names := make([]string, 0, len(holders))
@@ -250,19 +251,11 @@ func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[strin
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	creds := f.Credentials()
 	var updated, failed []string
 	for _, name := range names {
 		p := holders[name]
-		var err error
-		switch p.TokenStore {
-		case config.StoreKeychain:
-			err = f.Keychain().Set(keychain.Account(name, p.URL), ct.Secret)
-		case config.StoreFile:
-			err = cfg.WriteFileToken(name, ct.Secret)
-		default:
-			continue
-		}
-		if err != nil {
+		if err := creds.Store(name, p, ct.Secret); err != nil {
 			failed = append(failed, fmt.Sprintf("profile %q: %v", name, err))
 			continue
 		}
