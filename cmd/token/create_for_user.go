@@ -247,7 +247,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	minutes, err := policyMinutes(ctx, c, opts.expires, opts.now)
+	minutes, err := cmdutil.PolicyMinutes(ctx, c, opts.expires, opts.now)
 	if err != nil {
 		return err
 	}

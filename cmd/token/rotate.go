@@ -90,11 +90,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	mine, err := listTokensOf(ctx, c, "")
+	mine, err := cmdutil.ListTokens(ctx, c, "")
 	if err != nil {
 		return err
 	}
-	old, err := resolveToken(ctx, c, mine, opts.Token)
+	old, err := cmdutil.ResolveToken(ctx, c, mine, opts.Token)
 	if err != nil {
 		return err
 	}
