@@ -20,6 +20,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // cmdExitCode runs a program and checks its exit status.
@@ -231,16 +232,13 @@ func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 	}
 }
 
-// jwtPattern finds token values in text.
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
-
 func emulatorSecretValid(ts *testscript.TestScript, srv *axerotest.Server, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: emulator secret-valid FILE")
 	}
 	content := ts.ReadFile(args[0])
 	var valid []int64
-	for _, candidate := range jwtPattern.FindAllString(content, -1) {
+	for _, candidate := range jwtinfo.Shape.FindAllString(content, -1) {
 		t, ok := srv.TokenByHash(srv.HashSecret(candidate))
 		if ok && !t.Revoked && t.Status == client.StatusActive {
 			valid = append(valid, t.TokenID)

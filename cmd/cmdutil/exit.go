@@ -7,11 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // Exit codes, as documented in the CLI contract.
@@ -100,13 +100,10 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
-// jwtShape matches anything that looks like a JWT, so that a token a user
+// Redact replaces every JWT-shaped string in s, so that a token a user
 // pasted in the wrong place (`axero eyJ...` is an unknown command) is never
 // echoed back in an error message.
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
-// Redact replaces every JWT-shaped string in s.
-func Redact(s string) string { return jwtShape.ReplaceAllString(s, "[REDACTED]") }
+func Redact(s string) string { return jwtinfo.Redact(s) }
 
 // Message is the one line printed for err, or "" when nothing should be.
 // Token values are redacted and line breaks folded, whatever the error says.

@@ -54,7 +54,7 @@ func ResolveToken(ctx context.Context, c *client.Client, tokens []client.Token, 
 	if err == nil {
 		return t, nil
 	}
-	id, isID := resolve.ParseTokenID(idOrName)
+	id, isID := resolve.ParseID(idOrName)
 	var notFound *resolve.NotFoundError
 	if !errors.As(err, &notFound) || !isID {
 		return client.Token{}, err

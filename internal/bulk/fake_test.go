@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/resolve"
 )
 
 // fakeServer is an in-memory Axero with the faults that matter here: a
@@ -111,7 +112,7 @@ func (s *fakeServer) Resolve(ctx context.Context, u string) (*client.User, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u = strings.TrimSpace(u)
-	if id, ok := ParseUserID(u); ok {
+	if id, ok := resolve.ParseID(u); ok {
 		if x, ok := s.users[id]; ok {
 			return &x, nil
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -194,14 +195,8 @@ func csvErr(err error) error {
 // UserID is compared as a number ("042" is 42).
 func UserKey(user string) string {
 	u := strings.ToLower(strings.TrimSpace(user))
-	if id, err := strconv.ParseInt(u, 10, 64); err == nil && id > 0 {
+	if id, ok := resolve.ParseID(u); ok {
 		return "#" + strconv.FormatInt(id, 10)
 	}
 	return u
-}
-
-// ParseUserID reports whether user is a UserID.
-func ParseUserID(user string) (int64, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(user), 10, 64)
-	return id, err == nil && id > 0
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -278,16 +279,16 @@ func parseIDs(token, user string) (int64, int64, error) {
 	if token == "" {
 		return 0, 0, errors.New("no TokenID")
 	}
-	tid, err := strconv.ParseInt(token, 10, 64)
-	if err != nil || tid <= 0 {
+	tid, ok := resolve.ParseID(token)
+	if !ok {
 		// The value is not echoed: a misplaced column could hold a secret.
 		return 0, 0, errors.New("the TokenID is not a positive whole number")
 	}
 	if user == "" {
 		return tid, 0, nil
 	}
-	uid, err := strconv.ParseInt(user, 10, 64)
-	if err != nil || uid <= 0 {
+	uid, ok := resolve.ParseID(user)
+	if !ok {
 		return tid, 0, errors.New("the UserID is not a positive whole number")
 	}
 	return tid, uid, nil
