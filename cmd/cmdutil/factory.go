@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/buildinfo"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/envflag"
@@ -28,8 +29,11 @@ const (
 // Factory builds what commands need, lazily, so that a command that never
 // talks to the server never reads the keychain, and tests can swap any part.
 type Factory struct {
-	IO      *iostreams.IOStreams
+	IO *iostreams.IOStreams
+	// Version is the version in the User-Agent and `axero --version`.
 	Version string
+	// Build is what `axero version` reports; New sets its Version.
+	Build buildinfo.Info
 
 	// Global flag values, filled by the root command.
 	ProfileFlag string // --profile, else AXERO_PROFILE, else "default"
@@ -59,6 +63,7 @@ func New(version string) *Factory {
 	f := &Factory{
 		IO:      iostreams.System(),
 		Version: version,
+		Build:   buildinfo.Info{Version: version},
 		Getenv:  os.Getenv,
 		Now:     time.Now,
 		Timeout: 30 * time.Second,

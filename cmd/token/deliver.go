@@ -248,7 +248,7 @@ func printTokenSummary(f *cmdutil.Factory, t client.Token, now time.Time) {
 	fmt.Fprintf(w, "Expires: %s\n", describeTokenExpiry(t.ExpirationDate, now))
 }
 
-// describeExpiry is "never" or "in 29 days (2027-01-31T23:59:59Z)".
+// describeTokenExpiry is "never" or "in 29 days (2027-01-31T23:59:59Z)".
 func describeTokenExpiry(exp *client.Time, now time.Time) string {
 	if exp == nil || exp.IsZero() {
 		return "never"
