@@ -288,7 +288,7 @@ func emulatorNoLeak(ts *testscript.TestScript, srv *axerotest.Server, args []str
 			if d.IsDir() {
 				return nil
 			}
-			data, err := os.ReadFile(path)
+			data, err := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 			if err != nil {
 				return err
 			}
@@ -401,7 +401,7 @@ func cmdSandboxURL(ts *testscript.TestScript, neg bool, args []string) {
 	for {
 		if u := axerotest.StateURL(path); u != "" {
 			if resp, err := hc.Get(u + "/api/users/me"); err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				ts.Setenv(args[1], u)
 				return
 			}

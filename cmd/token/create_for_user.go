@@ -390,16 +390,16 @@ func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
 		}
 		return in, func() {}, nil
 	}
-	file, err := os.Open(from)
+	file, err := os.Open(from) //nolint:gosec // the input file the user names with --from
 	if err != nil {
 		return nil, nil, cmdutil.FlagErrorf("--from %s: %v", from, unwrapPathError(err))
 	}
 	in, err := bulk.NewInput(file, from)
 	if err != nil {
-		file.Close()
+		_ = file.Close()
 		return nil, nil, &cmdutil.FlagError{Err: err}
 	}
-	return in, func() { file.Close() }, nil
+	return in, func() { _ = file.Close() }, nil
 }
 
 // preflightBulkOut refuses an --out that exists (without --resume) and a

@@ -124,8 +124,8 @@ func preflightOutFile(path string, force bool) error {
 		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, unwrapPathError(err))
 	}
 	name := probe.Name()
-	probe.Close()
-	os.Remove(name)
+	_ = probe.Close()
+	_ = os.Remove(name)
 	return nil
 }
 
@@ -259,7 +259,7 @@ func describeTokenExpiry(exp *client.Time, now time.Time) string {
 
 // writeTokenRecord writes the created token's JSON record to a new 0600 file.
 func writeTokenRecord(path string, ct *client.CreatedToken, force bool) error {
-	b, err := json.MarshalIndent(ct, "", "  ")
+	b, err := json.MarshalIndent(ct, "", "  ") //nolint:gosec // the --out record carries the secret on purpose; it is written to a new 0600 file
 	if err != nil {
 		return err
 	}

@@ -109,7 +109,7 @@ func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	account := keychain.Account("deploy", e.Srv.URL())
-	e.Memory.Set(account, old.Secret)
+	_ = e.Memory.Set(account, old.Secret)
 
 	delete(e.Vars, "AXERO_TOKEN")
 	r := e.MustRun("--profile", "deploy", "token", "rotate", "deploy")

@@ -37,7 +37,7 @@ type fakeToken struct {
 }
 
 func newFakeServer(nUsers int) *fakeServer {
-	s := &fakeServer{rng: rand.New(rand.NewPCG(1, 2)), users: map[int64]client.User{}, tokens: map[int64]*fakeToken{}, nextID: 5000, adminID: 1}
+	s := &fakeServer{rng: rand.New(rand.NewPCG(1, 2)), users: map[int64]client.User{}, tokens: map[int64]*fakeToken{}, nextID: 5000, adminID: 1} //nolint:gosec // test fixture randomness
 	for i := 1; i <= nUsers; i++ {
 		id := int64(1000 + i)
 		s.users[id] = client.User{UserID: id, UserName: fmt.Sprintf("user%04d", i), Email: fmt.Sprintf("user%04d@example.com", i), DisplayName: fmt.Sprintf("User %d", i)}

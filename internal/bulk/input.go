@@ -130,7 +130,7 @@ func (in *Input) Next() (Row, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return Row{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+			return Row{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %w", pe.StartLine, pe.Err)}, nil
 		}
 		return Row{}, fmt.Errorf("reading %s: %w", in.name, err)
 	}
@@ -185,7 +185,7 @@ func field(rec []string, i int) string {
 func csvErr(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d: %v", pe.StartLine, pe.Err)
+		return fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
 	}
 	return err
 }

@@ -66,7 +66,7 @@ func (e *Engine) verifyJournal() (journalVerdict, error) {
 		}
 	} else {
 		st, err := ReadJournal(f)
-		f.Close()
+		_ = f.Close()
 		if err != nil {
 			return v, fmt.Errorf("%s: %w", what, err)
 		}

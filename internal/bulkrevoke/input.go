@@ -66,13 +66,13 @@ func (e *InputError) Usage() bool { return true }
 // Open opens an input file and works out its format from its content: a
 // '[' starts a JSON array, a '{' JSON Lines, anything else is CSV.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the input file the user names with --from
 	if err != nil {
 		return nil, fmt.Errorf("--from %s: %w", path, unwrapPath(err))
 	}
 	r, err := newReader(f, path)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	r.f = f
@@ -197,7 +197,7 @@ func (r *Reader) nextCSV() (Item, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Item{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+				return Item{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %w", pe.StartLine, pe.Err)}, nil
 			}
 			return Item{}, fmt.Errorf("reading %s: %w", r.name, err)
 		}

@@ -4,7 +4,7 @@ import "testing"
 
 func TestRedact(t *testing.T) {
 	t.Parallel()
-	tests := map[string]string{
+	tests := map[string]string{ //nolint:gosec // test fixture, not a credential
 		"unknown command \"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzIn0.c2ln\"": `unknown command "[REDACTED]"`,
 		"a eyJx.. b":                "a [REDACTED] b",
 		"two eyJa.b.c and eyJd.e.f": "two [REDACTED] and [REDACTED]",
