@@ -173,7 +173,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		return nil
 	}
 	if err := c.RevokeToken(ctx, old.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%w); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID))
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 	}
 	fmt.Fprintf(ios.ErrOut, "Revoked the old token %d.\n", old.TokenID)
 	if tok, source, err := f.Token(); err == nil && source == cmdutil.SourceEnv {
@@ -203,9 +203,9 @@ func revokeFailedReplacement(ctx context.Context, c *client.Client, ct *client.C
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err := c.RevokeToken(cctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%w), and revoking it failed too (%w): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID))
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 	}
-	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%w), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID))
+	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 }
 
 // failureCode is 130 after Ctrl-C and 1 otherwise. Rotation failures carry
