@@ -39,7 +39,7 @@ func bulkRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *e
 	if err != nil {
 		t.Fatalf("axero is not on PATH (TestMain puts it there): %v", err)
 	}
-	cmd := exec.Command(bin, append([]string{"token", "create-for-user"}, args...)...)
+	cmd := exec.Command(bin, append([]string{"token", "create-for-user"}, args...)...) //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Dir = dir
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -80,11 +80,11 @@ func exitCode(err error) int {
 
 func readBulkOutput(t *testing.T, path string) []bulkRecord {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var recs []bulkRecord
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -101,7 +101,7 @@ func readBulkOutput(t *testing.T, path string) []bulkRecord {
 func failedUsers(t *testing.T, path string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if errors.Is(err, os.ErrNotExist) {
 		return out
 	}
@@ -172,7 +172,7 @@ func checkBulkInvariant(t *testing.T, srv *axerotest.Server, out string, n int, 
 // or stderr, and that the output is readable by its owner only.
 func checkNoSecrets(t *testing.T, srv *axerotest.Server, out string, streams ...[]byte) {
 	t.Helper()
-	journal, err := os.ReadFile(out + ".journal")
+	journal, err := os.ReadFile(out + ".journal") //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,11 +234,12 @@ func waitForLines(t *testing.T, path string, n int, exited <-chan error) bool {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-exited:
+		case err := <-exited:
+			t.Logf("the run exited before writing %d lines: %v", n, err)
 			return false
 		default:
 		}
-		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= n {
+		if b, err := os.ReadFile(path); err == nil && bytes.Count(b, []byte("\n")) >= n { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 			return true
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -265,14 +266,16 @@ func TestBulkKilledThenResumed(t *testing.T) {
 		t.Fatal("the first run finished before it could be killed")
 	}
 	_ = first.Process.Signal(syscall.SIGKILL)
-	<-exited
+	if err := <-exited; err == nil {
+		t.Fatal("the killed run exited cleanly")
+	}
 	killedAt := len(readBulkOutput(t, out))
 
 	resume := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "8", "--resume")
 	var stderr bytes.Buffer
 	resume.Stderr = &stderr
 	if code := exitCode(resume.Run()); code != 0 {
-		failed, _ := os.ReadFile(out + ".failed.csv")
+		failed, _ := os.ReadFile(out + ".failed.csv") //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Fatalf("resume exited %d:\n%s\n%s", code, stderr.String(), failed)
 	}
 	if !strings.Contains(stderr.String(), fmt.Sprintf("skipped %d", killedAt)) {

@@ -5,14 +5,16 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/cmd/root"
+	"github.com/axero-cli/axero/internal/buildinfo"
 )
 
 // Set by the release build with -ldflags; a `go install` build reads its
-// module version from the build info instead (see cmd/root/buildinfo.go).
+// module version from the build info instead (see internal/buildinfo).
 var (
 	version = ""
 	commit  = ""
@@ -24,8 +26,9 @@ func main() {
 }
 
 func run() int {
-	root.SetBuildInfo(version, commit, date)
-	f := cmdutil.New(root.Version())
+	build := buildinfo.Resolve(buildinfo.Info{Version: version, Commit: commit, Date: date}, debug.ReadBuildInfo)
+	f := cmdutil.New(build.Version)
+	f.Build = build
 
 	// The first Ctrl-C cancels the context: commands stop starting new work,
 	// finish what is in flight and exit 130. The signal handler stays

@@ -43,7 +43,7 @@ func scriptCondition(cond string) (bool, error) {
 	case "keychain":
 		keychainOnce.Do(func() { keychainErr = keychain.Probe(10 * time.Second) })
 		if keychainErr != nil && os.Getenv("AXERO_REQUIRE_KEYCHAIN") == "1" {
-			return false, fmt.Errorf("AXERO_REQUIRE_KEYCHAIN=1 but %v", keychainErr)
+			return false, fmt.Errorf("AXERO_REQUIRE_KEYCHAIN=1 but %w", keychainErr)
 		}
 		return keychainErr == nil, nil
 	}

@@ -115,18 +115,18 @@ func runTests(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	name := "axero"
 	if runtime.GOOS == "windows" {
 		name += ".exe"
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, name), ".")
+	build := exec.Command("go", "build", "-o", filepath.Join(dir, name), ".") //nolint:gosec // test runs the test binary or the go tool it was built with
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "building axero for the end-to-end tests: %v\n", err)
 		return 1
 	}
-	os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	_ = os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	return m.Run()
 }
 
@@ -167,7 +167,7 @@ func setupScript(env *testscript.Env) error {
 	if err != nil {
 		return err
 	}
-	env.Defer(func() { srv.Close() })
+	env.Defer(func() { _ = srv.Close() })
 	env.Values[emulatorKey{}] = srv
 	env.Values[netWorldKey{}] = &netWorld{}
 

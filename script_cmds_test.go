@@ -20,6 +20,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // cmdExitCode runs a program and checks its exit status.
@@ -275,16 +276,13 @@ func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 	}
 }
 
-// jwtPattern finds token values in text.
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`)
-
 func emulatorSecretValid(ts *testscript.TestScript, srv *axerotest.Server, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: emulator secret-valid FILE")
 	}
 	content := ts.ReadFile(args[0])
 	var valid []int64
-	for _, candidate := range jwtPattern.FindAllString(content, -1) {
+	for _, candidate := range jwtinfo.Shape.FindAllString(content, -1) {
 		t, ok := srv.TokenByHash(srv.HashSecret(candidate))
 		if ok && !t.Revoked && t.Status == client.StatusActive {
 			valid = append(valid, t.TokenID)
@@ -334,7 +332,7 @@ func emulatorNoLeak(ts *testscript.TestScript, srv *axerotest.Server, args []str
 			if d.IsDir() {
 				return nil
 			}
-			data, err := os.ReadFile(path)
+			data, err := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 			if err != nil {
 				return err
 			}
@@ -447,7 +445,7 @@ func cmdSandboxURL(ts *testscript.TestScript, neg bool, args []string) {
 	for {
 		if u := axerotest.StateURL(path); u != "" {
 			if resp, err := hc.Get(u + "/api/users/me"); err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				ts.Setenv(args[1], u)
 				return
 			}

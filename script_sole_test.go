@@ -7,6 +7,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // emulatorSole checks a token file against the emulator's true state: it
@@ -32,7 +33,7 @@ func emulatorSole(ts *testscript.TestScript, srv *axerotest.Server, args []strin
 		}
 	}
 	seen := map[int64]bool{}
-	for _, secret := range jwtPattern.FindAllString(ts.ReadFile(args[0]), -1) {
+	for _, secret := range jwtinfo.Shape.FindAllString(ts.ReadFile(args[0]), -1) {
 		t, ok := srv.TokenByHash(srv.HashSecret(secret))
 		switch {
 		case !ok:

@@ -27,7 +27,7 @@ func TestNewValidatesSiteURL(t *testing.T) {
 		{url: "https://", wantErr: "needs a scheme and a host"},
 		{url: "", wantErr: "no site URL"},
 		{url: "ftp://intranet.example.com", wantErr: "scheme must be https"},
-		{url: "https://user:pw@intranet.example.com", wantErr: "user name or password"},
+		{url: "https://user:pw@intranet.example.com", wantErr: "user name or password"}, //nolint:gosec // test fixture, not a credential
 	}
 	for _, tc := range cases {
 		c, err := New(Config{BaseURL: tc.url, AllowHTTP: tc.allowHTTP != ""})

@@ -9,24 +9,21 @@ import (
 	"sync"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // debugBodyLimit bounds how much of one body the debug log prints.
 const debugBodyLimit = 64 << 10
 
-const redacted = "[REDACTED]"
+const redacted = jwtinfo.Redacted
 
 // sensitiveHeaders are replaced wholesale in the debug log.
 var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Rest-Api-Key", "Cookie", "Set-Cookie"}
 
-var (
-	// jwtPattern matches anything shaped like a JWT: three base64url
-	// segments, the first starting with the encoding of `{"`.
-	jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
-	// tokenFieldPattern matches the secret field of a create response,
-	// whatever its value looks like.
-	tokenFieldPattern = regexp.MustCompile(`("(?i:token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
-)
+// tokenFieldPattern matches the secret field of a create response,
+// whatever its value looks like.
+var tokenFieldPattern = regexp.MustCompile(`("(?i:token)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 
 // debugLog is both resty's logger and the debug writer. With no writer it
 // discards everything, which also keeps resty from printing WARN and ERROR
@@ -129,5 +126,5 @@ func (s *site) redact(text string) string {
 // redactSecrets removes token values that need no knowledge of the site.
 func redactSecrets(text string) string {
 	text = tokenFieldPattern.ReplaceAllString(text, `${1}"`+redacted+`"`)
-	return jwtPattern.ReplaceAllString(text, redacted)
+	return jwtinfo.Redact(text)
 }

@@ -31,7 +31,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestDebugLogIsRedacted(t *testing.T) {
-	const opaqueSecret = "opaque-secret-value-123"
+	const opaqueSecret = "opaque-secret-value-123" //nolint:gosec // test fixture, not a credential
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodPost:
@@ -71,7 +71,7 @@ func TestDebugLogIsRedacted(t *testing.T) {
 }
 
 func TestRedactSecrets(t *testing.T) {
-	cases := map[string]string{
+	cases := map[string]string{ //nolint:gosec // test fixture, not a credential
 		`{"Token":"abc","TokenID":5}`:         `{"Token":"[REDACTED]","TokenID":5}`,
 		`{"token" : "a\"b"}`:                  `{"token" : "[REDACTED]"}`,
 		"Bearer " + testToken:                 "Bearer [REDACTED]",
@@ -103,7 +103,7 @@ func TestRestyPrintsNothingOfItsOwn(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	os.Stderr = saved
-	w.Close()
+	_ = w.Close()
 	got, _ := io.ReadAll(r)
 	if len(got) != 0 {
 		t.Errorf("stderr got %q", got)

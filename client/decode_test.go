@@ -149,9 +149,9 @@ func TestTruncatedBodyOnTheWire(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		defer conn.Close()
+		defer func() { _ = conn.Close() }()
 		fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"IsError\":false,\"Respo")
-		buf.Flush()
+		_ = buf.Flush()
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv, func(cfg *Config) { cfg.MaxRetries = 1 })
@@ -195,7 +195,7 @@ func TestResponseOverSizeLimitIsRefused(t *testing.T) {
 					}
 				}
 				fmt.Fprint(bw, `"}`)
-				bw.Flush()
+				_ = bw.Flush()
 			}))
 			defer srv.Close()
 			c := newTestClient(t, srv, func(cfg *Config) { cfg.MaxRetries = -1 })

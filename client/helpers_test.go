@@ -12,10 +12,10 @@ import (
 
 // testToken looks like a JWT so that the redaction of JWT-shaped strings is
 // exercised as well as the redaction of the known token.
-const testToken = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImp0aSI6IjEwMDEifQ.c2lnbmF0dXJlLXZhbHVl"
+const testToken = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImp0aSI6IjEwMDEifQ.c2lnbmF0dXJlLXZhbHVl" //nolint:gosec // test fixture, not a credential
 
 // mintedSecret is the secret a fake create returns.
-const mintedSecret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImp0aSI6IjIwMDIifQ.bWludGVkLXNlY3JldA"
+const mintedSecret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiIsImp0aSI6IjIwMDIifQ.bWludGVkLXNlY3JldA" //nolint:gosec // test fixture, not a credential
 
 // newTestClient builds a Client for srv with a short backoff base so that
 // retry tests do not sleep needlessly.
@@ -63,7 +63,7 @@ func dropConnection(t *testing.T, w http.ResponseWriter) {
 		t.Errorf("hijack: %v", err)
 		return
 	}
-	conn.Close()
+	_ = conn.Close()
 }
 
 // counter counts requests server-side, safely across handler goroutines.

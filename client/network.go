@@ -73,11 +73,11 @@ func (n Network) RootCAs() (*x509.CertPool, error) {
 // checked; a symlink to a regular file is fine (distributions ship
 // bundles that way).
 func readCAFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the CA bundle the user names with --ca-file or AXERO_CA_FILE
 	if err != nil {
 		return nil, fmt.Errorf("cannot read CA file %s: %s", path, osReason(err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("cannot read CA file %s: %s", path, osReason(err))

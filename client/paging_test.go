@@ -245,7 +245,7 @@ func TestPathOverrides(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	paths := Paths{
+	paths := Paths{ //nolint:gosec // test fixture, not a credential
 		Me:         "/rest/v2/whoami",
 		User:       "rest/v2/people/{UserID}", // a missing leading slash is tolerated
 		Users:      "/rest/v2/people",

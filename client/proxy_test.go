@@ -125,7 +125,7 @@ func TestDebugRedactsProxyAuthorizationHeader(t *testing.T) {
 	srv := axerotest.NewTest(t, axerotest.Options{})
 	var debug lockedBuffer
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe"), Debug: &debug, Network: client.Network{Getenv: env{}.get}})
-	const cred = "Basic Y29ycDpwcjB4eS1zM2NyZXQ="
+	const cred = "Basic Y29ycDpwcjB4eS1zM2NyZXQ=" //nolint:gosec // test fixture, not a credential
 	_, err := c.Do(t.Context(), client.RawRequest{Method: "GET", Path: "/api/users/me", Header: http.Header{"Proxy-Authorization": {cred}}})
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func TestDebugRedactsProxyAuthorizationHeader(t *testing.T) {
 }
 
 func TestProxyDecisionFollowsGoRules(t *testing.T) {
-	const proxy = "http://user:pw@proxy.corp:3128"
+	const proxy = "http://user:pw@proxy.corp:3128" //nolint:gosec // test fixture, not a credential
 	for _, tc := range []struct {
 		name, target string
 		env          env
@@ -179,7 +179,7 @@ func TestProxyDecisionFollowsGoRules(t *testing.T) {
 
 func TestCGIRefusesHTTPProxyNamingTheVariable(t *testing.T) {
 	u, _ := url.Parse("http://intranet.example.com")
-	_, err := client.Network{Getenv: env{"HTTP_PROXY": "http://user:s3cret@proxy.corp:3128", "REQUEST_METHOD": "GET"}.get}.ProxyFor(u)
+	_, err := client.Network{Getenv: env{"HTTP_PROXY": "http://user:s3cret@proxy.corp:3128", "REQUEST_METHOD": "GET"}.get}.ProxyFor(u) //nolint:gosec // test fixture, not a credential
 	if err == nil || !strings.Contains(err.Error(), "HTTP_PROXY") || !strings.Contains(err.Error(), "REQUEST_METHOD") || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("err = %v", err)
 	}

@@ -57,7 +57,7 @@ func (c *Client) rawPath(p string) (string, error) {
 	p = strings.TrimSpace(p)
 	u, err := url.Parse(p)
 	if err != nil {
-		return "", fmt.Errorf("invalid path %q: %v", p, err)
+		return "", fmt.Errorf("invalid path %q: %w", p, err)
 	}
 	if u.Scheme != "" || u.Host != "" {
 		if u.Scheme == "" {

@@ -44,10 +44,10 @@ func TestDoReturnsStatusesAndKeepsQueryAndHeaders(t *testing.T) {
 		hits.add(r.Method)
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("X-Seen", r.Method+" "+r.URL.RequestURI()+" "+r.Header.Get("X-Custom")+" "+r.Header.Get("Authorization")+" "+string(body))
-		switch {
-		case r.URL.Path == "/api/missing":
+		switch r.URL.Path {
+		case "/api/missing":
 			writeJSON(w, 404, fail("No such thing", "NotFound"))
-		case r.URL.Path == "/api/busy":
+		case "/api/busy":
 			writeJSON(w, 503, fail("busy", "Unavailable"))
 		default:
 			writeJSON(w, 200, ok(sampleUser))

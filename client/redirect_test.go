@@ -45,7 +45,7 @@ func TestHTTPSToHTTPRedirectIsRefused(t *testing.T) {
 	}))
 	defer plainSrv.Close()
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, plainSrv.URL+r.URL.Path, http.StatusMovedPermanently)
+		http.Redirect(w, r, plainSrv.URL+r.URL.Path, http.StatusMovedPermanently) //nolint:gosec // the test server redirects on purpose
 	}))
 	defer tlsSrv.Close()
 	c := newTestClient(t, tlsSrv, nil)
@@ -83,7 +83,7 @@ func TestSameHostRedirectIsFollowedWithToken(t *testing.T) {
 
 func TestRedirectLoopStops(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, r.URL.Path, http.StatusFound)
+		http.Redirect(w, r, r.URL.Path, http.StatusFound) //nolint:gosec // the test server redirects on purpose
 	}))
 	defer srv.Close()
 	c := newTestClient(t, srv, nil)

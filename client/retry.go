@@ -138,7 +138,7 @@ func backoff(base, limit time.Duration, attempt int) time.Duration {
 	if attempt < 30 && base<<attempt < limit {
 		ceiling = base << max(attempt, 0)
 	}
-	d := ceiling/2 + rand.N(ceiling/2+1)
+	d := ceiling/2 + rand.N(ceiling/2+1) //nolint:gosec // backoff jitter needs no cryptographic randomness
 	return max(d, base)
 }
 

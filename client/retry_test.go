@@ -376,7 +376,7 @@ func TestCreateFailuresThatMintNothing(t *testing.T) {
 }
 
 func TestCreateSuccessWithUnreadableBodyIsOutcomeUnknown(t *testing.T) {
-	for name, body := range map[string]string{
+	for name, body := range map[string]string{ //nolint:gosec // test fixture, not a credential
 		"truncated": `{"IsError":false,"ResponseData":{"TokenID":2002,"Tok`,
 		"empty":     ``,
 		"no secret": `{"IsError":false,"ResponseData":{"TokenID":2002,"Name":"ci"}}`,
@@ -384,7 +384,7 @@ func TestCreateSuccessWithUnreadableBodyIsOutcomeUnknown(t *testing.T) {
 		srv, hits := createServer(t, func(n int, w http.ResponseWriter) (bool, bool) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(201)
-			w.Write([]byte(body))
+			_, _ = w.Write([]byte(body))
 			return true, true
 		})
 		c := newTestClient(t, srv, nil)

@@ -33,7 +33,7 @@ func TestCABundleKeepsSystemRoots(t *testing.T) {
 	systemSite, systemCA := tlsEmulator(t, axerotest.TLSOptions{})
 	privateSite, privateCA := tlsEmulator(t, axerotest.TLSOptions{})
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCABundleKeepsSystemRoots$", "-test.count=1", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCABundleKeepsSystemRoots$", "-test.count=1", "-test.v") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(),
 		sysRootsChild+"=1",
 		"SSL_CERT_FILE="+systemCA,

@@ -171,7 +171,7 @@ func TestCertificateFailureIsNotRetried(t *testing.T) {
 func TestCABundleErrorsNameTheFile(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.pem")
-	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o644); err != nil {
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil { //nolint:gosec // golden files are committed and readable by everyone
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.pem")

@@ -110,7 +110,7 @@ func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if resp.ContentLength > MaxResponseBytes {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		resp.Body = tooLargeBody{}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {

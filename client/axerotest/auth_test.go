@@ -54,7 +54,7 @@ func TestAuthFailuresAre401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("Basic scheme: status %d", resp.StatusCode)
 	}

@@ -32,7 +32,7 @@ func benchmarkCreateForUser(b *testing.B, opts axerotest.Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	admin := s.SeedToken("admin")
 	tr := &http.Transport{MaxIdleConnsPerHost: 32}
 	hc := &http.Client{Transport: tr}
@@ -49,8 +49,8 @@ func benchmarkCreateForUser(b *testing.B, opts axerotest.Options) {
 				b.Error(err)
 				return
 			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
 			if resp.StatusCode != http.StatusCreated {
 				b.Errorf("status %d", resp.StatusCode)
 				return

@@ -16,7 +16,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 
 	req, _ := http.NewRequest("POST", srv.URL()+"/api/users/1003/bearertokens", strings.NewReader(`{"Name":"migration","ExpiresInMinutes":1440}`))
 	req.Header.Set("Authorization", "Bearer "+srv.SeedToken("admin"))
@@ -24,7 +24,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var answer struct {
 		ResponseData struct {
 			TokenID         int64
@@ -32,7 +32,7 @@ func Example() {
 			IsImpersonation bool
 		}
 	}
-	json.NewDecoder(resp.Body).Decode(&answer)
+	_ = json.NewDecoder(resp.Body).Decode(&answer)
 	fmt.Println(resp.StatusCode, answer.ResponseData.UserID, answer.ResponseData.IsImpersonation)
 
 	for _, t := range srv.Tokens() {

@@ -57,7 +57,7 @@ func (s *Server) chance(p float64) bool {
 	if p >= 1 {
 		return true
 	}
-	return rand.Float64() < p
+	return rand.Float64() < p //nolint:gosec // fault injection in the emulator needs no cryptographic randomness
 }
 
 // injectFaults answers the request itself when a fault applies, before the
@@ -115,7 +115,7 @@ func (s *Server) jitter(max time.Duration) time.Duration {
 	if max <= 0 {
 		return 0
 	}
-	return time.Duration(rand.Int64N(int64(max) + 1))
+	return time.Duration(rand.Int64N(int64(max) + 1)) //nolint:gosec // fault injection in the emulator needs no cryptographic randomness
 }
 
 // shouldDropCreate decides whether this create commits and then drops the
@@ -135,7 +135,7 @@ func (s *Server) shouldDropCreate() bool {
 func dropConnection(w http.ResponseWriter) {
 	if hj, ok := w.(http.Hijacker); ok {
 		if conn, _, err := hj.Hijack(); err == nil {
-			conn.Close()
+			_ = conn.Close()
 			return
 		}
 	}

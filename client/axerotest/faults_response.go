@@ -84,11 +84,11 @@ func serveWithResponseFaults(w http.ResponseWriter, r *http.Request, h http.Hand
 	if truncate && len(body) > 1 {
 		// Fewer bytes than Content-Length promised: the server closes the
 		// connection and the client reads a truncated body.
-		w.Write(body[:len(body)/2])
+		_, _ = w.Write(body[:len(body)/2])
 		if f, ok := w.(http.Flusher); ok {
 			f.Flush()
 		}
 		panic(http.ErrAbortHandler)
 	}
-	w.Write(body)
+	_, _ = w.Write(body)
 }

@@ -60,7 +60,7 @@ func TestMaxConcurrentAnswers503(t *testing.T) {
 		req, _ := http.NewRequestWithContext(ctx, "GET", s.URL()+"/api/users/me", nil)
 		req.Header.Set("Authorization", "Bearer "+jdoe)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 	}()
 	// Wait until the first request holds the only slot.
@@ -101,7 +101,7 @@ func TestDropAfterMintCommitsThenCloses(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			t.Fatalf("create %d answered %d %s; want a dropped connection", i, resp.StatusCode, body)
 		}
 	}
@@ -176,7 +176,7 @@ func TestResponseFaults(t *testing.T) {
 	resp, err := http.DefaultClient.Do(req)
 	if err == nil {
 		_, err = io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	if err == nil {
 		t.Error("a truncated answer was read without error")

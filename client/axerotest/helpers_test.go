@@ -45,7 +45,7 @@ func call(t *testing.T, s *axerotest.Server, method, path, token, body string) r
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	r := reply{Status: resp.StatusCode, Header: resp.Header}
 	r.Body, _ = io.ReadAll(resp.Body)
 	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") && bytes.HasPrefix(r.Body, []byte("{")) {
@@ -140,6 +140,6 @@ func (c *clock) Advance(d time.Duration) {
 
 func jsonBody(v any) string {
 	var b bytes.Buffer
-	json.NewEncoder(&b).Encode(v)
+	_ = json.NewEncoder(&b).Encode(v)
 	return b.String()
 }

@@ -66,7 +66,7 @@ func (s *Server) seedHistoryLocked(tokens []HistoryToken) ([]int64, error) {
 			return nil, fmt.Errorf("axerotest: history token %d: no administrator with ID %d", i, h.ImpersonatedBy)
 		}
 		if err := checkName(h.Name); err != nil {
-			return nil, fmt.Errorf("axerotest: history token %d: %v", i, err)
+			return nil, fmt.Errorf("axerotest: history token %d: %w", i, err)
 		}
 	}
 	ids := make([]int64, 0, len(tokens))
@@ -184,7 +184,7 @@ var historyNames = []string{"ci-deploy", "backup-sync", "reporting", "chatops-bo
 // historyFor is the generated past of one user: the same for the same
 // user, seed and start time.
 func historyFor(userID int64, per int, seed uint64, now time.Time) []HistoryToken {
-	r := rand.New(rand.NewPCG(seed, uint64(userID)))
+	r := rand.New(rand.NewPCG(seed, uint64(userID))) //nolint:gosec // seeded, reproducible fixture data, not a secret
 	n := per - 1 + r.IntN(3)
 	out := make([]HistoryToken, 0, n)
 	for i := 0; i < n; i++ {

@@ -148,7 +148,7 @@ func TestHistoryIsAppliedOnceWithAStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(s.Tokens())
-	s.Close()
+	_ = s.Close()
 	s2 := axerotest.NewTest(t, opts)
 	if got := len(s2.Tokens()); got != n {
 		t.Errorf("%d tokens after reloading, want %d", got, n)

@@ -76,7 +76,7 @@ func (s *Server) stopSaver() error {
 
 // loadState reads a state file; it returns nil, nil when there is none.
 func loadState(path string) (*state, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // the sandbox state file the user names with --state
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -85,7 +85,7 @@ func loadState(path string) (*state, error) {
 	}
 	st := &state{}
 	if err := json.Unmarshal(data, st); err != nil {
-		return nil, fmt.Errorf("reading sandbox state %s: %v", path, err)
+		return nil, fmt.Errorf("reading sandbox state %s: %w", path, err)
 	}
 	if st.Version != 1 || len(st.SigningKey) == 0 {
 		return nil, fmt.Errorf("reading sandbox state %s: not a state file of this version", path)
@@ -133,19 +133,19 @@ func writeFileAtomic(path string, data []byte) error {
 		return err
 	}
 	name := tmp.Name()
-	cleanup := func() { os.Remove(name) }
+	cleanup := func() { _ = os.Remove(name) }
 	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		cleanup()
 		return err
 	}
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		cleanup()
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		cleanup()
 		return err
 	}

@@ -34,7 +34,7 @@ func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
+	data, _ := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if !strings.Contains(string(data), `"Name":"kept"`) {
 		t.Fatal("the state file lacks the token created before Close")
 	}
@@ -48,7 +48,7 @@ func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Close()
+	defer func() { _ = s2.Close() }()
 	if s2.SeedTokensMinted() || s2.SeedToken("jdoe") != "" {
 		t.Error("a restarted server minted seed tokens again")
 	}
@@ -74,7 +74,9 @@ func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 
 func TestStateFileThatIsNotOneIsAnError(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	os.WriteFile(path, []byte("{not json"), 0o600)
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := axerotest.Start(axerotest.Options{StateFile: path}); err == nil {
 		t.Fatal("Start accepted a corrupt state file")
 	}
@@ -92,7 +94,7 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 			t.Errorf("%s: %v", addr, err)
 			continue
 		}
-		s.Close()
+		_ = s.Close()
 	}
 }
 
@@ -106,7 +108,7 @@ func TestServedByHTTPTestUsesTheRequestHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var env struct{ ResponseData struct{ Token string } }
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status %d, %v", resp.StatusCode, err)

@@ -15,7 +15,7 @@ func TestProxyForwardsToTestHostAndRefusesTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
+	defer func() { _ = p.Close() }()
 	pu, _ := url.Parse(p.URL())
 	hc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
 
@@ -24,7 +24,7 @@ func TestProxyForwardsToTestHostAndRefusesTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("through the proxy: status %d, want the emulator's 401", resp.StatusCode)
 	}
@@ -35,11 +35,12 @@ func TestProxyForwardsToTestHostAndRefusesTheRest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("non-loopback target: status %d, want 403", resp.StatusCode)
 	}
-	if _, err := hc.Get("https://example.com/"); err == nil {
+	if resp, err := hc.Get("https://example.com/"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("CONNECT to a non-loopback host was allowed")
 	}
 	reqs := p.Requests()

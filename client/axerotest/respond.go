@@ -56,7 +56,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("Content-Length", strconv.Itoa(len(data)))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(data)
+	_, _ = w.Write(data)
 }
 
 func writeOK(w http.ResponseWriter, status int, data any) {
@@ -104,5 +104,5 @@ func writeLoginPage(w http.ResponseWriter) {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(len(loginPage)))
 	w.WriteHeader(http.StatusOK)
-	w.Write([]byte(loginPage))
+	_, _ = w.Write([]byte(loginPage))
 }

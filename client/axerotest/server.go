@@ -165,7 +165,7 @@ func Start(opts Options) (*Server, error) {
 	}
 	s, err := newServer(opts)
 	if err != nil {
-		ln.Close()
+		_ = ln.Close()
 		return nil, err
 	}
 	s.ca = ca
@@ -177,7 +177,7 @@ func Start(opts Options) (*Server, error) {
 		ln = tls.NewListener(ln, tlsCfg)
 	}
 	s.ln = ln
-	go s.httpSrv.Serve(ln)
+	go func() { _ = s.httpSrv.Serve(ln) }()
 	return s, nil
 }
 
@@ -201,7 +201,7 @@ func NewTest(t TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("axerotest: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
@@ -210,7 +210,7 @@ func NewTest(t TB, opts Options) *Server {
 func CheckLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("invalid address %q: %v", addr, err)
+		return fmt.Errorf("invalid address %q: %w", addr, err)
 	}
 	if host == "localhost" {
 		return nil
@@ -242,7 +242,7 @@ func (s *Server) Close() error {
 		if s.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 			if err := s.httpSrv.Shutdown(ctx); err != nil {
-				s.httpSrv.Close()
+				_ = s.httpSrv.Close()
 			}
 			cancel()
 		}

@@ -31,7 +31,7 @@ func TestTLSServesWithPrivateCA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("status = %d", resp.StatusCode)
 	}
@@ -53,7 +53,8 @@ func TestTLSServesWithPrivateCA(t *testing.T) {
 	}
 
 	// The system roots alone do not trust it.
-	if _, err := http.Get(srv.URL() + "/api/users/me"); err == nil {
+	if resp, err := http.Get(srv.URL() + "/api/users/me"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("a private-CA certificate verified against the system roots")
 	}
 }
@@ -63,7 +64,10 @@ func TestTLSExpiredLeaf(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(srv.CA().PEM())
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	_, err := hc.Get(srv.URL() + "/api/users/me")
+	resp, err := hc.Get(srv.URL() + "/api/users/me")
+	if err == nil {
+		_ = resp.Body.Close()
+	}
 	var invalid x509.CertificateInvalidError
 	if !errors.As(err, &invalid) || invalid.Reason != x509.Expired {
 		t.Fatalf("err = %v, want an expired certificate", err)
@@ -105,10 +109,10 @@ func TestCAWriteFileIsPublicAndReplacesSymlinks(t *testing.T) {
 	if !st.Mode().IsRegular() || st.Mode().Perm() != 0o644 {
 		t.Fatalf("mode = %v, want a regular 0644 file", st.Mode())
 	}
-	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+	if b, _ := os.ReadFile(victim); string(b) != "keep" { //nolint:gosec // test reads a file it wrote itself in its temporary directory
 		t.Fatal("WriteFile followed a symlink")
 	}
-	if b, _ := os.ReadFile(path); string(b) != string(ca.PEM()) {
+	if b, _ := os.ReadFile(path); string(b) != string(ca.PEM()) { //nolint:gosec // test reads a file it wrote itself in its temporary directory
 		t.Fatal("file does not hold the CA PEM")
 	}
 }
@@ -119,7 +123,7 @@ func TestClockSkewShiftsDateHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	date, err := http.ParseTime(resp.Header.Get("Date"))
 	if err != nil {
 		t.Fatal(err)

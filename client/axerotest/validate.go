@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/timefmt"
 )
 
 // Limits from the contract.
@@ -167,7 +168,7 @@ func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time)
 func expiryError(p client.Policy, got string) *apiError {
 	var limit string
 	if p.MaxExpirationMinutes > 0 {
-		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, FormatMinutes(p.MaxExpirationMinutes))
+		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, timefmt.Minutes(p.MaxExpirationMinutes))
 	} else {
 		limit = "ExpiresInMinutes must be a positive whole number (the site sets no maximum)"
 	}
@@ -177,23 +178,4 @@ func expiryError(p client.Policy, got string) *apiError {
 		limit += "; tokens that never expire are not allowed"
 	}
 	return errorf(http.StatusBadRequest, CodeValidation, "%s; %s", limit, got)
-}
-
-// FormatMinutes says a number of minutes in the largest whole unit:
-// "1 year", "90 days", "61 minutes".
-func FormatMinutes(m int64) string {
-	units := []struct {
-		size int64
-		name string
-	}{{525600, "year"}, {10080, "week"}, {1440, "day"}, {60, "hour"}, {1, "minute"}}
-	for _, u := range units {
-		if m%u.size == 0 {
-			n := m / u.size
-			if n == 1 {
-				return "1 " + u.name
-			}
-			return fmt.Sprintf("%d %ss", n, u.name)
-		}
-	}
-	return fmt.Sprintf("%d minutes", m)
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
@@ -198,10 +198,6 @@ func authKind(status int) client.ErrorKind {
 	return client.KindUnauthorized
 }
 
-// jwtLike matches anything shaped like a JWT, so that a server that echoes
-// a token in an error message cannot make us print it on stderr.
-var jwtLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
-
 // cleanMessage makes a server's error message one printable line.
 func cleanMessage(s string) string {
 	s = strings.Map(func(r rune) rune {
@@ -211,7 +207,9 @@ func cleanMessage(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	s = jwtLike.ReplaceAllString(s, "[REDACTED]")
+	// A server that echoes a token in an error message cannot make us
+	// print it on stderr.
+	s = jwtinfo.Redact(s)
 	if len(s) > 300 {
 		s = s[:300] + "..."
 	}

@@ -49,7 +49,7 @@ func callServer(t *testing.T, handler http.HandlerFunc) (string, *[]seen) {
 func jsonReply(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	io.WriteString(w, body)
+	_, _ = io.WriteString(w, body)
 }
 
 type callResult struct {
@@ -128,7 +128,7 @@ func TestCallBareAndNonJSONBodies(t *testing.T) {
 			jsonReply(w, 200, `{"UserID": 1}`)
 		case "/api/text":
 			w.Header().Set("Content-Type", "text/plain")
-			io.WriteString(w, "pong")
+			_, _ = io.WriteString(w, "pong")
 		case "/api/empty":
 			jsonReply(w, 200, `{"IsError":false}`)
 		}
@@ -253,7 +253,7 @@ func TestCallHTMLPage(t *testing.T) {
 	t.Parallel()
 	site, _ := callServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		io.WriteString(w, "<!DOCTYPE html><html><body>Sign in</body></html>")
+		_, _ = io.WriteString(w, "<!DOCTYPE html><html><body>Sign in</body></html>")
 	})
 	r := runCall(t, site, false, "", "call", "users/me")
 	if r.Code != 1 || !strings.Contains(r.Err, "the server answered with an HTML page; is the site URL right?") || r.Out != "" {

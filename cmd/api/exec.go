@@ -91,9 +91,9 @@ func execRun(opts *ExecOptions) error {
 		if errors.Is(err, os.ErrPermission) {
 			code = exitCannotExecute
 		}
-		return cmdutil.Exit(code, fmt.Errorf("cannot run %s: %v", opts.Command[0], unwrapExecError(err)))
+		return cmdutil.Exit(code, fmt.Errorf("cannot run %s: %w", opts.Command[0], unwrapExecError(err)))
 	}
-	child := exec.Command(path, opts.Command[1:]...)
+	child := exec.Command(path, opts.Command[1:]...) //nolint:gosec // running the user's command with the token in its environment is what `axero exec` does
 	child.Args[0] = opts.Command[0]
 	set := map[string]string{"AXERO_URL": site, "AXERO_TOKEN": token}
 	// A site behind a private CA needs its bundle in the child too, so
@@ -113,7 +113,7 @@ func execRun(opts *ExecOptions) error {
 	defer signal.Stop(sigs)
 
 	if err := child.Start(); err != nil {
-		return cmdutil.Exit(exitCannotExecute, fmt.Errorf("cannot run %s: %v", opts.Command[0], unwrapExecError(err)))
+		return cmdutil.Exit(exitCannotExecute, fmt.Errorf("cannot run %s: %w", opts.Command[0], unwrapExecError(err)))
 	}
 	onTerminal := f.IO.StdinFd >= 0 && term.IsTerminal(f.IO.StdinFd)
 	done := make(chan struct{})

@@ -26,7 +26,7 @@ func TestExecForwardsSignals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pr.Close()
+	defer func() { _ = pr.Close() }()
 	f, _, errOut := e.Factory()
 	f.IO.Out = pw
 	args := []string{"exec", "--", "sh", "-c", `trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done`}
@@ -42,7 +42,7 @@ func TestExecForwardsSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := <-done
-	pw.Close()
+	_ = pw.Close()
 	if code != 42 {
 		t.Fatalf("exit %d, want 42 (stderr %q)", code, errOut.String())
 	}

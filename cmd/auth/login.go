@@ -12,6 +12,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
@@ -118,6 +119,10 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 			return fmt.Errorf("--ca-file: %w", err)
 		}
 	}
+	newProf.TokenStore = config.StoreKeychain
+	if opts.InsecureStorage {
+		newProf.TokenStore = config.StoreFile
+	}
 	var old *config.Profile
 	if p, ok := cfg.Profile(name); ok {
 		cp := *p
@@ -125,14 +130,13 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	// The secret is stored before the profile that points at it, so that
 	// a failure leaves the previous login as it was or fully replaced.
-	stored, err := storeLoginToken(f, cfg, name, site, token, opts.InsecureStorage)
-	if err != nil {
+	creds := f.Credentials()
+	if err := storeLoginToken(creds, name, newProf, token); err != nil {
 		return err
 	}
-	newProf.TokenStore = stored
 	cfg.SetProfile(name, newProf)
 	if err := cfg.Save(); err != nil {
-		undoStoredToken(f, cfg, name, site, stored)
+		_ = creds.Forget(name, newProf)
 		if old != nil {
 			cfg.SetProfile(name, old)
 		} else {
@@ -141,10 +145,13 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 		return err
 	}
 	if old != nil {
-		forgetReplacedToken(f, cfg, name, old, newProf)
+		// The previous login's secret goes when it lived somewhere this
+		// one did not overwrite. A failure is ignored: the new login is
+		// complete, and logout would meet the same keychain.
+		_ = creds.ForgetReplaced(name, old, newProf)
 	}
 
-	if stored == config.StoreFile {
+	if newProf.TokenStore == config.StoreFile {
 		fmt.Fprintf(f.IO.ErrOut, "warning: the token is stored unencrypted in %s (mode 0600); anyone who can read that file can act as %s\n",
 			cfg.FileTokenPath(name), textsafe.Terminal(me.UserName))
 	}
@@ -221,53 +228,23 @@ func loginProfile(prof config.Profile, site string, me *client.User, token strin
 	return p
 }
 
-// storeLoginToken keeps the token in the keychain, or in a 0600 file with
-// --insecure-storage, and returns which.
-func storeLoginToken(f *cmdutil.Factory, cfg *config.Config, name, site, token string, insecure bool) (string, error) {
-	if insecure {
-		if err := cfg.WriteFileToken(name, token); err != nil {
-			return "", fmt.Errorf("cannot store the token: %w", err)
-		}
-		return config.StoreFile, nil
-	}
-	err := f.Keychain().Set(keychain.Account(name, site), token)
+// storeLoginToken keeps the token where p.TokenStore says: the keychain,
+// or a 0600 file with --insecure-storage. Its errors say that nothing was
+// stored and what to do instead.
+func storeLoginToken(creds *credentials.Credentials, name string, p *config.Profile, token string) error {
+	err := creds.Store(name, p, token)
 	var unavailable *keychain.UnavailableError
 	switch {
 	case err == nil:
-		return config.StoreKeychain, nil
+		return nil
+	case p.TokenStore == config.StoreFile:
+		return fmt.Errorf("cannot store the token: %w", err)
 	case errors.As(err, &unavailable):
-		return "", fmt.Errorf("cannot store the token: the OS keychain is unavailable (%s); nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in", unavailable.Cause)
+		return fmt.Errorf("cannot store the token: the OS keychain is unavailable (%s); nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in", unavailable.Cause)
 	case errors.Is(err, keychain.ErrTooBig):
-		return "", fmt.Errorf("cannot store the token: it is too large for this OS keychain; nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in")
+		return fmt.Errorf("cannot store the token: it is too large for this OS keychain; nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in")
 	}
-	return "", fmt.Errorf("cannot store the token in the OS keychain: %w", err)
-}
-
-// undoStoredToken removes a token stored by a login that then failed.
-func undoStoredToken(f *cmdutil.Factory, cfg *config.Config, name, site, store string) {
-	switch store {
-	case config.StoreKeychain:
-		_ = f.Keychain().Delete(keychain.Account(name, site))
-	case config.StoreFile:
-		_ = cfg.DeleteFileToken(name)
-	}
-}
-
-// forgetReplacedToken removes the previous login's secret when it lived
-// somewhere the new login did not overwrite: another site's keychain entry,
-// or the file of an earlier --insecure-storage login. Failures are ignored:
-// the new login is complete, and logout would meet the same keychain.
-func forgetReplacedToken(f *cmdutil.Factory, cfg *config.Config, name string, old, cur *config.Profile) {
-	switch old.TokenStore {
-	case config.StoreKeychain:
-		if cur.TokenStore != config.StoreKeychain || old.URL != cur.URL {
-			_ = f.Keychain().Delete(keychain.Account(name, old.URL))
-		}
-	case config.StoreFile:
-		if cur.TokenStore != config.StoreFile {
-			_ = cfg.DeleteFileToken(name)
-		}
-	}
+	return fmt.Errorf("cannot store the token in the OS keychain: %w", err)
 }
 
 // describeUser is "Jane Doe (jdoe)", or just the user name.

@@ -27,20 +27,20 @@ func openPTY(t *testing.T) (master, tty *os.File) {
 		t.Skipf("no pseudo-terminals: %v", err)
 	}
 	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		m.Close()
+		_ = m.Close()
 		t.Skipf("cannot unlock the pty: %v", err)
 	}
 	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
 	if err != nil {
-		m.Close()
+		_ = m.Close()
 		t.Skipf("cannot name the pty: %v", err)
 	}
 	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
-		m.Close()
+		_ = m.Close()
 		t.Skipf("cannot open the pty: %v", err)
 	}
-	t.Cleanup(func() { s.Close(); m.Close() })
+	t.Cleanup(func() { _ = s.Close(); _ = m.Close() })
 	return m, s
 }
 

@@ -161,7 +161,7 @@ func TestLoginInsecureStorage(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("token file mode = %04o", info.Mode().Perm())
 	}
-	b, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if strings.TrimSpace(string(b)) != tok {
 		t.Error("the token file does not hold the token")
 	}

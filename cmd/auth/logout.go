@@ -11,7 +11,6 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/jwtinfo"
-	"github.com/axero-cli/axero/keychain"
 )
 
 // LogoutOptions are the inputs of `axero logout`.
@@ -71,8 +70,8 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 			return err
 		}
 	}
-	if err := forgetProfileToken(f, cfg, name, &p); err != nil {
-		return err
+	if err := f.Credentials().Forget(name, &p); err != nil {
+		return fmt.Errorf("%w; profile %q was kept", err, name)
 	}
 	cfg.DeleteProfile(name)
 	if err := cfg.Save(); err != nil {
@@ -91,7 +90,7 @@ func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 // work and could not be revoked, so that nothing is forgotten that the user
 // would still want to revoke.
 func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p *config.Profile) (string, error) {
-	token, _, err := f.StoredToken(name, p)
+	token, _, err := f.Credentials().Get(name, p)
 	if errors.Is(err, cmdutil.ErrNotLoggedIn) {
 		fmt.Fprintf(f.IO.ErrOut, "warning: profile %q holds no token, so there is nothing to revoke\n", name)
 		return "", nil
@@ -121,23 +120,4 @@ func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p 
 		return "", nil
 	}
 	return "", fmt.Errorf("could not revoke token %d, so nothing was forgotten; try again, or run `axero logout` without --revoke: %w", id, err)
-}
-
-// forgetProfileToken deletes the profile's secret from where login put it.
-// A secret that is already gone is fine; a keychain that cannot be reached
-// is an error, since forgetting the profile would leave the secret behind
-// with nothing pointing at it.
-func forgetProfileToken(f *cmdutil.Factory, cfg *config.Config, name string, p *config.Profile) error {
-	switch p.TokenStore {
-	case config.StoreKeychain:
-		err := f.Keychain().Delete(keychain.Account(name, p.URL))
-		if err != nil && !errors.Is(err, keychain.ErrNotFound) {
-			return fmt.Errorf("cannot remove the token from the OS keychain, so profile %q was kept: %w", name, err)
-		}
-	case config.StoreFile:
-		if err := cfg.DeleteFileToken(name); err != nil {
-			return err
-		}
-	}
-	return nil
 }

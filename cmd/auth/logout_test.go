@@ -65,7 +65,7 @@ func TestLogoutRevokeUnreachableForgetsNothing(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
-	e.Srv.Close()
+	_ = e.Srv.Close()
 	e.Expect(cmdutil.ExitFailure, "nothing was forgotten", "logout", "--revoke", "--timeout", "2s")
 	if _, ok := e.Config().Profile("default"); !ok {
 		t.Error("the profile was forgotten")

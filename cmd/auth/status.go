@@ -207,7 +207,7 @@ func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, acti
 		e.Source = "none"
 	}
 	e.expiryKnown = p.TokenID != 0 || p.TokenExpires != nil
-	tok, _, err := f.StoredToken(name, p)
+	tok, _, err := f.Credentials().Get(name, p)
 	var unavailable *keychain.UnavailableError
 	switch {
 	case err == nil:

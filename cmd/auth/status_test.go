@@ -134,7 +134,7 @@ func TestStatusUnreachableIsExit1(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Login("jdoe")
-	e.Srv.Close()
+	_ = e.Srv.Close()
 	entries := statusJSON(t, e, cmdutil.ExitFailure)
 	if !strings.HasPrefix(entries[0].Server, "unreachable: ") {
 		t.Errorf("server = %q", entries[0].Server)

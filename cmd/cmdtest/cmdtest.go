@@ -188,7 +188,7 @@ func (e *Env) AssertNoSecretOnDisk() {
 		if err != nil || info.IsDir() {
 			return nil
 		}
-		b, _ := os.ReadFile(path)
+		b, _ := os.ReadFile(path) //nolint:gosec // test helper: a file in the test's own configuration directory
 		e.AssertNoSecret(path, string(b))
 		return nil
 	})

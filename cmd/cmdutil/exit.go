@@ -7,10 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -61,7 +62,7 @@ func FlagErrorf(format string, args ...any) error {
 }
 
 // ErrNotLoggedIn is returned when no token can be found for a request.
-var ErrNotLoggedIn = errors.New("not logged in: run `axero login` or set AXERO_TOKEN")
+var ErrNotLoggedIn = credentials.ErrNotLoggedIn
 
 // ErrInterrupted is returned when the user pressed Ctrl-C.
 var ErrInterrupted = errors.New("interrupted")
@@ -100,13 +101,10 @@ func ExitCode(err error) int {
 	return ExitFailure
 }
 
-// jwtShape matches anything that looks like a JWT, so that a token a user
+// Redact replaces every JWT-shaped string in s, so that a token a user
 // pasted in the wrong place (`axero eyJ...` is an unknown command) is never
 // echoed back in an error message.
-var jwtShape = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
-
-// Redact replaces every JWT-shaped string in s.
-func Redact(s string) string { return jwtShape.ReplaceAllString(s, "[REDACTED]") }
+func Redact(s string) string { return jwtinfo.Redact(s) }
 
 // Message is the one line printed for err, or "" when nothing should be.
 // Token values are redacted, line breaks folded and control characters

@@ -1,9 +1,7 @@
 package cmdutil
 
 import (
-	"errors"
 	"fmt"
-	"github.com/axero-cli/axero/internal/envflag"
 	"net/http"
 	"os"
 	"strings"
@@ -11,7 +9,10 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/buildinfo"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/envflag"
 	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/timefmt"
@@ -20,16 +21,19 @@ import (
 
 // Token sources, as `status` reports them.
 const (
-	SourceEnv      = "env"      // AXERO_TOKEN
-	SourceKeychain = "keychain" // the OS keychain
-	SourceFile     = "file"     // login --insecure-storage
+	SourceEnv      = credentials.SourceEnv      // AXERO_TOKEN
+	SourceKeychain = credentials.SourceKeychain // the OS keychain
+	SourceFile     = credentials.SourceFile     // login --insecure-storage
 )
 
 // Factory builds what commands need, lazily, so that a command that never
 // talks to the server never reads the keychain, and tests can swap any part.
 type Factory struct {
-	IO      *iostreams.IOStreams
+	IO *iostreams.IOStreams
+	// Version is the version in the User-Agent and `axero --version`.
 	Version string
+	// Build is what `axero version` reports; New sets its Version.
+	Build buildinfo.Info
 
 	// Global flag values, filled by the root command.
 	ProfileFlag string // --profile, else AXERO_PROFILE, else "default"
@@ -62,6 +66,7 @@ func New(version string) *Factory {
 	f := &Factory{
 		IO:      iostreams.System(),
 		Version: version,
+		Build:   buildinfo.Info{Version: version},
 		Getenv:  os.Getenv,
 		Now:     time.Now,
 		Timeout: 30 * time.Second,
@@ -148,53 +153,20 @@ func (f *Factory) SiteURL() (string, error) {
 	return strings.TrimRight(p.URL, "/"), nil
 }
 
-// Token finds the token for a request: AXERO_TOKEN, then the profile's
-// keychain entry, then its file (only after login --insecure-storage).
-func (f *Factory) Token() (token, source string, err error) {
-	if t := strings.TrimSpace(f.Getenv("AXERO_TOKEN")); t != "" {
-		return t, SourceEnv, nil
+// Credentials gets, stores and forgets the tokens of this factory's
+// profiles, with its environment, configuration and keychain.
+func (f *Factory) Credentials() *credentials.Credentials {
+	return &credentials.Credentials{
+		Getenv:   func(k string) string { return f.Getenv(k) },
+		Config:   f.Config,
+		Keychain: func() keychain.Store { return f.Keychain() },
 	}
-	cfg, err := f.Config()
-	if err != nil {
-		return "", "", err
-	}
-	stored, ok := cfg.Profile(f.ProfileName())
-	if !ok {
-		return "", "", ErrNotLoggedIn
-	}
-	// The keychain entry is keyed by the URL the profile was saved with,
-	// not by an --url/AXERO_URL override that may be spelled differently.
-	p := *stored
-	return f.StoredToken(f.ProfileName(), &p)
 }
 
-// StoredToken reads a profile's token from where login put it.
-func (f *Factory) StoredToken(name string, p *config.Profile) (token, source string, err error) {
-	switch p.TokenStore {
-	case config.StoreKeychain:
-		t, err := f.Keychain().Get(keychain.Account(name, p.URL))
-		if errors.Is(err, keychain.ErrNotFound) {
-			return "", "", ErrNotLoggedIn
-		}
-		if err != nil {
-			return "", "", err
-		}
-		return t, SourceKeychain, nil
-	case config.StoreFile:
-		cfg, err := f.Config()
-		if err != nil {
-			return "", "", err
-		}
-		t, err := cfg.ReadFileToken(name)
-		if errors.Is(err, config.ErrNoToken) {
-			return "", "", ErrNotLoggedIn
-		}
-		if err != nil {
-			return "", "", err
-		}
-		return t, SourceFile, nil
-	}
-	return "", "", ErrNotLoggedIn
+// Token finds the token for a request: AXERO_TOKEN, then the token stored
+// for the profile in use (see credentials.Credentials.ForRequest).
+func (f *Factory) Token() (token, source string, err error) {
+	return f.Credentials().ForRequest(f.ProfileName())
 }
 
 // ClientConfig is the client configuration for the profile in use, without

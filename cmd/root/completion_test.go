@@ -238,7 +238,7 @@ func TestCompleteTokensOfflineOrLoggedOutOffersNothing(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"logged out": nil,
 		// Port 9 (discard) on loopback: nothing listens there in a test.
-		"offline": {"AXERO_URL": "http://127.0.0.1:9", "AXERO_TOKEN": "eyJhbGciOiJIUzI1NiJ9.e30.x"},
+		"offline": {"AXERO_URL": "http://127.0.0.1:9", "AXERO_TOKEN": "eyJhbGciOiJIUzI1NiJ9.e30.x"}, //nolint:gosec // test fixture, not a credential
 	} {
 		t.Run(name, func(t *testing.T) {
 			f, out, errOut := isolatedFactory(t, env, true)

@@ -56,7 +56,7 @@ SOURCE_DATE_EPOCH, when set, dates the man pages (reproducible builds).`,
 func docsRun(root *cobra.Command, opts *DocsOptions, getenv func(string) string) error {
 	disableAutoGenTag(root)
 	if opts.MarkdownDir != "" {
-		if err := os.MkdirAll(opts.MarkdownDir, 0o755); err != nil {
+		if err := os.MkdirAll(opts.MarkdownDir, 0o755); err != nil { //nolint:gosec // generated documentation is meant to be readable by everyone
 			return err
 		}
 		if err := removeGenerated(opts.MarkdownDir, "axero*.md"); err != nil {
@@ -67,7 +67,7 @@ func docsRun(root *cobra.Command, opts *DocsOptions, getenv func(string) string)
 		}
 	}
 	if opts.ManDir != "" {
-		if err := os.MkdirAll(opts.ManDir, 0o755); err != nil {
+		if err := os.MkdirAll(opts.ManDir, 0o755); err != nil { //nolint:gosec // generated manual pages are meant to be readable by everyone
 			return err
 		}
 		date, err := manDate(getenv("SOURCE_DATE_EPOCH"))

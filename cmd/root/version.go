@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/buildinfo"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -59,12 +60,13 @@ commit it was built from. Nothing is sent over the network.`,
 	return c
 }
 
-// currentVersionInfo gathers the build details of this binary.
-func currentVersionInfo() VersionInfo {
+// versionInfo is what `axero version` reports: the build details main
+// resolved, and the Go toolchain and platform of this binary.
+func versionInfo(b buildinfo.Info) VersionInfo {
 	return VersionInfo{
-		Version:   Version(),
-		Commit:    Commit(),
-		Date:      Date(),
+		Version:   b.Version,
+		Commit:    b.Commit,
+		Date:      b.Date,
 		GoVersion: runtime.Version(),
 		OS:        runtime.GOOS,
 		Arch:      runtime.GOARCH,
@@ -72,7 +74,7 @@ func currentVersionInfo() VersionInfo {
 }
 
 func versionRun(opts *VersionOptions) error {
-	info := currentVersionInfo()
+	info := versionInfo(opts.Factory.Build)
 	io := opts.Factory.IO
 	if opts.Output.EffectiveFormat() != output.FormatTable {
 		return output.Print(io, opts.Output, info, nil)

@@ -83,7 +83,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	if err != nil {
 		return fmt.Errorf("creating the demo directory: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer func() { _ = os.RemoveAll(dir) }()
 	if opts.Dir != nil {
 		opts.Dir(dir)
 	}
@@ -102,7 +102,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	if err != nil {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}
-	defer srv.Close()
+	defer func() { _ = srv.Close() }()
 
 	d := &demo{ctx: ctx, parent: f, execute: opts.Execute, getenv: getenv, out: f.IO.Out, keys: keychain.NewMemory(), dir: dir}
 	url := srv.URL()
@@ -235,7 +235,7 @@ func (d *demo) show(title, path string) {
 	if d.failure != nil {
 		return
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // a file the demo itself wrote in its own temporary directory
 	if err != nil {
 		return
 	}
@@ -250,12 +250,12 @@ func (d *demo) countRecords(path string) {
 	if d.failure != nil {
 		return
 	}
-	file, err := os.Open(path)
+	file, err := os.Open(path) //nolint:gosec // a file the demo itself wrote in its own temporary directory
 	if err != nil {
 		d.failure = fmt.Errorf("demo: reading %s: %w", path, err)
 		return
 	}
-	defer file.Close()
+	defer func() { _ = file.Close() }()
 	n := 0
 	for sc := bufio.NewScanner(file); sc.Scan(); {
 		if strings.TrimSpace(sc.Text()) != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/timefmt"
 )
 
 // defaultSandboxAddr lets the system pick a free loopback port.
@@ -296,10 +297,10 @@ func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions
 	p := srv.Policy()
 	maxText := "no maximum"
 	if p.MaxExpirationMinutes > 0 {
-		maxText = "at most " + axerotest.FormatMinutes(p.MaxExpirationMinutes)
+		maxText = "at most " + timefmt.Minutes(p.MaxExpirationMinutes)
 	}
 	fmt.Fprintf(w, "# Policy: tokens live %s, %s by default; never-expiring tokens %s.\n",
-		maxText, axerotest.FormatMinutes(p.DefaultExpirationMinutes), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowNoExpiration])
+		maxText, timefmt.Minutes(p.DefaultExpirationMinutes), map[bool]string{true: "allowed", false: "not allowed"}[p.AllowNoExpiration])
 	if fs := describeFaults(srv.Faults()); fs != "" {
 		fmt.Fprintf(w, "# Faults: %s\n", fs)
 	}

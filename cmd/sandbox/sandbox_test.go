@@ -50,7 +50,7 @@ func getJSON(t *testing.T, url, token string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body)
 }
@@ -140,9 +140,9 @@ func TestSandboxStateSurvivesARestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		var env struct{ ResponseData struct{ Token string } }
-		json.NewDecoder(resp.Body).Decode(&env)
+		_ = json.NewDecoder(resp.Body).Decode(&env)
 		minted = env.ResponseData.Token
 	}, "--state", state)
 	if code != 0 || minted == "" {

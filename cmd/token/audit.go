@@ -228,9 +228,9 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 // that was asked for.
 func writeAuditSummary(w io.Writer, sum audit.Summary, c audit.Criteria) {
 	fmt.Fprintf(w, "Scanned %s and %s in %s: %s reported",
-		countNoun(sum.Users, "user"), countNoun(sum.Tokens, "token"), roundElapsed(sum.Elapsed), countNoun(sum.Reported, "token"))
+		cmdutil.CountNoun(sum.Users, "user"), cmdutil.CountNoun(sum.Tokens, "token"), roundElapsed(sum.Elapsed), cmdutil.CountNoun(sum.Reported, "token"))
 	if n := len(sum.Failed); n > 0 {
-		fmt.Fprintf(w, "; %s could not be scanned", countNoun(n, "user"))
+		fmt.Fprintf(w, "; %s could not be scanned", cmdutil.CountNoun(n, "user"))
 	}
 	fmt.Fprintln(w, ".")
 	for _, f := range audit.AllFindings {
@@ -264,7 +264,7 @@ func writeFailedUsers(w io.Writer, failed []audit.FailedUser) {
 	if len(failed) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "! %s could not be scanned; their tokens are not in the report:\n", countNoun(len(failed), "user"))
+	fmt.Fprintf(w, "! %s could not be scanned; their tokens are not in the report:\n", cmdutil.CountNoun(len(failed), "user"))
 	for _, u := range failed {
 		who := textsafe.Terminal(u.User)
 		if u.UserID != 0 {

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -101,7 +100,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	minutes, err := policyMinutes(ctx, c, spec, now)
+	minutes, err := cmdutil.PolicyMinutes(ctx, c, spec, now)
 	if err != nil {
 		return err
 	}
@@ -117,18 +116,4 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 		return err
 	}
 	return deliverToken(f, ct, opts.Delivery)
-}
-
-// policyMinutes fetches the site's policy and turns spec, parsed at now,
-// into the minutes to send (nil: the site's default), refusing (exit 1,
-// the limit named) what the server would refuse.
-func policyMinutes(ctx context.Context, c *client.Client, spec expiry.Spec, now time.Time) (*int64, error) {
-	if spec.Default {
-		return nil, nil
-	}
-	policy, err := c.Policy(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return spec.Minutes(now, policy)
 }

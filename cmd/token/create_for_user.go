@@ -266,7 +266,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	minutes, err := policyMinutes(ctx, c, opts.expires, opts.now)
+	minutes, err := cmdutil.PolicyMinutes(ctx, c, opts.expires, opts.now)
 	if err != nil {
 		return err
 	}
@@ -446,16 +446,16 @@ func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
 		}
 		return in, func() {}, nil
 	}
-	file, err := os.Open(from)
+	file, err := os.Open(from) //nolint:gosec // the input file the user names with --from
 	if err != nil {
 		return nil, nil, cmdutil.FlagErrorf("--from %s: %v", from, unwrapPathError(err))
 	}
 	in, err := bulk.NewInput(file, from)
 	if err != nil {
-		file.Close()
+		_ = file.Close()
 		return nil, nil, &cmdutil.FlagError{Err: err}
 	}
-	return in, func() { file.Close() }, nil
+	return in, func() { _ = file.Close() }, nil
 }
 
 // lockBulkOut takes the run lock of --out and then refuses, before

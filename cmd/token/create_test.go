@@ -110,7 +110,9 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewToken(t, axerotest.Options{})
 	existing := filepath.Join(t.TempDir(), "exists.json")
-	os.WriteFile(existing, []byte("keep"), 0o600)
+	if err := os.WriteFile(existing, []byte("keep"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		code int
@@ -142,7 +144,7 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 	if after := len(e.Srv.Tokens()); after != before {
 		t.Fatalf("bad input minted %d tokens", after-before)
 	}
-	if b, _ := os.ReadFile(existing); string(b) != "keep" {
+	if b, _ := os.ReadFile(existing); string(b) != "keep" { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Fatalf("existing --out file was changed")
 	}
 }
@@ -164,7 +166,7 @@ func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
 	}
-	b, _ := os.ReadFile(path)
+	b, _ := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	var ct client.CreatedToken
 	if err := json.Unmarshal(b, &ct); err != nil {
 		t.Fatal(err)
@@ -175,8 +177,8 @@ func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 	// --force replaces it.
 	e.Expect(1, "already exists", "token", "create", "--name", "backup2", "--out", path)
 	e.MustRun("token", "create", "--name", "backup2", "--out", path, "--force")
-	b, _ = os.ReadFile(path)
-	json.Unmarshal(b, &ct)
+	b, _ = os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
+	_ = json.Unmarshal(b, &ct)
 	if ct.Name != "backup2" {
 		t.Fatalf("--force did not replace the file")
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/textsafe"
-	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -126,8 +125,8 @@ func preflightOutFile(path string, force bool) error {
 		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, unwrapPathError(err))
 	}
 	name := probe.Name()
-	probe.Close()
-	os.Remove(name)
+	_ = probe.Close()
+	_ = os.Remove(name)
 	return nil
 }
 
@@ -255,7 +254,7 @@ func printTokenSummary(f *cmdutil.Factory, t client.Token, now time.Time) {
 	fmt.Fprintf(w, "Expires: %s\n", describeTokenExpiry(t.ExpirationDate, now))
 }
 
-// describeExpiry is "never" or "in 29 days (2027-01-31T23:59:59Z)".
+// describeTokenExpiry is "never" or "in 29 days (2027-01-31T23:59:59Z)".
 func describeTokenExpiry(exp *client.Time, now time.Time) string {
 	if exp == nil || exp.IsZero() {
 		return "never"
@@ -266,7 +265,7 @@ func describeTokenExpiry(exp *client.Time, now time.Time) string {
 
 // writeTokenRecord writes the created token's JSON record to a new 0600 file.
 func writeTokenRecord(path string, ct *client.CreatedToken, force bool) error {
-	b, err := json.MarshalIndent(ct, "", "  ")
+	b, err := json.MarshalIndent(ct, "", "  ") //nolint:gosec // the --out record carries the secret on purpose; it is written to a new 0600 file
 	if err != nil {
 		return err
 	}
@@ -284,9 +283,6 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	}
 	cfg, err := f.Config()
 	if err != nil {
-		return err
-	}
-	if err := f.Keychain().Set(keychain.Account(name, site), ct.Secret); err != nil {
 		return err
 	}
 	p := &config.Profile{}
@@ -308,6 +304,9 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 		p.User = userName
 	}
 	setProfileToken(p, config.StoreKeychain, ct)
+	if err := f.Credentials().Store(name, p, ct.Secret); err != nil {
+		return err
+	}
 	cfg.SetProfile(name, p)
 	return cfg.Save()
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/expiry"
-	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -112,7 +111,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	tokens, err := listTokensOf(ctx, c, opts.User)
+	tokens, err := cmdutil.ListTokens(ctx, c, opts.User)
 	if err != nil {
 		return err
 	}
@@ -134,31 +133,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	return nil
 }
 
-// listTokens returns the caller's tokens, or with user the tokens of that
-// user (impersonation ones included), never nil.
-func listTokensOf(ctx context.Context, c *client.Client, user string) ([]client.Token, error) {
-	var tokens []client.Token
-	var err error
-	if strings.TrimSpace(user) == "" {
-		tokens, err = c.ListAllTokens(ctx)
-	} else {
-		var u *client.User
-		u, err = resolve.User(ctx, c, user)
-		if err != nil {
-			return nil, err
-		}
-		tokens, err = c.ListAllUserTokens(ctx, u.UserID)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if tokens == nil {
-		tokens = []client.Token{}
-	}
-	return tokens, nil
-}
-
-// isExpired reports whether the server says so or the expiry has passed.
+// tokenIsExpired reports whether the server says so or the expiry has passed.
 func tokenIsExpired(t client.Token, now time.Time) bool {
 	if t.Status == client.StatusExpired {
 		return true

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/resolve"
 )
@@ -53,7 +52,7 @@ func renameRun(ctx context.Context, opts *RenameOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := findToken(ctx, c, "", opts.Token)
+	old, err := cmdutil.FindToken(ctx, c, "", opts.Token)
 	if err != nil {
 		return err
 	}
@@ -65,36 +64,4 @@ func renameRun(ctx context.Context, opts *RenameOptions) error {
 		fmt.Fprintf(f.IO.Out, "✓ Renamed token %d from %q to %q\n", renamed.TokenID, old.Name, renamed.Name)
 	}
 	return nil
-}
-
-// findToken resolves an ID or exact name among the caller's tokens (or,
-// with user, that user's). A TokenID that is not in the list is asked for
-// directly, so that an administrator can name an impersonation token by ID;
-// an unknown one is a not-found error (exit 4).
-func findToken(ctx context.Context, c *client.Client, user, idOrName string) (client.Token, error) {
-	tokens, err := listTokensOf(ctx, c, user)
-	if err != nil {
-		return client.Token{}, err
-	}
-	return resolveToken(ctx, c, tokens, idOrName)
-}
-
-// resolveToken is findToken over an already fetched list.
-func resolveToken(ctx context.Context, c *client.Client, tokens []client.Token, idOrName string) (client.Token, error) {
-	t, err := resolve.Token(tokens, idOrName)
-	if err == nil {
-		return t, nil
-	}
-	id, isID := resolve.ParseTokenID(idOrName)
-	if _, notFound := err.(*resolve.NotFoundError); !notFound || !isID {
-		return client.Token{}, err
-	}
-	got, gerr := c.GetToken(ctx, id)
-	if client.IsNotFound(gerr) {
-		return client.Token{}, err
-	}
-	if gerr != nil {
-		return client.Token{}, gerr
-	}
-	return *got, nil
 }

@@ -1,7 +1,6 @@
 package token
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
-	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
@@ -128,8 +126,8 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 			return revokeTable(targets, tty, now)
 		})
 	}
-	fmt.Fprintf(ios.ErrOut, "About to revoke %s:\n", countNoun(len(targets), "token"))
-	if err := output.Print(errStreams(f), output.Options{}, targets, func(tty bool) output.TableData {
+	fmt.Fprintf(ios.ErrOut, "About to revoke %s:\n", cmdutil.CountNoun(len(targets), "token"))
+	if err := output.Print(cmdutil.ErrStreams(f.IO), output.Options{}, targets, func(tty bool) output.TableData {
 		return revokeTable(targets, tty, now)
 	}); err != nil {
 		return err
@@ -139,7 +137,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 		if !ios.CanPrompt() {
 			return errNeedYes
 		}
-		ok, err := askYesNo(f, fmt.Sprintf("Revoke %s? This cannot be undone. [y/N] ", countNoun(len(targets), "token")))
+		ok, err := cmdutil.Confirm(ios, fmt.Sprintf("Revoke %s? This cannot be undone. [y/N] ", cmdutil.CountNoun(len(targets), "token")))
 		if err != nil {
 			return err
 		}
@@ -183,7 +181,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 // each once, in the order given. Any unknown ID or name fails the whole
 // command before anything is revoked.
 func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, now time.Time) ([]client.Token, error) {
-	tokens, err := listTokensOf(ctx, c, opts.User)
+	tokens, err := cmdutil.ListTokens(ctx, c, opts.User)
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +194,7 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 		}
 	}
 	for _, arg := range opts.Tokens {
-		t, err := resolveToken(ctx, c, tokens, arg)
+		t, err := cmdutil.ResolveToken(ctx, c, tokens, arg)
 		if err != nil {
 			return nil, err
 		}
@@ -249,36 +247,4 @@ func warnIfRevokingOwnToken(f *cmdutil.Factory, targets []client.Token) {
 		}
 		fmt.Fprintf(f.IO.ErrOut, "! Token %d is the one %s uses: after revoking it, %s stops working until you run `axero login` again.\n", t.TokenID, where, where)
 	}
-}
-
-// errStreams is a view of the streams that prints tables to stderr, with
-// stderr's terminal answer, for the summary shown before a confirmation.
-func errStreams(f *cmdutil.Factory) *iostreams.IOStreams {
-	v := *f.IO
-	v.Out = f.IO.ErrOut
-	v.SetStdoutTTY(f.IO.IsStderrTTY())
-	return &v
-}
-
-// askYesNo asks a yes/no question on stderr and reads the answer from stdin.
-func askYesNo(f *cmdutil.Factory, question string) (bool, error) {
-	fmt.Fprint(f.IO.ErrOut, question)
-	line, err := bufio.NewReader(f.IO.In).ReadString('\n')
-	if err != nil && line == "" {
-		fmt.Fprintln(f.IO.ErrOut)
-		return false, nil
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
-}
-
-// countNoun is "1 token" or "3 tokens".
-func countNoun(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -92,8 +92,8 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 		return err
 	}
 	if !opts.DryRun && !opts.Yes {
-		q := fmt.Sprintf("Revoke %s of %s? This cannot be undone. [y/N] ", countNoun(plan.Tokens, "token"), countNoun(plan.Users, "user"))
-		ok, err := askYesNo(f, q)
+		q := fmt.Sprintf("Revoke %s of %s? This cannot be undone. [y/N] ", cmdutil.CountNoun(plan.Tokens, "token"), cmdutil.CountNoun(plan.Users, "user"))
+		ok, err := cmdutil.Confirm(f.IO, q)
 		if err != nil {
 			return err
 		}
@@ -143,11 +143,11 @@ func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
 	if opts.DryRun {
 		verb = "Dry run: checking"
 	}
-	users := countNoun(p.Users, "user")
+	users := cmdutil.CountNoun(p.Users, "user")
 	if p.WithoutUser > 0 {
 		users += fmt.Sprintf(" (and %d rows that name no user: their owners are looked up)", p.WithoutUser)
 	}
-	fmt.Fprintf(w, "%s %s of %s listed in %s:\n", verb, countNoun(p.Tokens, "token"), users, textsafe.Terminal(opts.From))
+	fmt.Fprintf(w, "%s %s of %s listed in %s:\n", verb, cmdutil.CountNoun(p.Tokens, "token"), users, textsafe.Terminal(opts.From))
 	for _, it := range p.Sample {
 		if it.UserID != 0 {
 			fmt.Fprintf(w, "  TokenID %d of UserID %d\n", it.TokenID, it.UserID)
@@ -159,7 +159,7 @@ func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
 		fmt.Fprintf(w, "  ... and %d more\n", more)
 	}
 	if p.Unreadable > 0 {
-		fmt.Fprintf(w, "! %s cannot be read and will go to the failed file.\n", countNoun(p.Unreadable, "row"))
+		fmt.Fprintf(w, "! %s cannot be read and will go to the failed file.\n", cmdutil.CountNoun(p.Unreadable, "row"))
 	}
 }
 

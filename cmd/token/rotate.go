@@ -14,7 +14,6 @@ import (
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
-	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -125,11 +124,11 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	mine, err := listTokensOf(ctx, c, "")
+	mine, err := cmdutil.ListTokens(ctx, c, "")
 	if err != nil {
 		return err
 	}
-	old, err := resolveToken(ctx, c, mine, opts.Token)
+	old, err := cmdutil.ResolveToken(ctx, c, mine, opts.Token)
 	if err != nil {
 		return err
 	}
@@ -208,7 +207,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 		return nil
 	}
 	if err := c.RevokeToken(ctx, old.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID))
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 	}
 	fmt.Fprintf(ios.ErrOut, "Revoked the old token %d.\n", old.TokenID)
 	if tok, source, err := f.Token(); err == nil && source == cmdutil.SourceEnv {
@@ -238,9 +237,9 @@ func revokeFailedReplacement(ctx context.Context, c *client.Client, ct *client.C
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
 	if err := c.RevokeToken(cctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID))
+		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 	}
-	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID))
+	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
 }
 
 // failureCode is 130 after Ctrl-C and 1 otherwise. Rotation failures carry
@@ -275,8 +274,10 @@ func profilesHolding(cfg *config.Config, site string, tokenID int64) map[string]
 	return out
 }
 
-// replaceInProfiles stores the new token in each holder's store (keychain
-// or file) and records it in the profile. It returns the profiles updated,
+// replaceInProfiles stores the new token where each holder keeps its token
+// (keychain or file) and records it in the profile. A holder whose store
+// fails keeps its old token and profile; the caller then keeps the old
+// token unrevoked. It returns the profiles updated,
 // in name order, and an error naming those that could not be.
 func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[string]*config.Profile, ct *client.CreatedToken) ([]string, error) {
 	names := make([]string, 0, len(holders))
@@ -284,19 +285,11 @@ func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[strin
 		names = append(names, name)
 	}
 	sort.Strings(names)
+	creds := f.Credentials()
 	var updated, failed []string
 	for _, name := range names {
 		p := holders[name]
-		var err error
-		switch p.TokenStore {
-		case config.StoreKeychain:
-			err = f.Keychain().Set(keychain.Account(name, p.URL), ct.Secret)
-		case config.StoreFile:
-			err = cfg.WriteFileToken(name, ct.Secret)
-		default:
-			continue
-		}
-		if err != nil {
+		if err := creds.Store(name, p, ct.Secret); err != nil {
 			failed = append(failed, fmt.Sprintf("profile %q: %v", name, err))
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +109,7 @@ func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	account := keychain.Account("deploy", e.Srv.URL())
-	e.Memory.Set(account, old.Secret)
+	_ = e.Memory.Set(account, old.Secret)
 
 	delete(e.Vars, "AXERO_TOKEN")
 	r := e.MustRun("--profile", "deploy", "token", "rotate", "deploy")
@@ -222,5 +223,34 @@ func TestTokenRotateOwnEnvTokenWarns(t *testing.T) {
 	}
 	if _, ok := e.TokenFor(r.Stdout); !ok {
 		t.Fatal("the new token was not shown")
+	}
+}
+
+// A profile that holds the old token but cannot take the new one keeps the
+// old token working: it is not revoked, and the profile still points at it.
+func TestTokenRotateStoreFailureKeepsOld(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, axerotest.Options{})
+	exp := time.Now().Add(30 * 24 * time.Hour)
+	old := e.Mint("deploy", &exp)
+	cfg := e.Config()
+	cfg.SetProfile("deploy", &config.Profile{URL: e.Srv.URL(), TokenStore: config.StoreKeychain, TokenID: old.TokenID, TokenName: "deploy"})
+	if err := cfg.Save(); err != nil {
+		t.Fatal(err)
+	}
+	e.Memory.Fail = &keychain.UnavailableError{Cause: "the keychain collection is locked"}
+
+	r := e.Expect(1, "the old token "+strconv.FormatInt(old.TokenID, 10)+" was not revoked", "token", "rotate", "deploy")
+	if !strings.Contains(r.Stderr, `profile "deploy"`) || !strings.Contains(r.Stderr, "the keychain collection is locked") {
+		t.Errorf("stderr does not say which profile failed and why: %q", r.Stderr)
+	}
+	if ts, _ := e.TokenFor(old.Secret); ts.Revoked {
+		t.Errorf("the old token was revoked although the profile holding it could not take the new one")
+	}
+	if _, ok := e.TokenFor(strings.TrimSpace(r.Stdout)); !ok {
+		t.Errorf("the new token was not shown: %q", r.Stdout)
+	}
+	if p, _ := e.Config().Profile("deploy"); p.TokenID != old.TokenID {
+		t.Errorf("profile TokenID %d, want the old %d", p.TokenID, old.TokenID)
 	}
 }

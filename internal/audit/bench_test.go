@@ -47,9 +47,9 @@ func serveBenchEmulator() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	json.NewEncoder(os.Stdout).Encode(map[string]any{"URL": s.URL(), "Admin": s.SeedToken("admin"), "Users": len(s.Users()), "Tokens": len(s.Tokens())})
-	io.Copy(io.Discard, os.Stdin)
-	s.Close()
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"URL": s.URL(), "Admin": s.SeedToken("admin"), "Users": len(s.Users()), "Tokens": len(s.Tokens())})
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = s.Close()
 	os.Exit(0)
 }
 
@@ -60,7 +60,7 @@ type benchSite struct {
 
 func startBenchEmulator(b *testing.B) benchSite {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(os.Args[0], "-test.run=^$") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(), benchEmulatorEnv+"=1")
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -68,7 +68,7 @@ func startBenchEmulator(b *testing.B) benchSite {
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { stdin.Close(); cmd.Wait() })
+	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
 	var site benchSite
 	line, err := bufio.NewReader(stdout).ReadBytes('\n')
 	if err != nil || json.Unmarshal(line, &site) != nil {

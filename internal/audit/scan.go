@@ -174,7 +174,7 @@ func (s *scan) scanUser(ctx context.Context, j userJob) userResult {
 	for i := range tokens {
 		t := &tokens[i]
 		f := s.match.findings(t)
-		if s.match.Criteria.Any() && len(f) == 0 {
+		if s.match.Any() && len(f) == 0 {
 			continue
 		}
 		res.rows = append(res.rows, rowFor(user, t, s.creatorName(ctx, user, t), f))

@@ -61,11 +61,11 @@ func runEngine(t *testing.T, s *fakeServer, input, out string, mod func(*Options
 
 func readRecords(t *testing.T, path string) []Record {
 	t.Helper()
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []Record
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -140,8 +140,8 @@ func TestCSVOutput(t *testing.T) {
 	if _, err := runEngine(t, s, usersCSV(3), out, nil); err != nil {
 		t.Fatal(err)
 	}
-	f, _ := os.Open(out)
-	defer f.Close()
+	f, _ := os.Open(out) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
+	defer func() { _ = f.Close() }()
 	recs, err := csv.NewReader(f).ReadAll()
 	if err != nil || len(recs) != 4 || strings.Join(recs[0], ",") != "user,UserID,TokenID,name,expiry,token" {
 		t.Fatalf("csv output %v %v", recs, err)
@@ -180,7 +180,7 @@ func TestBadRowsGoToTheFailedFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +208,7 @@ func TestBadRowsGoToTheFailedFile(t *testing.T) {
 
 func mustRead(t *testing.T, p string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(p)
+	b, err := os.ReadFile(p) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,9 @@ func mustRead(t *testing.T, p string) []byte {
 
 func TestExistingOutputIsRefused(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	os.WriteFile(out, []byte("keep me\n"), 0o600)
+	if err := os.WriteFile(out, []byte("keep me\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	_, err := runEngine(t, newFakeServer(1), usersCSV(1), out, nil)
 	var ee *ExistsError
 	if !errors.As(err, &ee) || string(mustRead(t, out)) != "keep me\n" {
@@ -230,8 +232,10 @@ func TestUnwritableDirectory(t *testing.T) {
 		t.Skip("root can write anywhere")
 	}
 	dir := t.TempDir()
-	os.Chmod(dir, 0o500)
-	defer os.Chmod(dir, 0o700)
+	if err := os.Chmod(dir, 0o500); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
+	defer func() { _ = os.Chmod(dir, 0o700) }() //nolint:gosec // test sets permissions on purpose to exercise the permission checks
 	s := newFakeServer(1)
 	_, err := runEngine(t, s, usersCSV(1), filepath.Join(dir, "out.jsonl"), nil)
 	if err == nil || s.creates != 0 {
@@ -254,14 +258,16 @@ func TestResumeSettlesLostCreates(t *testing.T) {
 		b.Write(append(line, '\n'))
 	}
 	b.WriteString(`{"user":"1003","UserID":1003,"TokenID":`)
-	os.WriteFile(out, b.Bytes(), 0o600)
+	if err := os.WriteFile(out, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	j, _ := OpenJournal(JournalPath(out))
 	at := time.Now().Add(-time.Second)
 	for _, id := range []int64{1001, 1002, 1003} {
-		j.AppendSync(JournalRecord{Op: opIntent, UserID: id, Name: "n", At: at})
+		_ = j.AppendSync(JournalRecord{Op: opIntent, UserID: id, Name: "n", At: at})
 	}
-	j.Append(JournalRecord{Op: opDone, UserID: 1001})
-	j.Close()
+	_ = j.Append(JournalRecord{Op: opDone, UserID: 1001})
+	_ = j.Close()
 
 	sum, err := runEngine(t, s, usersCSV(10), out, func(o *Options) { o.Resume = true; o.Name = "n" })
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/resolve"
 )
 
 // fakeServer is an in-memory Axero with the faults that matter here: a
@@ -36,7 +37,7 @@ type fakeToken struct {
 }
 
 func newFakeServer(nUsers int) *fakeServer {
-	s := &fakeServer{rng: rand.New(rand.NewPCG(1, 2)), users: map[int64]client.User{}, tokens: map[int64]*fakeToken{}, nextID: 5000, adminID: 1}
+	s := &fakeServer{rng: rand.New(rand.NewPCG(1, 2)), users: map[int64]client.User{}, tokens: map[int64]*fakeToken{}, nextID: 5000, adminID: 1} //nolint:gosec // test fixture randomness
 	for i := 1; i <= nUsers; i++ {
 		id := int64(1000 + i)
 		s.users[id] = client.User{UserID: id, UserName: fmt.Sprintf("user%04d", i), Email: fmt.Sprintf("user%04d@example.com", i), DisplayName: fmt.Sprintf("User %d", i)}
@@ -111,7 +112,7 @@ func (s *fakeServer) Resolve(ctx context.Context, u string) (*client.User, error
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u = strings.TrimSpace(u)
-	if id, ok := ParseUserID(u); ok {
+	if id, ok := resolve.ParseID(u); ok {
 		if x, ok := s.users[id]; ok {
 			return &x, nil
 		}

@@ -14,7 +14,9 @@ import (
 func plantSymlink(t *testing.T, path string) (victim string) {
 	t.Helper()
 	victim = filepath.Join(t.TempDir(), "victim")
-	os.WriteFile(victim, []byte("precious\n"), 0o600)
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(victim, path); err != nil {
 		t.Skip("no symlinks here")
 	}
@@ -41,7 +43,9 @@ func TestFailedFileHardLinkRefused(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.jsonl")
 	other := filepath.Join(dir, "other.csv")
-	os.WriteFile(other, []byte("precious\n"), 0o600)
+	if err := os.WriteFile(other, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Link(other, FailedPath(out)); err != nil {
 		t.Skip("no hard links here")
 	}
@@ -70,7 +74,7 @@ func TestFailedFileIsReplacedNotTruncated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	in, err := NewInput(f, "failed")
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +98,9 @@ func TestResumeRefusesAnOutputOthersCanRead(t *testing.T) {
 	if _, err := runEngine(t, s, usersCSV(1), out, nil); err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(out, 0o644)
+	if err := os.Chmod(out, 0o644); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
 	before := string(mustRead(t, out))
 	_, err := runEngine(t, s, usersCSV(2), out, func(o *Options) { o.Resume = true })
 	if err == nil || !strings.Contains(err.Error(), out) || !strings.Contains(err.Error(), "0644") {
@@ -116,7 +122,7 @@ func TestResumeRefusesSymlinkedOutputAndJournal(t *testing.T) {
 		if which == "journal" {
 			path = JournalPath(out)
 		}
-		os.Remove(path)
+		_ = os.Remove(path)
 		victim := plantSymlink(t, path)
 		_, err := runEngine(t, newFakeServer(2), usersCSV(2), out, func(o *Options) { o.Resume = true })
 		var ne *NotOursError
@@ -128,7 +134,9 @@ func TestResumeRefusesSymlinkedOutputAndJournal(t *testing.T) {
 
 func TestExistingJournalMessage(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.jsonl")
-	os.WriteFile(JournalPath(out), []byte("x\n"), 0o600)
+	if err := os.WriteFile(JournalPath(out), []byte("x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s := newFakeServer(1)
 	_, err := runEngine(t, s, usersCSV(1), out, nil)
 	if err == nil || s.creates != 0 || !strings.Contains(err.Error(), "--resume") {

@@ -83,7 +83,7 @@ func TestFailedFileNeutralisesFormulasAndRoundTrips(t *testing.T) {
 	in.WriteString("user,note\n")
 	w := csv.NewWriter(&in)
 	for _, u := range users {
-		w.Write([]string{u, "+" + u})
+		_ = w.Write([]string{u, "+" + u})
 	}
 	w.Flush()
 	sum, err := runEngine(t, s, in.String(), out, nil)
@@ -121,8 +121,8 @@ func TestFailedFileNeutralisesFormulasAndRoundTrips(t *testing.T) {
 		t.Fatalf("not read back: %v", want)
 	}
 	// Re-run: the same users fail again, and the new failed file is the same.
-	os.Remove(out)
-	os.Remove(JournalPath(out))
+	_ = os.Remove(out)
+	_ = os.Remove(JournalPath(out))
 	sum, err = runEngine(t, s, string(raw), out, nil)
 	if err != nil || sum.Failed != len(users) {
 		t.Fatalf("%+v %v", sum, err)

@@ -12,6 +12,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -167,7 +168,7 @@ func (in *Input) Next() (Row, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return Row{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+			return Row{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %w", pe.StartLine, pe.Err)}, nil
 		}
 		return Row{}, fmt.Errorf("reading %s: %w", in.name, err)
 	}
@@ -222,7 +223,7 @@ func field(rec []string, i int) string {
 func csvErr(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("line %d: %v", pe.StartLine, pe.Err)
+		return fmt.Errorf("line %d: %w", pe.StartLine, pe.Err)
 	}
 	return err
 }
@@ -232,14 +233,8 @@ func csvErr(err error) error {
 // UserID is compared as a number ("042" is 42).
 func UserKey(user string) string {
 	u := strings.ToLower(strings.TrimSpace(user))
-	if id, err := strconv.ParseInt(u, 10, 64); err == nil && id > 0 {
+	if id, ok := resolve.ParseID(u); ok {
 		return "#" + strconv.FormatInt(id, 10)
 	}
 	return u
-}
-
-// ParseUserID reports whether user is a UserID.
-func ParseUserID(user string) (int64, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(user), 10, 64)
-	return id, err == nil && id > 0
 }

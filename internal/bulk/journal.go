@@ -129,7 +129,7 @@ func CreateJournal(path, out, run string, started time.Time) (*Journal, error) {
 	j := &Journal{f: f}
 	hdr := JournalRecord{Op: opHeader, V: journalVersion, Run: run, Out: filepath.Base(out), At: started.UTC()}
 	if err := j.AppendSync(hdr); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return j, nil
@@ -148,11 +148,11 @@ func appendJournal(path string, validSize int64) (*Journal, error) {
 		return nil, fmt.Errorf("%s disappeared while it was being opened", what)
 	}
 	if err := f.Truncate(validSize); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("%s: %w", what, unwrapPath(err))
 	}
 	if _, err := f.Seek(validSize, io.SeekStart); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return &Journal{f: f, size: validSize}, nil
@@ -170,7 +170,7 @@ func OpenJournal(path string) (*Journal, error) {
 		return CreateJournal(path, out, newRunID(), time.Now())
 	}
 	st, err := ReadJournal(f)
-	f.Close()
+	_ = f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +269,7 @@ func ReadPendingIntents(path string) ([]pendingIntent, error) {
 	if err != nil || f == nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	st, err := ReadJournal(f)
 	if err != nil {
 		return nil, err

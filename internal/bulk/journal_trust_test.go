@@ -23,32 +23,32 @@ func crashedRun(t *testing.T, s *fakeServer, out string, done, lost []int64) int
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Release() // no Seal: the process died
+	defer func() { _ = lock.Release() }() // no Seal: the process died
 	run, started := newRunID(), time.Now().Add(-time.Minute)
-	lock.Start(run, started)
+	_ = lock.Start(run, started)
 	w, err := CreateOutput(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }()
 	j, err := CreateJournal(JournalPath(out), out, run, started)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer func() { _ = j.Close() }()
 	ctx := context.Background()
 	for _, id := range done {
-		j.AppendSync(JournalRecord{Op: opIntent, UserID: id, Name: "n", At: time.Now()})
+		_ = j.AppendSync(JournalRecord{Op: opIntent, UserID: id, Name: "n", At: time.Now()})
 		ct, _ := s.CreateUserToken(ctx, id, client.CreateTokenRequest{Name: "n"})
-		w.Write(RecordFor(idString(id), ct))
-		w.Sync()
-		j.Append(JournalRecord{Op: opDone, UserID: id, Name: "n", TokenID: ct.TokenID, At: time.Now()})
+		_ = w.Write(RecordFor(idString(id), ct))
+		_ = w.Sync()
+		_ = j.Append(JournalRecord{Op: opDone, UserID: id, Name: "n", TokenID: ct.TokenID, At: time.Now()})
 	}
-	j.AppendSync(JournalRecord{Op: opFailed, UserID: 1, At: time.Now()}) // make the done records durable
+	_ = j.AppendSync(JournalRecord{Op: opFailed, UserID: 1, At: time.Now()}) // make the done records durable
 	before := j.Size()
 	for _, id := range lost {
-		j.AppendSync(JournalRecord{Op: opIntent, User: idString(id), UserID: id, Name: "n", At: time.Now()})
-		s.CreateUserToken(ctx, id, client.CreateTokenRequest{Name: "n"})
+		_ = j.AppendSync(JournalRecord{Op: opIntent, User: idString(id), UserID: id, Name: "n", At: time.Now()})
+		_, _ = s.CreateUserToken(ctx, id, client.CreateTokenRequest{Name: "n"})
 	}
 	return before
 }
@@ -86,20 +86,24 @@ func TestResumeNoticesAnUntrustworthyJournal(t *testing.T) {
 		warn   string
 	}{
 		{"cut short", func(t *testing.T, out string, before int64) {
-			os.Truncate(JournalPath(out), before)
+			_ = os.Truncate(JournalPath(out), before)
 		}, "did not end cleanly"},
 		{"cut to its header", func(t *testing.T, out string, before int64) {
 			b := mustRead(t, JournalPath(out))
-			os.WriteFile(JournalPath(out), b[:bytes.IndexByte(b, '\n')+1], 0o600)
+			if err := os.WriteFile(JournalPath(out), b[:bytes.IndexByte(b, '\n')+1], 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, "did not end cleanly"},
 		{"deleted", func(t *testing.T, out string, before int64) {
-			os.Remove(JournalPath(out))
+			_ = os.Remove(JournalPath(out))
 		}, "is missing"},
 		{"corrupted", func(t *testing.T, out string, before int64) {
 			b := mustRead(t, JournalPath(out))
 			// The lost intents now name other users.
 			b = append(b[:before], bytes.ReplaceAll(b[before:], []byte(`"UserID":100`), []byte(`"UserID":190`))...)
-			os.WriteFile(JournalPath(out), b, 0o600)
+			if err := os.WriteFile(JournalPath(out), b, 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}, "is damaged at line"},
 	}
 	for _, c := range cases {
@@ -132,7 +136,9 @@ func TestResumeNoticesASealedJournalCutShort(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := mustRead(t, JournalPath(out))
-	os.WriteFile(JournalPath(out), b[:bytes.IndexByte(b, '\n')+1], 0o600)
+	if err := os.WriteFile(JournalPath(out), b[:bytes.IndexByte(b, '\n')+1], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	s.dropRate, s.listErrRate = 0, 0
 	sum, warnings, err := resumeN(t, s, out, 3, nil)
 	if err != nil || len(warnings) != 1 || !strings.Contains(warnings[0], "shorter than when its run ended") {
@@ -148,7 +154,7 @@ func TestRecheckIsRememberedUntilEveryUserIsChecked(t *testing.T) {
 	s := newFakeServer(10)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	crashedRun(t, s, out, []int64{1001}, []int64{1009})
-	os.Remove(JournalPath(out))
+	_ = os.Remove(JournalPath(out))
 	// This resume stops before it reaches user 1009.
 	if _, _, err := resumeN(t, s, out, 3, nil); err != nil {
 		t.Fatal(err)
@@ -164,8 +170,8 @@ func TestResumeWithNoRecordOfTheRunRefuses(t *testing.T) {
 	s := newFakeServer(10)
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	crashedRun(t, s, out, []int64{1001}, []int64{1005})
-	os.Remove(JournalPath(out))
-	os.Remove(LockPath(out))
+	_ = os.Remove(JournalPath(out))
+	_ = os.Remove(LockPath(out))
 	creates := s.creates
 	_, _, err := resumeN(t, s, out, 10, nil)
 	if err == nil || strings.Contains(err.Error(), "\n") || s.creates != creates {
@@ -187,8 +193,10 @@ func TestResumeRefusesAnotherOutputsJournal(t *testing.T) {
 	if _, err := runEngine(t, s, usersCSV(1), b, func(o *Options) { o.Name = "n" }); err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(JournalPath(b))
-	os.WriteFile(JournalPath(b), mustRead(t, JournalPath(a)), 0o600)
+	_ = os.Remove(JournalPath(b))
+	if err := os.WriteFile(JournalPath(b), mustRead(t, JournalPath(a)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	creates := s.creates
 	_, _, err := resumeN(t, s, b, 10, nil)
 	var ne *NotOursError
@@ -202,13 +210,13 @@ func TestResumeAfterATornJournalLineAppendsCleanly(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.jsonl")
 	crashedRun(t, s, out, []int64{1001}, []int64{1005})
 	f, _ := os.OpenFile(JournalPath(out), os.O_WRONLY|os.O_APPEND, 0)
-	f.WriteString(`{"op":"intent","UserID":10`)
-	f.Close()
+	_, _ = f.WriteString(`{"op":"intent","UserID":10`)
+	_ = f.Close()
 	if _, _, err := resumeN(t, s, out, 10, nil); err != nil {
 		t.Fatal(err)
 	}
 	f, _ = os.Open(JournalPath(out))
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	st, err := ReadJournal(f)
 	if err != nil || st.Damaged != 0 || st.Torn() || st.Header == nil {
 		t.Fatalf("%+v %v", st, err)

@@ -77,7 +77,7 @@ func AcquireRunLock(out string) (*RunLock, error) {
 	}
 	if err := tryLock(f); err != nil {
 		info, _ := readLockInfo(f)
-		f.Close()
+		_ = f.Close()
 		if errors.Is(err, errLockHeld) {
 			return nil, &LockedError{Path: out, PID: info.PID}
 		}

@@ -58,7 +58,7 @@ func TestRunLockIsExclusiveInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a released lock should be free: %v", err)
 	}
-	l2.Release()
+	_ = l2.Release()
 	if fi, err := os.Stat(LockPath(out)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("lock file: %v %v", fi, err)
 	}
@@ -74,8 +74,8 @@ func TestSecondRunRefusedBeforeMinting(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer held.Release()
-			held.Start(newRunID(), time.Now())
+			defer func() { _ = held.Release() }()
+			_ = held.Start(newRunID(), time.Now())
 			s := newFakeServer(3)
 			_, err = runEngine(t, s, usersCSV(3), out, func(o *Options) { o.Resume = resume })
 			var le *LockedError
@@ -98,7 +98,7 @@ func TestRunLockAcrossProcesses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^$")
+	cmd := exec.Command(exe, "-test.run=^$") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(), lockHelperEnv+"="+out)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -106,7 +106,7 @@ func TestRunLockAcrossProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		stdin.Close()
+		_ = stdin.Close()
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}()
@@ -141,7 +141,9 @@ func TestLockFileSymlinkRefused(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out.jsonl")
 	victim := filepath.Join(dir, "victim")
-	os.WriteFile(victim, []byte("precious\n"), 0o600)
+	if err := os.WriteFile(victim, []byte("precious\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(victim, LockPath(out)); err != nil {
 		t.Skip("no symlinks here")
 	}

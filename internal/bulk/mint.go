@@ -65,7 +65,7 @@ type mintJob struct {
 func (e *Engine) prepare(dispatch context.Context, worker int, row Row) (mintJob, *result) {
 	defer e.setInFlight(worker, "")
 	done := func(r result) (mintJob, *result) { return mintJob{}, &r }
-	userID, isID := ParseUserID(row.User)
+	userID, isID := resolve.ParseID(row.User)
 	name := row.Name
 	if name == "" {
 		name = e.o.Name

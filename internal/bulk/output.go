@@ -64,15 +64,15 @@ func CreateOutput(path string) (*OutputWriter, error) {
 	w := newOutputWriter(f, isCSVPath(path))
 	if w.csv {
 		if err := w.cw.Write(outputColumns); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 		if err := w.flushBuf(); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 		if err := f.Sync(); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 	}
@@ -100,21 +100,21 @@ func AppendOutput(path string, size int64) (*OutputWriter, error) {
 		return nil, err
 	}
 	if err := f.Truncate(size); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("--out %s: %w", path, err)
 	}
 	if _, err := f.Seek(size, io.SeekStart); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	w := newOutputWriter(f, isCSVPath(path))
 	if w.csv && size == 0 {
 		if err := w.cw.Write(outputColumns); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 		if err := w.flushBuf(); err != nil {
-			f.Close()
+			_ = f.Close()
 			return nil, err
 		}
 	}
@@ -223,7 +223,7 @@ func ReadOutput(path string) (*doneSet, error) {
 	if f == nil {
 		return d, nil
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	isCSV := isCSVPath(path)
 	br := bufio.NewReader(f)
 	var off int64

@@ -31,7 +31,7 @@ func (e *NotOursError) Usage() bool { return true }
 // checkExisting returns nil when path does not exist, its FileInfo when it
 // is a regular file with one link, and an error for anything else.
 func checkExisting(path, what string) (fs.FileInfo, error) {
-	fi, err := os.Lstat(path)
+	fi, err := os.Lstat(path) //nolint:gosec // the output path the user names, checked here before it is opened
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -64,19 +64,19 @@ func checkPrivate(fi fs.FileInfo, what string) error {
 // createPrivate creates path exclusively, mode 0600. It fails if anything
 // exists at path, a symbolic link included.
 func createPrivate(path string, flag int) (*os.File, error) {
-	return os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL|noFollow, 0o600)
+	return os.OpenFile(path, flag|os.O_CREATE|os.O_EXCL|noFollow, 0o600) //nolint:gosec // the output path the user names, created with O_EXCL and without following symlinks
 }
 
 // openExisting opens a file that checkExisting accepted as fi, refusing a
 // symbolic link, and makes sure that what was opened is what was checked.
 func openExisting(path, what string, flag int, fi fs.FileInfo) (*os.File, error) {
-	f, err := os.OpenFile(path, flag|noFollow, 0)
+	f, err := os.OpenFile(path, flag|noFollow, 0) //nolint:gosec // the output path the user names, opened without following symlinks and checked to be ours
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, unwrapPath(err))
 	}
 	got, err := f.Stat()
 	if err != nil || !os.SameFile(fi, got) {
-		f.Close()
+		_ = f.Close()
 		return nil, &NotOursError{What: what, Why: "was replaced while it was being opened"}
 	}
 	return f, nil

@@ -59,7 +59,7 @@ func ParseNameTemplate(text string) (*NameTemplate, error) {
 	if err := t.Execute(b, NameData{UserID: 1, UserName: "u", Email: "u@example.com", DisplayName: "U", Date: "2006-01-02"}); err != nil {
 		return nil, fmt.Errorf("invalid --name-template %q: %v", text, oneLine(strings.TrimPrefix(err.Error(), "template: ")))
 	}
-	return &NameTemplate{t: t, needsUser: usesUserFields(t.Tree.Root)}, nil
+	return &NameTemplate{t: t, needsUser: usesUserFields(t.Root)}, nil
 }
 
 // NeedsUser reports whether the template uses anything but .UserID and

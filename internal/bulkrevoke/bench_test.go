@@ -59,27 +59,27 @@ func serveBenchEmulator(csvPath string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	f, err := os.Create(csvPath)
+	f, err := os.Create(csvPath) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	w := csv.NewWriter(f)
-	w.Write([]string{"TokenID", "UserID"})
+	_ = w.Write([]string{"TokenID", "UserID"})
 	for i, id := range ids {
-		w.Write([]string{strconv.FormatInt(id, 10), strconv.FormatInt(hist[i].UserID, 10)})
+		_ = w.Write([]string{strconv.FormatInt(id, 10), strconv.FormatInt(hist[i].UserID, 10)})
 	}
 	w.Flush()
-	f.Close()
-	json.NewEncoder(os.Stdout).Encode(map[string]any{"URL": s.URL(), "Admin": s.SeedToken("admin")})
-	io.Copy(io.Discard, os.Stdin)
-	s.Close()
+	_ = f.Close()
+	_ = json.NewEncoder(os.Stdout).Encode(map[string]any{"URL": s.URL(), "Admin": s.SeedToken("admin")})
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	_ = s.Close()
 	os.Exit(0)
 }
 
 func startBenchEmulator(b *testing.B, csvPath string) (url, admin string, stop func()) {
 	b.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.Command(os.Args[0], "-test.run=^$") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(), benchEmulatorEnv+"="+csvPath)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
@@ -92,7 +92,7 @@ func startBenchEmulator(b *testing.B, csvPath string) (url, admin string, stop f
 	if err != nil || json.Unmarshal(line, &site) != nil {
 		b.Fatalf("the emulator did not start: %v", err)
 	}
-	return site.URL, site.Admin, func() { stdin.Close(); cmd.Wait() }
+	return site.URL, site.Admin, func() { _ = stdin.Close(); _ = cmd.Wait() }
 }
 
 // BenchmarkRevoke revokes 10,000 tokens of 10,000 users over a 20 ms

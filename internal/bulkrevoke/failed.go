@@ -89,11 +89,11 @@ func checkReplaceable(path string) (bool, error) {
 	if !info.Mode().IsRegular() {
 		return false, refuse
 	}
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the failed-rows file of the user's own run
 	if err != nil {
 		return false, fmt.Errorf("the failed file %s: %w", path, unwrapPath(err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	line, _ := bufio.NewReaderSize(f, 4096).ReadString('\n')
 	h, err := csv.NewReader(strings.NewReader(line)).Read()
 	if err != nil {
@@ -177,8 +177,8 @@ func (fw *failedWriter) close() error {
 // discard removes the temporary file (a run that failed before it began).
 func (fw *failedWriter) discard() {
 	if fw.tmp != nil {
-		fw.tmp.Close()
-		os.Remove(fw.tmp.Name())
+		_ = fw.tmp.Close()
+		_ = os.Remove(fw.tmp.Name())
 	}
 }
 

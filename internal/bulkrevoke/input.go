@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -65,13 +66,13 @@ func (e *InputError) Usage() bool { return true }
 // Open opens an input file and works out its format from its content: a
 // '[' starts a JSON array, a '{' JSON Lines, anything else is CSV.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the input file the user names with --from
 	if err != nil {
 		return nil, fmt.Errorf("--from %s: %w", path, unwrapPath(err))
 	}
 	r, err := newReader(f, path)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	r.f = f
@@ -196,7 +197,7 @@ func (r *Reader) nextCSV() (Item, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return Item{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %v", pe.StartLine, pe.Err)}, nil
+				return Item{Line: pe.StartLine, Err: fmt.Errorf("line %d is not valid CSV: %w", pe.StartLine, pe.Err)}, nil
 			}
 			return Item{}, fmt.Errorf("reading %s: %w", r.name, err)
 		}
@@ -278,16 +279,16 @@ func parseIDs(token, user string) (int64, int64, error) {
 	if token == "" {
 		return 0, 0, errors.New("no TokenID")
 	}
-	tid, err := strconv.ParseInt(token, 10, 64)
-	if err != nil || tid <= 0 {
+	tid, ok := resolve.ParseID(token)
+	if !ok {
 		// The value is not echoed: a misplaced column could hold a secret.
 		return 0, 0, errors.New("the TokenID is not a positive whole number")
 	}
 	if user == "" {
 		return tid, 0, nil
 	}
-	uid, err := strconv.ParseInt(user, 10, 64)
-	if err != nil || uid <= 0 {
+	uid, ok := resolve.ParseID(user)
+	if !ok {
 		return tid, 0, errors.New("the UserID is not a positive whole number")
 	}
 	return tid, uid, nil

@@ -23,7 +23,7 @@ func ReadPlan(path string, sample int) (Plan, error) {
 	if err != nil {
 		return Plan{}, err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	p := Plan{Format: in.Format()}
 	users := map[int64]struct{}{}
 	for {

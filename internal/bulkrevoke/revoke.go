@@ -124,7 +124,7 @@ func Run(ctx context.Context, o Options) (Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	defer in.Close()
+	defer func() { _ = in.Close() }()
 	var fw *failedWriter
 	if !o.DryRun {
 		if o.FailedPath == "" {

@@ -195,7 +195,7 @@ func TestEveryAxeroOutputIsValidInput(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		w.Close()
+		_ = w.Close()
 	}
 	// The audit's JSON: an array and lines.
 	var arr []map[string]any
@@ -242,8 +242,8 @@ func TestFailedFilesCarryNoSecrets(t *testing.T) {
 	r.UserID = 1002 // a mixed-up file
 	csvOut := filepath.Join(dir, "tokens.csv")
 	w, _ := bulk.CreateOutput(csvOut)
-	w.Write(r)
-	w.Close()
+	_ = w.Write(r)
+	_ = w.Close()
 	sum, _, err := runRevoke(t, s, s.SeedToken("admin"), csvOut, nil)
 	if err != nil || sum.Refused != 1 {
 		t.Fatalf("%+v %v", sum, err)
@@ -283,7 +283,7 @@ func TestFailedFileIsCreatedSafely(t *testing.T) {
 	if _, _, err := runRevoke(t, s, s.SeedToken("admin"), path, func(o *bulkrevoke.Options) { o.FailedPath = link }); err == nil {
 		t.Error("a symlink was accepted as the failed file")
 	}
-	if data, _ := os.ReadFile(foreign); string(data) != "my notes\n" {
+	if data, _ := os.ReadFile(foreign); string(data) != "my notes\n" { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Error("the foreign file changed")
 	}
 	if fmt.Sprint(live(s)) != fmt.Sprint(before) {

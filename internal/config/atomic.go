@@ -21,8 +21,8 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	ok := false
 	defer func() {
 		if !ok {
-			tmp.Close()
-			os.Remove(tmpName)
+			_ = tmp.Close()
+			_ = os.Remove(tmpName) //nolint:gosec // the temporary file this function created next to its target
 		}
 	}()
 	// CreateTemp makes the file 0600; Chmod makes any other requested mode
@@ -39,7 +39,7 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
-	if err := os.Rename(tmpName, path); err != nil {
+	if err := os.Rename(tmpName, path); err != nil { //nolint:gosec // the temporary file this function created, renamed onto the caller's path
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	ok = true
@@ -50,9 +50,9 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 // syncDir makes a rename durable. Not every platform can sync a directory
 // (Windows cannot), so failures are ignored.
 func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
+	if d, err := os.Open(dir); err == nil { //nolint:gosec // the directory of a file just written, opened only to fsync it
 		_ = d.Sync()
-		d.Close()
+		_ = d.Close()
 	}
 }
 

@@ -78,7 +78,7 @@ func DirFrom(getenv func(string) string) (string, error) {
 	}
 	base, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find a configuration directory (%v); set AXERO_CONFIG_DIR", err)
+		return "", fmt.Errorf("cannot find a configuration directory (%w); set AXERO_CONFIG_DIR", err)
 	}
 	return filepath.Join(base, "axero"), nil
 }
@@ -97,7 +97,7 @@ func Load(dir string) (*Config, error) {
 func read(dir string) (*Config, error) {
 	c := &Config{dir: dir, Profiles: map[string]*Profile{}}
 	path := filepath.Join(dir, FileName)
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // config.yaml in the configuration directory (AXERO_CONFIG_DIR or the OS default)
 	if errors.Is(err, os.ErrNotExist) {
 		return c, nil
 	}
@@ -237,16 +237,16 @@ func (c *Config) ProfileNames() []string {
 // EnsureDir creates dir (and its parents) with mode 0700 and tightens an
 // existing dir that others can read.
 func EnsureDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
 		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, unwrapPath(err))
 	}
-	info, err := os.Stat(dir)
+	info, err := os.Stat(dir) //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
 	if err != nil {
 		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, unwrapPath(err))
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		// Best effort: a directory we do not own stays as it is.
-		_ = os.Chmod(dir, 0o700)
+		_ = os.Chmod(dir, 0o700) //nolint:gosec // a directory needs its search bit: 0700 is owner-only
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func TestSaveLoadRoundTripAndPermissions(t *testing.T) {
 	exp := time.Date(2027, 2, 24, 17, 0, 0, 0, time.UTC)
 	c.SetProfile("work", &Profile{URL: "https://intranet.example.com", User: "jdoe", UserID: 42,
 		TokenStore: StoreKeychain, TokenID: 1017, TokenName: "laptop", TokenExpires: &exp,
-		Paths: client.Paths{Tokens: "/api/v2/tokens"}})
+		Paths: client.Paths{Tokens: "/api/v2/tokens"}}) //nolint:gosec // test fixture, not a credential
 	c.SetProfile("another", &Profile{URL: "http://127.0.0.1:8080", AllowHTTP: true})
 	if err := c.Save(); err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestSaveLoadRoundTripAndPermissions(t *testing.T) {
 func TestSaveTightensLooseDirectory(t *testing.T) {
 	skipPermsOnWindows(t)
 	dir := filepath.Join(t.TempDir(), "cfg")
-	if err := os.Mkdir(dir, 0o755); err != nil {
+	if err := os.Mkdir(dir, 0o755); err != nil { //nolint:gosec // testdata directory for golden files
 		t.Fatal(err)
 	}
 	c, _ := Load(dir)

@@ -19,7 +19,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if err := WriteFileAtomic(path, []byte("two"), 0o640); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
+	data, _ := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if string(data) != "two" {
 		t.Errorf("content = %q", data)
 	}
@@ -42,13 +42,15 @@ func TestWriteFileAtomicKeepsOldOnFailure(t *testing.T) {
 	if err := WriteFileAtomic(path, []byte("old"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(dir, 0o500)
-	defer os.Chmod(dir, 0o700)
+	if err := os.Chmod(dir, 0o500); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
+	defer func() { _ = os.Chmod(dir, 0o700) }() //nolint:gosec // test sets permissions on purpose to exercise the permission checks
 	err := WriteFileAtomic(path, []byte("new"), 0o600)
 	if err == nil || !strings.Contains(err.Error(), "not writable") {
 		t.Fatalf("err = %v", err)
 	}
-	data, _ := os.ReadFile(path)
+	data, _ := os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if string(data) != "old" {
 		t.Errorf("content = %q, want the old one", data)
 	}
@@ -91,7 +93,9 @@ func TestFileTokenRefusesReadableFile(t *testing.T) {
 	if err := c.WriteFileToken("p", "secret-value"); err != nil {
 		t.Fatal(err)
 	}
-	os.Chmod(c.FileTokenPath("p"), 0o644)
+	if err := os.Chmod(c.FileTokenPath("p"), 0o644); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
 	_, err := c.ReadFileToken("p")
 	if err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Fatalf("err = %v", err)
@@ -129,15 +133,17 @@ func TestCreateSecretFile(t *testing.T) {
 	if !errors.Is(err, fs.ErrExist) {
 		t.Error("errors.Is(err, fs.ErrExist) is false")
 	}
-	if data, _ := os.ReadFile(path); string(data) != "first" {
+	if data, _ := os.ReadFile(path); string(data) != "first" { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Errorf("content after refusal = %q", data)
 	}
 
-	os.Chmod(path, 0o644)
+	if err := os.Chmod(path, 0o644); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
 	if err := CreateSecretFile(path, []byte("third"), true); err != nil {
 		t.Fatal(err)
 	}
-	if data, _ := os.ReadFile(path); string(data) != "third" {
+	if data, _ := os.ReadFile(path); string(data) != "third" { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Errorf("content after --force = %q", data)
 	}
 	if got := perm(t, path); got != 0o600 {
@@ -172,8 +178,10 @@ func TestCreateSecretFileUnwritableDir(t *testing.T) {
 		t.Skip("root ignores directory permissions")
 	}
 	dir := t.TempDir()
-	os.Chmod(dir, 0o500)
-	defer os.Chmod(dir, 0o700)
+	if err := os.Chmod(dir, 0o500); err != nil { //nolint:gosec // test sets permissions on purpose to exercise the permission checks
+		t.Fatal(err)
+	}
+	defer func() { _ = os.Chmod(dir, 0o700) }() //nolint:gosec // test sets permissions on purpose to exercise the permission checks
 	for _, force := range []bool{false, true} {
 		err := CreateSecretFile(filepath.Join(dir, "f"), []byte("x"), force)
 		if err == nil || !strings.Contains(err.Error(), "not writable") {

@@ -26,14 +26,14 @@ func (c *Config) ReadFileToken(profile string) (string, error) {
 		return "", err
 	}
 	path := c.FileTokenPath(profile)
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the profile's token file in the configuration directory; the profile name is validated
 	if errors.Is(err, os.ErrNotExist) {
 		return "", ErrNoToken
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	info, err := f.Stat()
 	if err != nil {
 		return "", fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))

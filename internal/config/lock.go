@@ -42,15 +42,15 @@ func lockConfigDir(dir string) (func(), error) {
 		if err == nil {
 			return func() {
 				_ = unlock(f)
-				f.Close()
+				_ = f.Close()
 			}, nil
 		}
 		if !errors.Is(err, errLocked) {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", path, unwrapPath(err))
 		}
 		if time.Now().After(deadline) {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("another axero process has held %s for over %s; try again when it is done", path, lockWait)
 		}
 		time.Sleep(lockPoll)
@@ -61,10 +61,10 @@ func lockConfigDir(dir string) (func(), error) {
 // symbolic link: a link planted there could make us create or lock a file
 // elsewhere.
 func openLockFile(path string) (*os.File, error) {
-	if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink != 0 {
+	if info, err := os.Lstat(path); err == nil && info.Mode()&os.ModeSymlink != 0 { //nolint:gosec // the lock file in the configuration directory, checked not to be a symlink
 		return nil, fmt.Errorf("refusing to use %s: it is a symbolic link", path)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|noFollow, 0o600) //nolint:gosec // the lock file in the configuration directory, opened without following symlinks
 	if err != nil {
 		if isSymlinkLoop(err) {
 			return nil, fmt.Errorf("refusing to use %s: it is a symbolic link", path)
@@ -72,7 +72,7 @@ func openLockFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("cannot open %s: %w", path, unwrapPath(err))
 	}
 	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
-		f.Close()
+		_ = f.Close()
 		return nil, fmt.Errorf("refusing to use %s: it is not a regular file", path)
 	}
 	return f, nil

@@ -112,7 +112,7 @@ func TestConcurrentProcessesLoseNoProfile(t *testing.T) {
 	var names []string
 	for p := range 3 {
 		prefix := "proc" + strconv.Itoa(p)
-		cmd := exec.Command(exe, "-test.run=^TestLockChildProcess$", "-test.count=1")
+		cmd := exec.Command(exe, "-test.run=^TestLockChildProcess$", "-test.count=1") //nolint:gosec // test runs the test binary or the go tool it was built with
 		cmd.Env = append(os.Environ(), childEnv+"="+filepath.Join(dir, prefix))
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

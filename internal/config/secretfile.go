@@ -34,17 +34,17 @@ func CreateSecretFile(path string, data []byte, force bool) error {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
+		_ = f.Close()
+		_ = os.Remove(path)
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
+		_ = f.Close()
+		_ = os.Remove(path)
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	if err := f.Close(); err != nil {
-		os.Remove(path)
+		_ = os.Remove(path)
 		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
 	}
 	return nil
@@ -55,7 +55,7 @@ func CreateSecretFile(path string, data []byte, force bool) error {
 // attacker could point elsewhere). Writers that stream records use it and
 // Sync after each one.
 func OpenNewSecretFile(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // the --out file the user names, created with O_EXCL so nothing existing is followed or replaced
 	if errors.Is(err, fs.ErrExist) {
 		return nil, &ExistsError{Path: path}
 	}
@@ -65,8 +65,8 @@ func OpenNewSecretFile(path string) (*os.File, error) {
 	// The umask can only remove bits from 0600, but make it exact anyway so
 	// that the file is always readable and writable by its owner.
 	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		os.Remove(path)
+		_ = f.Close()
+		_ = os.Remove(path)
 		return nil, fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
 	}
 	return f, nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/timefmt"
 )
 
 // MaxAhead is the furthest expiry accepted: 100 years of 365.25 days. Its
@@ -188,29 +189,7 @@ func describeMax(p *client.Policy) string {
 	if p.MaxExpirationMinutes <= 0 {
 		return "no maximum"
 	}
-	return fmt.Sprintf("%d minutes (%s)", p.MaxExpirationMinutes, humanMinutes(p.MaxExpirationMinutes))
-}
-
-// humanMinutes writes a policy limit the way an administrator set it.
-func humanMinutes(m int64) string {
-	switch {
-	case m%(365*24*60) == 0:
-		return plural(m/(365*24*60), "year")
-	case m%(7*24*60) == 0:
-		return plural(m/(7*24*60), "week")
-	case m%(24*60) == 0:
-		return plural(m/(24*60), "day")
-	case m%60 == 0:
-		return plural(m/60, "hour")
-	}
-	return plural(m, "minute")
-}
-
-func plural(n int64, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+	return fmt.Sprintf("%d minutes (%s)", p.MaxExpirationMinutes, timefmt.Minutes(p.MaxExpirationMinutes))
 }
 
 // FromToken is the lifetime of an existing token, as a Spec relative to
@@ -224,7 +203,7 @@ func FromToken(t client.Token, now time.Time) Spec {
 	if lifetime <= 0 {
 		return Spec{Default: true}
 	}
-	return Spec{At: now.Add(lifetime).UTC(), input: "the old token's lifetime (" + humanMinutes(int64(math.Round(lifetime.Minutes()))) + ")"}
+	return Spec{At: now.Add(lifetime).UTC(), input: "the old token's lifetime (" + timefmt.Minutes(int64(math.Round(lifetime.Minutes()))) + ")"}
 }
 
 // Clamp brings an instant beyond the policy's maximum back to the maximum,

@@ -58,7 +58,7 @@ func TestDecodeNeverExpiresAndNumericClaims(t *testing.T) {
 
 func TestDecodeRejectsNonJWT(t *testing.T) {
 	for _, s := range []string{"", "hello", "a.b", "a.b.c", "eyJ.eyJ.x", "a.b.c.d"} {
-		if _, err := Decode(s); err != ErrNotJWT {
+		if _, err := Decode(s); !errors.Is(err, ErrNotJWT) {
 			t.Errorf("Decode(%q) = %v, want ErrNotJWT", s, err)
 		}
 	}

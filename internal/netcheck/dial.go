@@ -61,6 +61,6 @@ func Connect(ctx context.Context, t Target) ConnectResult {
 		return res
 	}
 	res.Remote = conn.RemoteAddr().String()
-	conn.Close()
+	_ = conn.Close()
 	return res
 }

@@ -89,7 +89,7 @@ func ProbeHTTP(ctx context.Context, t Target, mePath string) HTTPResult {
 		}
 		return res
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	res.Received = time.Now()
 	res.Status = resp.StatusCode
 	res.FinalURL = withoutQuery(resp.Request.URL.String())

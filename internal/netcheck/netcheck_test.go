@@ -51,7 +51,7 @@ func proxy(t *testing.T) *axerotest.Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { p.Close() })
+	t.Cleanup(func() { _ = p.Close() })
 	return p
 }
 
@@ -64,7 +64,7 @@ func TestProxyDecision(t *testing.T) {
 	if p := netcheck.Proxy(target(t, srv.URL(), client.Network{Getenv: env{"HTTP_PROXY": "http://proxy.corp:3128"}.get})); !p.Direct || p.Err != nil {
 		t.Fatalf("loopback site: %+v, want direct", p)
 	}
-	tg := target(t, "https://intranet.example.com", client.Network{Getenv: env{"HTTPS_PROXY": "http://u:s3cret@proxy.corp:3128"}.get})
+	tg := target(t, "https://intranet.example.com", client.Network{Getenv: env{"HTTPS_PROXY": "http://u:s3cret@proxy.corp:3128"}.get}) //nolint:gosec // test fixture, not a credential
 	p := netcheck.Proxy(tg)
 	if p.Direct || p.Proxy != "http://proxy.corp:3128" || p.Variable != "HTTPS_PROXY" {
 		t.Fatalf("proxied site: %+v", p)
@@ -116,7 +116,7 @@ func TestConnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	if c := netcheck.Connect(t.Context(), target(t, "http://"+closed, client.Network{})); c.Err == nil {
 		t.Fatalf("connect to a closed port = %+v", c)
 	}
@@ -231,14 +231,14 @@ func TestChecksHonourTheirTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			defer c.Close()
+			defer func() { _ = c.Close() }()
 		}
 	}()
 	tg := target(t, "https://"+ln.Addr().String(), client.Network{})

@@ -99,7 +99,7 @@ func Handshake(ctx context.Context, t Target) TLSResult {
 	}
 	resp, err := hc.Do(req)
 	if resp != nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	res = snapshot()
 	if err == nil || res.Version != "" {

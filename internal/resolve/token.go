@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -31,17 +30,11 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// ParseTokenID reports whether s is a TokenID.
-func ParseTokenID(s string) (int64, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	return id, err == nil && id > 0
-}
-
 // Token picks one token from a list by TokenID or exact name. A name that
 // several tokens share is an AmbiguousError listing them.
 func Token(tokens []client.Token, idOrName string) (client.Token, error) {
 	in := strings.TrimSpace(idOrName)
-	if id, ok := ParseTokenID(in); ok {
+	if id, ok := ParseID(in); ok {
 		for _, t := range tokens {
 			if t.TokenID == id {
 				return t, nil

@@ -3,7 +3,6 @@ package resolve
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/axero-cli/axero/client"
@@ -15,12 +14,6 @@ type UserLookup interface {
 	FindUsers(ctx context.Context, q client.UserQuery, startPage, pageSize int) (client.Page[client.User], error)
 }
 
-// ParseUserID reports whether u is a UserID.
-func ParseUserID(u string) (int64, bool) {
-	id, err := strconv.ParseInt(strings.TrimSpace(u), 10, 64)
-	return id, err == nil && id > 0
-}
-
 // User finds one user by UserID, email address or user name. Email and
 // user name must match exactly (case-insensitively); several matches are an
 // AmbiguousError, none a NotFoundError.
@@ -29,7 +22,7 @@ func User(ctx context.Context, c UserLookup, u string) (*client.User, error) {
 	if in == "" {
 		return nil, fmt.Errorf("empty user: give a UserID, an email address or a user name")
 	}
-	if id, ok := ParseUserID(in); ok {
+	if id, ok := ParseID(in); ok {
 		user, err := c.GetUser(ctx, id)
 		if client.IsNotFound(err) {
 			return nil, &NotFoundError{What: "user", Input: in}

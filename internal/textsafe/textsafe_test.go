@@ -3,7 +3,7 @@ package textsafe
 import "testing"
 
 func TestTerminalEscapesControlCharacters(t *testing.T) {
-	cases := map[string]string{
+	cases := map[string]string{ //nolint:gosec // test fixture, not a credential
 		"plain":           "plain",
 		"Zoë Ångström 日本": "Zoë Ångström 日本",
 		"\x1b]0;pwned\a":  `\x1b]0;pwned\x07`,

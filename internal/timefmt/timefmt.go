@@ -3,7 +3,6 @@
 package timefmt
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -12,12 +11,6 @@ import (
 func Duration(d time.Duration) string {
 	if d < 0 {
 		d = -d
-	}
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return fmt.Sprintf("1 %s", unit)
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
 	}
 	switch {
 	case d < time.Minute:
