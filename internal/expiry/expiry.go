@@ -85,22 +85,26 @@ func Parse(s string, now time.Time) (Spec, error) {
 	return Spec{}, errorf("invalid expiry %q: use a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31), an RFC 3339 time, or never", in)
 }
 
+// unitOf is the length of a duration unit that durationRE matched: its
+// first letter tells (m, h, d, w, y; a year is 365 days).
+func unitOf(name string) time.Duration {
+	switch name[0] {
+	case 'h':
+		return time.Hour
+	case 'd':
+		return 24 * time.Hour
+	case 'w':
+		return 7 * 24 * time.Hour
+	case 'y':
+		return 365 * 24 * time.Hour
+	}
+	return time.Minute
+}
+
 // parseDuration reads "<digits><unit>". A count too large for any integer
 // is "too far in the future", not "must be positive".
 func parseDuration(in, digits, unitName string, now time.Time) (Spec, error) {
-	var unit time.Duration
-	switch unitName[0] {
-	case 'm':
-		unit = time.Minute
-	case 'h':
-		unit = time.Hour
-	case 'd':
-		unit = 24 * time.Hour
-	case 'w':
-		unit = 7 * 24 * time.Hour
-	case 'y':
-		unit = 365 * 24 * time.Hour
-	}
+	unit := unitOf(unitName)
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n > int64(MaxAhead/unit) {
 		return Spec{}, tooFar(in)

@@ -21,19 +21,7 @@ func ParseWindow(flag, s string) (time.Duration, error) {
 	if m == nil {
 		return 0, errorf("invalid %s %q: give a duration such as 90m, 12h, 180d, 26w or 1y", flag, in)
 	}
-	var unit time.Duration
-	switch m[2][0] {
-	case 'm':
-		unit = time.Minute
-	case 'h':
-		unit = time.Hour
-	case 'd':
-		unit = 24 * time.Hour
-	case 'w':
-		unit = 7 * 24 * time.Hour
-	case 'y':
-		unit = 365 * 24 * time.Hour
-	}
+	unit := unitOf(m[2])
 	n, err := strconv.ParseInt(m[1], 10, 64)
 	if err != nil || n > int64(MaxAhead/unit) {
 		return 0, errorf("invalid %s %q: the most is 100 years", flag, in)
