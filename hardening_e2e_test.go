@@ -116,7 +116,9 @@ func TestBulkResumeWithADamagedJournalMintsNoSecondToken(t *testing.T) {
 				t.Fatal("the first run finished before it could be killed")
 			}
 			_ = first.Process.Signal(syscall.SIGKILL)
-			<-exited
+			if err := <-exited; err == nil {
+				t.Fatal("the killed run exited cleanly")
+			}
 			journal := out + ".journal"
 			switch damage {
 			case "deleted":
@@ -163,8 +165,8 @@ func TestBulkFailedFileThatIsASymlinkIsNotFollowed(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "symbolic link") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("exit %d, want 2 and one line about the symbolic link:\n%s", code, stderr)
 	}
-	if b, _ := os.ReadFile(victim); string(b) != "precious\n" {
-		t.Fatalf("the symlink's target was written: %q", b)
+	if b, err := os.ReadFile(victim); err != nil || string(b) != "precious\n" { //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
+		t.Fatalf("the symlink's target was written: %q %v", b, err)
 	}
 	for _, tok := range srv.Tokens() {
 		if tok.IsImpersonation {
@@ -184,7 +186,7 @@ func TestConcurrentLoginsKeepEveryProfile(t *testing.T) {
 	dir := t.TempDir()
 	cfgDir := filepath.Join(dir, "config")
 	login := func(profile, user string) *exec.Cmd {
-		cmd := exec.Command(bin, "login", "--profile", profile, "--with-token", "--insecure-storage")
+		cmd := exec.Command(bin, "login", "--profile", profile, "--with-token", "--insecure-storage") //nolint:gosec // test runs the axero binary it found on PATH
 		cmd.Dir = dir
 		cmd.Env = []string{
 			"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "AXERO_CONFIG_DIR=" + cfgDir,

@@ -70,7 +70,13 @@ func check(statePath, outPath, failedPath string, n int) (minted, failed int, vi
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("loading %s: %w", statePath, err)
 	}
-	defer srv.Close()
+	// Close saves the state back to statePath; a failed save is worth
+	// knowing even though the check itself is done.
+	defer func() {
+		if cerr := srv.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("saving %s: %w", statePath, cerr)
+		}
+	}()
 	inRun := func(id int64) bool { return id >= firstUserID && id < firstUserID+int64(n) }
 	active := map[int64]int{}
 	for _, tok := range srv.Tokens() {
@@ -114,18 +120,18 @@ func check(statePath, outPath, failedPath string, n int) (minted, failed int, vi
 }
 
 func readOutput(path string) (map[int64]record, error) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the output file the user names with -out
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	out := map[int64]record{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {
 		var r record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s line %d: %v", path, line, err)
+			return nil, fmt.Errorf("%s line %d: %w", path, line, err)
 		}
 		if _, dup := out[r.UserID]; dup {
 			return nil, fmt.Errorf("%s: user %d has two records", path, r.UserID)
@@ -139,19 +145,19 @@ func readOutput(path string) (map[int64]record, error) {
 // failure.
 func readFailed(path string) (map[string]bool, error) {
 	out := map[string]bool{}
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // the failed file the user names with -failed
 	if errors.Is(err, os.ErrNotExist) {
 		return out, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	col := -1
 	for i, h := range header {
@@ -168,7 +174,7 @@ func readFailed(path string) (map[string]bool, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %v", path, err)
+			return nil, fmt.Errorf("%s: %w", path, err)
 		}
 		if col < len(rec) {
 			// The failed file may neutralise a cell for spreadsheets with a

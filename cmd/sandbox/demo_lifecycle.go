@@ -35,7 +35,7 @@ func (d *demo) auditAndRevoke() {
 
 	stalePath := filepath.Join(d.dir, "stale.csv")
 	d.narrate("The clean-up path: save the stale tokens as CSV, look at it, then revoke exactly those.")
-	file, err := os.OpenFile(stalePath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	file, err := os.OpenFile(stalePath, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600) //nolint:gosec // a file the demo itself creates in its own temporary directory
 	if err != nil {
 		if d.failure == nil {
 			d.failure = fmt.Errorf("demo: %w", err)

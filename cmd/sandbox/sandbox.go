@@ -251,7 +251,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if opts.TLS.Enabled {
 		path, cleanup, err := opts.TLS.writeCA(srv.CA(), opts.StateFile)
 		if err != nil {
-			srv.Close()
+			_ = srv.Close() // the CA write error is the one to report
 			return err
 		}
 		defer cleanup()

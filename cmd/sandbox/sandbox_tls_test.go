@@ -20,7 +20,7 @@ func TestSandboxTLSWritesItsCAAndSaysHowToUseIt(t *testing.T) {
 	var status int
 	var names []string
 	out, _, code := runSandbox(t, func(s *axerotest.Server) {
-		pem, err := os.ReadFile(caOut)
+		pem, err := os.ReadFile(caOut) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		if err != nil {
 			t.Error(err)
 			return

@@ -284,14 +284,14 @@ func openUsersFile(path string, stdin io.Reader) (*bulk.Input, func(), error) {
 		}
 		return in, func() {}, nil
 	}
-	file, err := os.Open(path)
+	file, err := os.Open(path) //nolint:gosec // the input file the user names with --users
 	if err != nil {
 		return nil, nil, cmdutil.FlagErrorf("--users %s: %v", path, unwrapPathError(err))
 	}
 	in, err := bulk.NewInput(file, path)
 	if err != nil {
-		file.Close()
+		_ = file.Close()
 		return nil, nil, &cmdutil.FlagError{Err: err}
 	}
-	return in, func() { file.Close() }, nil
+	return in, func() { _ = file.Close() }, nil
 }

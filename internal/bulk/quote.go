@@ -1,10 +1,6 @@
 package bulk
 
-import (
-	"strconv"
-
-	"github.com/axero-cli/axero/internal/textsafe"
-)
+import "strconv"
 
 // maxQuoted bounds how much of a value from a file a message repeats.
 const maxQuoted = 64
@@ -16,12 +12,6 @@ const maxQuoted = 64
 func briefQuote(s string) string {
 	s, cut := shorten(s)
 	return strconv.Quote(s) + cut
-}
-
-// briefText is briefQuote without the quotes, for lists.
-func briefText(s string) string {
-	s, cut := shorten(s)
-	return textsafe.Terminal(s) + cut
 }
 
 func shorten(s string) (string, string) {

@@ -49,7 +49,7 @@ func ParseNameTemplate(text string) (*NameTemplate, error) {
 	// A name needs no loop, and a loop over a large number would run for
 	// ages on every row without writing a byte.
 	for _, tt := range t.Templates() {
-		if tt.Tree != nil && hasRange(tt.Tree.Root) {
+		if tt.Tree != nil && hasRange(tt.Root) {
 			return nil, fmt.Errorf("invalid --name-template %q: {{range}} is not supported in a name template", text)
 		}
 	}

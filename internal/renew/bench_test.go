@@ -49,6 +49,8 @@ func BenchmarkRenewal10k(b *testing.B) {
 		}
 		b.ReportMetric(elapsed.Seconds()/bound.Seconds(), "x-bound")
 		b.ReportMetric(elapsed.Seconds(), "s")
-		srv.Close()
+		if err := srv.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -46,7 +46,10 @@ func TestCSVFilesNeutraliseFormulas(t *testing.T) {
 		t.Fatalf("summary %+v %v", sum, err)
 	}
 	for _, p := range []string{out, FailedPath(out)} {
-		raw, _ := os.ReadFile(p)
+		raw, err := os.ReadFile(p) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
+		if err != nil {
+			t.Fatal(err)
+		}
 		if bytes.Contains(raw, []byte(",=HYPERLINK")) || bytes.Contains(raw, []byte("\n@SUM")) || !bytes.Contains(raw, []byte("'=HYPERLINK")) {
 			t.Fatalf("%s has live formulas:\n%s", p, raw)
 		}

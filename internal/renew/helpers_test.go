@@ -47,7 +47,6 @@ func seedOld(t testing.TB, srv *axerotest.Server, path string, n int, expires fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer out.Close()
 	recs := make([]bulk.Record, 0, n)
 	for i := 0; i < n; i++ {
 		exp := time.Now().Add(90 * 24 * time.Hour)
@@ -65,6 +64,9 @@ func seedOld(t testing.TB, srv *axerotest.Server, path string, n int, expires fu
 			t.Fatal(err)
 		}
 		recs = append(recs, r)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
 	}
 	return recs
 }
@@ -89,7 +91,7 @@ func readAll(t testing.TB, path string) []bulk.Record {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rr.Close()
+	defer func() { _ = rr.Close() }()
 	var out []bulk.Record
 	for {
 		e, err := rr.Next()
@@ -113,7 +115,7 @@ func failedReasons(t testing.TB, out string) map[int64]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -233,7 +235,7 @@ func checkCovered(t testing.TB, srv *axerotest.Server, old []bulk.Record, newPat
 				onDisk[e.Record.UserID] = append(onDisk[e.Record.UserID], e.Record)
 			}
 		}
-		rr.Close()
+		_ = rr.Close()
 	}
 	for uid, recs := range onDisk {
 		ok := false

@@ -42,7 +42,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 	f.Latency = 5 * time.Millisecond
 	srv.SetFaults(f)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRenewalChildProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRenewalChildProcess$", "-test.count=1") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(), "RENEW_CHILD_URL="+srv.URL(), "RENEW_CHILD_TOKEN="+srv.SeedToken("admin"),
 		"RENEW_CHILD_FROM="+from, "RENEW_CHILD_OUT="+out)
 	var stderr bytes.Buffer
@@ -60,11 +60,13 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 			t.Fatalf("the child finished before it could be killed (%v):\n%s", err, stderr.String())
 		case <-time.After(5 * time.Millisecond):
 		}
-		b, _ := os.ReadFile(out)
+		b, _ := os.ReadFile(out) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata; it does not exist until the child writes it
 		lines = bytes.Count(b, []byte("\n"))
 	}
 	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-exited
+	if err := <-exited; err == nil {
+		t.Fatalf("the killed child exited cleanly:\n%s", stderr.String())
+	}
 
 	// The server acts on what was sent before the kill; let it settle, then
 	// check the invariant that holds at every instant.

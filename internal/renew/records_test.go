@@ -15,7 +15,7 @@ func readEntries(t *testing.T, path string, completeOnly bool) ([]Entry, int64, 
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rr.Close()
+	defer func() { _ = rr.Close() }()
 	var out []Entry
 	for {
 		e, err := rr.Next()

@@ -175,10 +175,10 @@ func TestResumeRefusesAnOutputThatIsNotPrivate(t *testing.T) {
 	o := testOptions(newAPI(t, srv, "admin", 2), from, out)
 	o.Resume = true
 
-	if err := os.WriteFile(out, nil, 0o644); err != nil {
+	if err := os.WriteFile(out, nil, 0o644); err != nil { //nolint:gosec // the readable output under test
 		t.Fatal(err)
 	}
-	if err := os.Chmod(out, 0o644); err != nil {
+	if err := os.Chmod(out, 0o644); err != nil { //nolint:gosec // the readable output under test
 		t.Fatal(err)
 	}
 	if _, err := run(t, o); err == nil || !strings.Contains(err.Error(), "chmod 600") {
@@ -186,7 +186,9 @@ func TestResumeRefusesAnOutputThatIsNotPrivate(t *testing.T) {
 	}
 	_ = os.Remove(out)
 	target := filepath.Join(dir, "elsewhere.jsonl")
-	_ = os.WriteFile(target, nil, 0o600)
+	if err := os.WriteFile(target, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(target, out); err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +209,11 @@ func TestASecondRunOnTheSameOutputIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lock.Release()
+	defer func() {
+		if err := lock.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 	o := testOptions(newAPI(t, srv, "admin", 2), from, out)
 	for _, resume := range []bool{false, true} {
 		o.Resume = resume
