@@ -31,11 +31,6 @@ func FixedValues(values ...string) cobra.CompletionFunc {
 	}
 }
 
-// CompleteOutput offers the -o/--output formats.
-func CompleteOutput() cobra.CompletionFunc {
-	return FixedValues("table", "json", "yaml", "csv")
-}
-
 // CompleteSort offers the keys of `token list --sort`.
 func CompleteSort() cobra.CompletionFunc {
 	return FixedValues(

@@ -18,6 +18,9 @@ func TestLongRunningCommandsAreNotCutOffByTimeout(t *testing.T) {
 		"completion":            cmdutil.DeadlineNone,
 		"docs":                  cmdutil.DeadlineNone,
 		"token create-for-user": cmdutil.DeadlineSelf,
+		"token audit":           cmdutil.DeadlineSelf,
+		"token revoke":          cmdutil.DeadlineSelf, // its --from mode; the others apply one deadline
+		"token rotate":          cmdutil.DeadlineSelf, // likewise
 		"token list":            "",
 		"login":                 "",
 		"call":                  "",

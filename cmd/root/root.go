@@ -54,6 +54,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE, default \"default\")")
+	_ = root.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles(f))
 	pf.StringVar(&f.URLFlag, "url", "", "site URL, e.g. https://intranet.example.com (env AXERO_URL)")
 	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, cmdutil.TimeoutHelp)
 	pf.BoolVar(&f.Debug, "debug", false, "log HTTP exchanges on stderr, token values redacted (env AXERO_DEBUG=1)")
@@ -95,7 +96,6 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		sandbox.NewCmdSandbox(f, nil),
 		NewCmdVersion(f, nil),
 	)
-	wireCompletions(root, f)
 	usageErrors(root)
 	withDeadlines(root, f)
 	return root

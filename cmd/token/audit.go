@@ -104,6 +104,9 @@ stderr; 5 wins over 6); 3 no permission; 130 interrupted.`,
 			return auditRun(c.Context(), opts)
 		},
 	}
+	// The permission check gets one --timeout, each request of the scan
+	// its own (rowClient): a site's audit is never cut off as a whole.
+	cmdutil.SelfDeadline(c)
 	fl := c.Flags()
 	fl.StringVar(&opts.Users, "users", "", "scan only the users in this CSV `file` (- for stdin) with a \"user\" column: UserID, email or user name")
 	fl.StringVar(&opts.Stale, "stale", "", "report tokens not used for `D` (or never used and older than D), e.g. 180d")
@@ -171,6 +174,10 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	if err != nil {
 		return err
 	}
+	api, err := startBulkRun(ctx, f, c, "list other users' tokens", false)
+	if err != nil {
+		return err
+	}
 
 	now := f.Now()
 	sink := newAuditSink(f, opts.Output, now)
@@ -179,7 +186,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return fmt.Sprintf("reported %d, failed %d", reported.Load(), failed.Load())
 	})
 	sum, runErr := audit.Run(ctx, audit.Options{
-		API:         c,
+		API:         api,
 		Criteria:    opts.criteria,
 		Users:       users,
 		Concurrency: opts.Concurrency,

@@ -161,7 +161,7 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many tokens to create at once (and how many users to look up at once)")
 	fl.BoolVar(&opts.Resume, "resume", false, "with --from: continue the run whose output is --out")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --from: check every row and print the plan without creating anything")
-	addDeliveryFlags(c, &opts.Delivery)
+	addDeliveryFlags(c, f, &opts.Delivery)
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())

@@ -44,10 +44,12 @@ type TokenDelivery struct {
 }
 
 // addDeliveryFlags binds --keychain[=PROFILE], --out and --force. A bare
-// --keychain means "a profile named after the token".
-func addDeliveryFlags(c *cobra.Command, d *TokenDelivery) {
+// --keychain means "a profile named after the token"; --keychain=TAB
+// offers the profiles of the config file.
+func addDeliveryFlags(c *cobra.Command, f *cmdutil.Factory, d *TokenDelivery) {
 	c.Flags().StringVar(&d.KeychainProfile, "keychain", "", "store the token in the OS keychain as the credential of `PROFILE` (bare --keychain: a profile named after the token)")
 	c.Flags().Lookup("keychain").NoOptDefVal = keychainDefaultProfile
+	_ = c.RegisterFlagCompletionFunc("keychain", cmdutil.CompleteProfiles(f))
 	c.Flags().StringVar(&d.Out, "out", "", "write the token record to a new `FILE` with mode 0600")
 	c.Flags().BoolVar(&d.Force, "force", false, "replace an existing --out file or --keychain profile")
 }

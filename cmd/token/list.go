@@ -133,18 +133,10 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	return nil
 }
 
-// tokenIsExpired reports whether the server says so or the expiry has passed.
-func tokenIsExpired(t client.Token, now time.Time) bool {
-	if t.Status == client.StatusExpired {
-		return true
-	}
-	return t.ExpirationDate != nil && !t.ExpirationDate.IsZero() && !t.ExpirationDate.After(now)
-}
-
 func filterTokens(tokens []client.Token, opts *ListOptions, now, within time.Time) []client.Token {
 	out := make([]client.Token, 0, len(tokens))
 	for _, t := range tokens {
-		expired := tokenIsExpired(t, now)
+		expired := cmdutil.TokenExpired(t, now)
 		switch {
 		case opts.Active && expired,
 			opts.Expired && !expired,

@@ -89,9 +89,17 @@ refused or failed (they are in the failed file).`,
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
-			return revokeRun(c.Context(), opts)
+			ctx, cancel, err := f.WithDeadline(c.Context())
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			return revokeRun(ctx, opts)
 		},
 	}
+	// Tokens by ID or name: one deadline. --from: the checks before the
+	// first row get one, and each request its own (rowClient).
+	cmdutil.SelfDeadline(c)
 	fl := c.Flags()
 	fl.BoolVar(&opts.Expired, "expired", false, "revoke every expired token")
 	fl.StringVar(&opts.User, "user", "", "act on this `user`'s tokens (admin): a UserID, email or user name")
@@ -202,7 +210,7 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 	}
 	if opts.Expired {
 		for _, t := range tokens {
-			if tokenIsExpired(t, now) {
+			if cmdutil.TokenExpired(t, now) {
 				add(t)
 			}
 		}

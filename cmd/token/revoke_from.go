@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/bulkrevoke"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
@@ -88,7 +87,8 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	// Ask about the permission before asking the user: a question whose
 	// yes can only end in "not permitted" wastes their time.
-	if _, err := bulk.RequireImpersonator(ctx, c, "revoke other users' tokens"); err != nil {
+	api, err := startBulkRun(ctx, f, c, "revoke other users' tokens", false)
+	if err != nil {
 		return err
 	}
 	if !opts.DryRun && !opts.Yes {
@@ -108,7 +108,7 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	})
 	var shown []bulkrevoke.Result
 	sum, runErr := bulkrevoke.Run(ctx, bulkrevoke.Options{
-		API:         c,
+		API:         api,
 		From:        opts.From,
 		DryRun:      opts.DryRun,
 		Concurrency: opts.Concurrency,

@@ -95,16 +95,23 @@ leaves either the old token working or the new one delivered. As for create,
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
-			return rotateRun(c.Context(), opts)
+			ctx, cancel, err := f.WithDeadline(c.Context())
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			return rotateRun(ctx, opts)
 		},
 	}
+	// One token: one deadline. --from: the checks before the first record
+	// get one, and each record its own (rotate_from.go).
+	cmdutil.SelfDeadline(c)
 	c.Flags().StringVar(&opts.Expires, "expires", "", "when the new token expires, `E` as for create: 90m, 12h, 30d, 26w, 1y, a date, an RFC 3339 time or never (default: the old token's lifetime, within the policy)")
 	c.Flags().BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token")
-	addDeliveryFlags(c, &opts.Delivery)
+	addDeliveryFlags(c, f, &opts.Delivery)
 	addRotateFromFlags(c, opts)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
-	_ = c.RegisterFlagCompletionFunc("keychain", cmdutil.CompleteProfiles(f))
 	return c
 }
 

@@ -125,9 +125,13 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
+	api, err := startBulkRun(ctx, f, c, "renew other users' tokens", true)
+	if err != nil {
+		return err
+	}
 	progress := newRenewProgress(f.IO.ErrOut, f.IO.IsStderrTTY() && !opts.DryRun)
 	o := renew.Options{
-		API:              c,
+		API:              api,
 		From:             opts.From,
 		Out:              opts.Delivery.Out,
 		Expires:          opts.Expires,
@@ -139,6 +143,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		Progress:         progress.event,
 		Now:              f.Now,
 		Warn:             func(msg string) { fmt.Fprintln(f.IO.ErrOut, "! "+msg) },
+		RecordTimeout:    bulkRowTimeout(f.Timeout),
 	}
 	if opts.DryRun {
 		o.Plan = f.IO.Out
