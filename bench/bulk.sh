@@ -21,25 +21,7 @@ DRYRUN_ROWS=${3:-100000}
 LATENCY=${LATENCY:-20ms}
 CONCURRENCY=${CONCURRENCY:-16}
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-SANDBOX_PID=
-cleanup() {
-	if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-umask 077
-
-if [ ! -x /usr/bin/time ]; then
-	echo "bench: GNU time is missing: apt-get install time" >&2
-	exit 1
-fi
-
-echo "# building axero"
-(cd "$ROOT" && go build -o "$WORK/axero" .)
-AXERO="$WORK/axero"
-export AXERO_CONFIG_DIR="$WORK/config" AXERO_KEYCHAIN=off AXERO_NO_PROMPT=1
+. "$(dirname "$0")/lib.sh"
 
 # start_sandbox USERS LATENCY: runs a sandbox in the background and sets
 # AXERO_URL and AXERO_TOKEN (the admin's seed token) from what it prints.
@@ -71,15 +53,6 @@ users_csv() {
 	{ echo user; seq "$1" $(($1 + $2 - 1)); } >"$3"
 }
 
-# timed LABEL COMMAND...: runs the command under GNU time, and prints its
-# wall time in seconds and peak RSS in MiB.
-timed() {
-	local label=$1; shift
-	/usr/bin/time -v -o "$WORK/time.$label" "$@"
-	WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/time.$label")
-	RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$label")
-	RSS_MIB=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.1f", k/1024}')
-}
 
 echo "# 1. $USERS users by UserID, latency $LATENCY, --concurrency $CONCURRENCY"
 start_sandbox "$USERS" "$LATENCY"

@@ -22,25 +22,7 @@ USERS=${1:-10000}
 LATENCY=${LATENCY:-20ms}
 CONCURRENCY=${CONCURRENCY:-16}
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-SANDBOX_PID=
-cleanup() {
-	if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-umask 077
-
-if [ ! -x /usr/bin/time ]; then
-	echo "bench: GNU time is missing: apt-get install time" >&2
-	exit 1
-fi
-
-echo "# building axero"
-(cd "$ROOT" && go build -o "$WORK/axero" .)
-AXERO="$WORK/axero"
-export AXERO_CONFIG_DIR="$WORK/config" AXERO_KEYCHAIN=off AXERO_NO_PROMPT=1
+. "$(dirname "$0")/lib.sh"
 
 echo "# starting axero sandbox --users $USERS --history --latency $LATENCY"
 "$AXERO" sandbox --users "$USERS" --history --history-seed 1 --latency "$LATENCY" >"$WORK/sandbox.out" 2>&1 &
@@ -59,15 +41,6 @@ fi
 export AXERO_URL AXERO_TOKEN
 grep '^# History' "$WORK/sandbox.out" || true
 
-# timed LABEL COMMAND...: runs the command under GNU time and sets WALL
-# (seconds) and RSS_MIB.
-timed() {
-	local label=$1; shift
-	/usr/bin/time -v -o "$WORK/time.$label" "$@"
-	WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$WORK/time.$label")
-	RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$label")
-	RSS_MIB=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.1f", k/1024}')
-}
 
 LATENCY_S=$(awk -v l="$LATENCY" 'BEGIN {sub(/ms$/,"",l); print l/1000}')
 SITE_USERS=$(curl -s -H "Authorization: Bearer $AXERO_TOKEN" "$AXERO_URL/api/users?PageSize=1" | sed -n 's/.*"TotalRecords": *\([0-9]*\).*/\1/p')

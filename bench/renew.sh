@@ -15,25 +15,7 @@ RECORDS=${1:-10000}
 LATENCY=${LATENCY:-20ms}
 CONCURRENCY=${CONCURRENCY:-16}
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-SANDBOX_PID=
-cleanup() {
-	if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-umask 077
-
-if [ ! -x /usr/bin/time ]; then
-	echo "bench: GNU time is missing: apt-get install time" >&2
-	exit 1
-fi
-
-echo "# building axero"
-(cd "$ROOT" && go build -o "$WORK/axero" .)
-AXERO="$WORK/axero"
-export AXERO_CONFIG_DIR="$WORK/config" AXERO_KEYCHAIN=off AXERO_NO_PROMPT=1
+. "$(dirname "$0")/lib.sh"
 
 "$AXERO" sandbox --users "$RECORDS" --latency "$LATENCY" >"$WORK/sandbox.out" 2>&1 &
 SANDBOX_PID=$!

@@ -25,26 +25,9 @@ CONCURRENCY=${CONCURRENCY:-16}
 LATENCY=${LATENCY:-0s}
 RETRY_AFTER=${RETRY_AFTER:-1s}
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-WORK=$(mktemp -d)
-SANDBOX_PID= SAMPLER_PID=
-cleanup() {
-	if [ -n "$SAMPLER_PID" ]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
-	if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-umask 077
-
-if [ ! -x /usr/bin/time ]; then
-	echo "soak: GNU time is missing: apt-get install time" >&2
-	exit 1
-fi
-
-echo "# building axero and soakcheck"
-(cd "$ROOT" && go build -o "$WORK/axero" . && go build -o "$WORK/soakcheck" ./bench/soakcheck)
-AXERO="$WORK/axero"
-export AXERO_CONFIG_DIR="$WORK/config" AXERO_KEYCHAIN=off AXERO_NO_PROMPT=1
+. "$(dirname "$0")/lib.sh"
+echo "# building soakcheck"
+(cd "$ROOT" && go build -o "$WORK/soakcheck" ./bench/soakcheck)
 
 echo "# sandbox: $USERS users, drop-after-mint $DROP, 503 $RATE503, 500 $RATE500, retry-after $RETRY_AFTER"
 "$AXERO" sandbox --users "$USERS" --latency "$LATENCY" --state "$WORK/state.json" \
@@ -80,7 +63,7 @@ echo "\$ axero token create-for-user --from users.csv --out out.jsonl --name soa
 /usr/bin/time -v -o "$WORK/time.txt" "$AXERO" token create-for-user --from "$WORK/users.csv" --out "$WORK/out.jsonl" \
 	--name soak --expires 30d --concurrency "$CONCURRENCY" >"$WORK/run.out" 2>"$WORK/run.err" &
 TIME_PID=$!
-CLIENT_PID=
+CLIENT_PID= SAMPLER_PID=
 for _ in $(seq 1 100); do
 	CLIENT_PID=$(pgrep -P "$TIME_PID" || true)
 	[ -n "$CLIENT_PID" ] && break
@@ -89,12 +72,13 @@ done
 if [ -n "$CLIENT_PID" ]; then
 	sample "$CLIENT_PID" >"$WORK/rss.txt" &
 	SAMPLER_PID=$!
+	BENCH_PIDS=$SAMPLER_PID
 fi
 set +e
 wait "$TIME_PID"
 STATUS=$?
 set -e
-[ -z "$SAMPLER_PID" ] || { wait "$SAMPLER_PID" 2>/dev/null || true; SAMPLER_PID=; }
+[ -z "${SAMPLER_PID:-}" ] || { wait "$SAMPLER_PID" 2>/dev/null || true; BENCH_PIDS=; }
 # 0: all minted; 5: a partial failure, the failed users in the failed file.
 if [ "$STATUS" -ne 0 ] && [ "$STATUS" -ne 5 ]; then
 	echo "soak: create-for-user exited $STATUS:" >&2
