@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -156,7 +155,7 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 	ios := f.IO
 	var users *bulk.Input
 	if opts.Users != "" {
-		in, closeIn, err := openUsersFile(opts.Users, ios.In)
+		in, closeIn, err := openUserList("--users", opts.Users, ios.In)
 		if err != nil {
 			return err
 		}
@@ -279,26 +278,4 @@ func writeFailedUsers(w io.Writer, failed []audit.FailedUser) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", who, textsafe.Terminal(u.Reason))
 	}
-}
-
-// openUsersFile opens --users and reads its header, so that a file
-// without a user column is refused before any request.
-func openUsersFile(path string, stdin io.Reader) (*bulk.Input, func(), error) {
-	if path == "-" {
-		in, err := bulk.NewInput(stdin, "standard input")
-		if err != nil {
-			return nil, nil, &cmdutil.FlagError{Err: err}
-		}
-		return in, func() {}, nil
-	}
-	file, err := os.Open(path) //nolint:gosec // the input file the user names with --users
-	if err != nil {
-		return nil, nil, cmdutil.FlagErrorf("--users %s: %v", path, unwrapPathError(err))
-	}
-	in, err := bulk.NewInput(file, path)
-	if err != nil {
-		_ = file.Close()
-		return nil, nil, &cmdutil.FlagError{Err: err}
-	}
-	return in, func() { _ = file.Close() }, nil
 }

@@ -301,7 +301,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		}
 		tmpl = t
 	}
-	in, closeIn, err := openBulkInput(opts.From, f.IO.In)
+	in, closeIn, err := openUserList("--from", opts.From, f.IO.In)
 	if err != nil {
 		return err
 	}
@@ -434,28 +434,6 @@ type userResolver struct{ c resolve.UserLookup }
 
 func (r userResolver) Resolve(ctx context.Context, u string) (*client.User, error) {
 	return resolve.User(ctx, r.c, u)
-}
-
-// openBulkInput opens --from and reads its header, so that a file without
-// a user column is refused before any request.
-func openBulkInput(from string, stdin io.Reader) (*bulk.Input, func(), error) {
-	if from == "-" {
-		in, err := bulk.NewInput(stdin, "standard input")
-		if err != nil {
-			return nil, nil, &cmdutil.FlagError{Err: err}
-		}
-		return in, func() {}, nil
-	}
-	file, err := os.Open(from) //nolint:gosec // the input file the user names with --from
-	if err != nil {
-		return nil, nil, cmdutil.FlagErrorf("--from %s: %v", from, unwrapPathError(err))
-	}
-	in, err := bulk.NewInput(file, from)
-	if err != nil {
-		_ = file.Close()
-		return nil, nil, &cmdutil.FlagError{Err: err}
-	}
-	return in, func() { _ = file.Close() }, nil
 }
 
 // lockBulkOut takes the run lock of --out and then refuses, before
