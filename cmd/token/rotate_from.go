@@ -13,6 +13,7 @@ import (
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/renew"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // rotateFromHelp is the part of rotate's help about bulk renewal.
@@ -142,7 +143,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		DryRun:           opts.DryRun,
 		Progress:         progress.event,
 		Now:              f.Now,
-		Warn:             func(msg string) { fmt.Fprintln(f.IO.ErrOut, "! "+msg) },
+		Warn:             func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg)) },
 		RecordTimeout:    bulkRowTimeout(f.Timeout),
 	}
 	if opts.DryRun {
