@@ -11,9 +11,10 @@
 #
 # Usage: bench/soak.sh [USERS]        (default 50000)
 #   DROP=0.05 RATE503=0.05 RATE500=0.02 CONCURRENCY=16 LATENCY=0s
-#   RETRY_AFTER=1s (what the sandbox sends with a 503; the client pauses
-#   every request of the site that long, so the 503 rate dominates the
-#   wall time)
+#   RETRY_AFTER=1s (what the sandbox sends with a 429 or 503; the client
+#   pauses every request of the site that long, so with 5% 503s the pauses
+#   dominate the wall time; RETRY_AFTER=0 sends none, and the client backs
+#   off each request on its own)
 # Needs: go, GNU time (/usr/bin/time; apt-get install time).
 set -euo pipefail
 

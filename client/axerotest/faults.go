@@ -74,20 +74,17 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) (handled b
 		writeLoginPage(w)
 		return true, release
 	}
-	retryAfter := retryAfterSeconds(f.RetryAfter)
 	if inflight != nil {
 		select {
 		case inflight <- struct{}{}:
 			release = func() { <-inflight }
 		default:
-			w.Header().Set("Retry-After", retryAfter)
-			writeError(w, errorf(http.StatusServiceUnavailable, CodeUnavailable, "too many requests in flight; retry after %s seconds", retryAfter))
+			answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "too many requests in flight", f.RetryAfter)
 			return true, release
 		}
 	}
 	if f.RateLimit > 0 && !s.limiter.allow() {
-		w.Header().Set("Retry-After", retryAfter)
-		writeError(w, errorf(http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded; retry after %s seconds", retryAfter))
+		answerRetryLater(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded", f.RetryAfter)
 		return true, release
 	}
 	if d := f.Latency + s.jitter(f.Jitter); d > 0 {
@@ -100,8 +97,7 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) (handled b
 		}
 	}
 	if s.chance(f.FailRate503) {
-		w.Header().Set("Retry-After", retryAfter)
-		writeError(w, errorf(http.StatusServiceUnavailable, CodeUnavailable, "the service is temporarily unavailable; retry after %s seconds", retryAfter))
+		answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "the service is temporarily unavailable", f.RetryAfter)
 		return true, release
 	}
 	if s.chance(f.FailRate500) {

@@ -193,3 +193,13 @@ func TestResponseFaults(t *testing.T) {
 	}
 	call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusOK)
 }
+
+func TestNegativeRetryAfterSendsNone(t *testing.T) {
+	s := axerotest.NewTest(t, axerotest.Options{})
+	jdoe := s.SeedToken("jdoe")
+	s.SetFaults(axerotest.Faults{FailRate503: 1, RetryAfter: -1})
+	r := call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusServiceUnavailable)
+	if v, ok := r.Header["Retry-After"]; ok {
+		t.Errorf("Retry-After %q sent, want none", v)
+	}
+}

@@ -52,7 +52,7 @@ type Faults struct {
 	// about one second's worth); requests beyond it get 429 + Retry-After.
 	RateLimit float64
 	// RetryAfter is sent with 429 and 503; default 1s, whole seconds on the
-	// wire, at least 1.
+	// wire, at least 1. A negative value sends no Retry-After at all.
 	RetryAfter time.Duration
 	// MaxConcurrent requests may be in flight; more get 503 + Retry-After.
 	MaxConcurrent int

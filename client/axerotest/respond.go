@@ -71,6 +71,20 @@ func writeError(w http.ResponseWriter, e *apiError) {
 	writeJSON(w, e.Status, errEnvelope{IsError: true, ErrorMessage: e.Message, ErrorCode: e.Code})
 }
 
+// answerRetryLater writes a 429 or 503 that asks the client to come back:
+// with a Retry-After of whole seconds, or, when after is negative, with none
+// (the client then backs off on its own, as it must for a server that
+// names no delay).
+func answerRetryLater(w http.ResponseWriter, status int, code, what string, after time.Duration) {
+	if after < 0 {
+		writeError(w, errorf(status, code, "%s; retry later", what))
+		return
+	}
+	secs := retryAfterSeconds(after)
+	w.Header().Set("Retry-After", secs)
+	writeError(w, errorf(status, code, "%s; retry after %s seconds", what, secs))
+}
+
 // retryAfterSeconds is the Retry-After value: whole seconds, at least 1.
 func retryAfterSeconds(d time.Duration) string {
 	if d <= 0 {

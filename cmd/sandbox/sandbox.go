@@ -113,7 +113,7 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 	fl.Float64Var(&opts.Faults.FailRate503, "fail-rate", 0, "probability (0..1) of answering 503 before acting")
 	fl.Float64Var(&opts.Faults.FailRate500, "fail-rate-500", 0, "probability (0..1) of answering 500 before acting")
 	fl.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before answering 429 (0: no limit)")
-	fl.DurationVar(&opts.Faults.RetryAfter, "retry-after", time.Second, "Retry-After sent with 429 and 503 (whole seconds)")
+	fl.DurationVar(&opts.Faults.RetryAfter, "retry-after", time.Second, "Retry-After sent with 429 and 503 (whole seconds; 0 sends none, and the client backs off on its own)")
 	fl.IntVar(&opts.Faults.MaxConcurrent, "max-concurrent", 0, "requests in flight before answering 503 (0: no limit)")
 	fl.Float64Var(&opts.Faults.DropAfterMint, "drop-after-mint", 0, "probability (0..1) that a create mints the token and then drops the connection")
 	fl.BoolVar(&opts.Faults.HTMLMode, "html", false, "answer every request with an HTML login page, as a wrong base URL would")
@@ -162,6 +162,10 @@ func (o *SandboxOptions) validate() error {
 		return cmdutil.FlagErrorf("--latency and --jitter must not be negative")
 	case o.Faults.RetryAfter < 0:
 		return cmdutil.FlagErrorf("--retry-after must not be negative")
+	case o.Faults.RetryAfter == 0:
+		// The emulator's zero value means its default; it takes a negative
+		// value for "send none".
+		o.Faults.RetryAfter = -1
 	}
 	if _, err := o.policy(time.Now()); err != nil {
 		return err

@@ -173,3 +173,22 @@ func TestSandboxStateSurvivesARestart(t *testing.T) {
 		t.Errorf("stderr %q", errOut)
 	}
 }
+
+func TestSandboxRetryAfterZeroSendsNone(t *testing.T) {
+	t.Parallel()
+	var header []string
+	var sent bool
+	_, _, code := runSandbox(t, func(s *axerotest.Server) {
+		req, _ := http.NewRequest("GET", s.URL()+"/api/users/me", nil)
+		req.Header.Set("Authorization", "Bearer "+s.SeedToken("jdoe"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = resp.Body.Close() }()
+		header, sent = resp.Header["Retry-After"]
+	}, "--fail-rate", "1", "--retry-after", "0")
+	if code != 0 || sent {
+		t.Errorf("--retry-after 0: exit %d, Retry-After %q sent, want none", code, header)
+	}
+}
