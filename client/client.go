@@ -44,6 +44,12 @@ type Config struct {
 	// Transport replaces the transport built from Network, for tests that
 	// bring their own; it cannot be combined with a CA bundle.
 	Transport http.RoundTripper
+	// IdleConnsPerHost is how many idle connections to the site the
+	// transport built from Network keeps: a bulk command whose workers share
+	// one client sets it to its concurrency, so that each worker reuses a
+	// connection instead of opening one per request. Zero keeps Go's
+	// default (2).
+	IdleConnsPerHost int
 }
 
 // Client talks to one Axero site with one token. It is safe for concurrent
@@ -115,6 +121,9 @@ func New(cfg Config) (*Client, error) {
 		tr, err := cfg.Network.Transport(s.log.proxyDecision)
 		if err != nil {
 			return nil, err
+		}
+		if cfg.IdleConnsPerHost > 0 {
+			tr.MaxIdleConnsPerHost = cfg.IdleConnsPerHost
 		}
 		inner = tr
 	} else if cfg.Network.HasCA() {

@@ -51,6 +51,9 @@ type Factory struct {
 	Keychain func() keychain.Store
 	// Transport, when set, is used by every client (tests).
 	Transport http.RoundTripper
+	// IdleConnsPerHost, when set, is the connection pool of every client
+	// built from now on: a bulk command sets it to its concurrency.
+	IdleConnsPerHost int
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -187,6 +190,8 @@ func (f *Factory) ClientConfig() (client.Config, error) {
 		UserAgent: "axero/" + f.Version,
 		Transport: f.Transport,
 		Network:   f.Network(&p),
+
+		IdleConnsPerHost: f.IdleConnsPerHost,
 	}
 	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut
@@ -208,6 +213,8 @@ func (f *Factory) ProfileClientConfig(p *config.Profile, token string) client.Co
 		UserAgent: "axero/" + f.Version,
 		Transport: f.Transport,
 		Network:   f.Network(p),
+
+		IdleConnsPerHost: f.IdleConnsPerHost,
 	}
 	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -318,11 +317,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	}
 	// Every worker shares one client, so that one Retry-After pauses them
 	// all; its connection pool must hold a connection per worker.
-	if f.Transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = opts.Concurrency + 2
-		f.Transport = t
-	}
+	f.IdleConnsPerHost = opts.Concurrency + 2
 	c, err := f.Client()
 	if err != nil {
 		return err

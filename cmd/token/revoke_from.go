@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -76,11 +75,7 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 
 	// Every worker shares one client, so that one Retry-After pauses them
 	// all; its connection pool must hold a connection per worker.
-	if f.Transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = opts.Concurrency + 2
-		f.Transport = t
-	}
+	f.IdleConnsPerHost = opts.Concurrency + 2
 	c, err := f.Client()
 	if err != nil {
 		return err

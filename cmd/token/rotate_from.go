@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"sync/atomic"
 	"time"
 
@@ -117,11 +116,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	}
 	// Every worker shares one client, so that one Retry-After pauses them
 	// all; its connection pool must hold a connection per request slot.
-	if f.Transport == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = opts.Concurrency + 2
-		f.Transport = t
-	}
+	f.IdleConnsPerHost = opts.Concurrency + 2
 	c, err := f.Client()
 	if err != nil {
 		return err
