@@ -23,24 +23,6 @@ CONCURRENCY=${CONCURRENCY:-16}
 
 . "$(dirname "$0")/lib.sh"
 
-# start_sandbox USERS LATENCY: runs a sandbox in the background and sets
-# AXERO_URL and AXERO_TOKEN (the admin's seed token) from what it prints.
-start_sandbox() {
-	"$AXERO" sandbox --users "$1" --latency "$2" >"$WORK/sandbox.out" 2>&1 &
-	SANDBOX_PID=$!
-	for _ in $(seq 1 200); do
-		grep -q '^export ADMIN_TOKEN=' "$WORK/sandbox.out" 2>/dev/null && break
-		sleep 0.1
-	done
-	AXERO_URL=$(sed -n 's/^export AXERO_URL=//p' "$WORK/sandbox.out")
-	AXERO_TOKEN=$(sed -n "s/^export ADMIN_TOKEN='\(.*\)'$/\1/p" "$WORK/sandbox.out")
-	if [ -z "$AXERO_URL" ] || [ -z "$AXERO_TOKEN" ]; then
-		echo "bench: the sandbox did not start:" >&2
-		cat "$WORK/sandbox.out" >&2
-		exit 1
-	fi
-	export AXERO_URL AXERO_TOKEN
-}
 
 stop_sandbox() {
 	kill "$SANDBOX_PID" 2>/dev/null || true
@@ -55,7 +37,7 @@ users_csv() {
 
 
 echo "# 1. $USERS users by UserID, latency $LATENCY, --concurrency $CONCURRENCY"
-start_sandbox "$USERS" "$LATENCY"
+start_sandbox --users "$USERS" --latency "$LATENCY"
 users_csv 1001 "$USERS" "$WORK/users.csv"
 CMD=("$AXERO" token create-for-user --from "$WORK/users.csv" --out "$WORK/out.jsonl" --name bench --expires 30d --concurrency "$CONCURRENCY")
 echo "\$ axero token create-for-user --from users.csv --out out.jsonl --name bench --expires 30d --concurrency $CONCURRENCY"
@@ -82,7 +64,7 @@ CURL_EXTRA=$(awk -v t="$CURL_SAMPLE" -v s="$SAMPLE" -v n="$USERS" 'BEGIN {printf
 stop_sandbox
 
 echo "# 3. $DRYRUN_ROWS rows, --dry-run, zero latency"
-start_sandbox "$DRYRUN_ROWS" 0s
+start_sandbox --users "$DRYRUN_ROWS" --latency 0s
 users_csv 1001 "$DRYRUN_ROWS" "$WORK/many.csv"
 echo "\$ axero token create-for-user --from many.csv --dry-run --concurrency $CONCURRENCY > plan.csv"
 timed dryrun "$AXERO" token create-for-user --from "$WORK/many.csv" --dry-run --concurrency "$CONCURRENCY" >"$WORK/plan.csv"

@@ -39,3 +39,25 @@ timed() {
 	RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$WORK/time.$label")
 	RSS_MIB=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.1f", k/1024}')
 }
+
+# start_sandbox SANDBOX-FLAGS...: runs `axero sandbox` with those flags in
+# the background, waits for it to print its seed tokens (a large --users
+# takes a few seconds), and exports AXERO_URL and AXERO_TOKEN (the admin's
+# seed token) from what it printed.
+start_sandbox() {
+	"$AXERO" sandbox "$@" >"$WORK/sandbox.out" 2>&1 &
+	SANDBOX_PID=$!
+	for _ in $(seq 1 600); do
+		grep -q '^export ADMIN_TOKEN=' "$WORK/sandbox.out" 2>/dev/null && break
+		kill -0 "$SANDBOX_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	AXERO_URL=$(sed -n 's/^export AXERO_URL=//p' "$WORK/sandbox.out")
+	AXERO_TOKEN=$(sed -n "s/^export ADMIN_TOKEN='\(.*\)'$/\1/p" "$WORK/sandbox.out")
+	if [ -z "$AXERO_URL" ] || [ -z "$AXERO_TOKEN" ]; then
+		echo "bench: the sandbox did not start:" >&2
+		cat "$WORK/sandbox.out" >&2
+		exit 1
+	fi
+	export AXERO_URL AXERO_TOKEN
+}

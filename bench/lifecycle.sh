@@ -25,20 +25,7 @@ CONCURRENCY=${CONCURRENCY:-16}
 . "$(dirname "$0")/lib.sh"
 
 echo "# starting axero sandbox --users $USERS --history --latency $LATENCY"
-"$AXERO" sandbox --users "$USERS" --history --history-seed 1 --latency "$LATENCY" >"$WORK/sandbox.out" 2>&1 &
-SANDBOX_PID=$!
-for _ in $(seq 1 600); do
-	grep -q '^export AXERO_URL=' "$WORK/sandbox.out" 2>/dev/null && break
-	sleep 0.1
-done
-AXERO_URL=$(sed -n 's/^export AXERO_URL=//p' "$WORK/sandbox.out")
-AXERO_TOKEN=$(sed -n "s/^export ADMIN_TOKEN='\(.*\)'$/\1/p" "$WORK/sandbox.out")
-if [ -z "$AXERO_URL" ] || [ -z "$AXERO_TOKEN" ]; then
-	echo "bench: the sandbox did not start:" >&2
-	cat "$WORK/sandbox.out" >&2
-	exit 1
-fi
-export AXERO_URL AXERO_TOKEN
+start_sandbox --users "$USERS" --history --history-seed 1 --latency "$LATENCY"
 grep '^# History' "$WORK/sandbox.out" || true
 
 

@@ -31,23 +31,8 @@ echo "# building soakcheck"
 (cd "$ROOT" && go build -o "$WORK/soakcheck" ./bench/soakcheck)
 
 echo "# sandbox: $USERS users, drop-after-mint $DROP, 503 $RATE503, 500 $RATE500, retry-after $RETRY_AFTER"
-"$AXERO" sandbox --users "$USERS" --latency "$LATENCY" --state "$WORK/state.json" \
-	--drop-after-mint "$DROP" --fail-rate "$RATE503" --fail-rate-500 "$RATE500" --retry-after "$RETRY_AFTER" \
-	>"$WORK/sandbox.out" 2>&1 &
-SANDBOX_PID=$!
-for _ in $(seq 1 600); do
-	grep -q '^export ADMIN_TOKEN=' "$WORK/sandbox.out" 2>/dev/null && break
-	kill -0 "$SANDBOX_PID" 2>/dev/null || break
-	sleep 0.1
-done
-AXERO_URL=$(sed -n 's/^export AXERO_URL=//p' "$WORK/sandbox.out")
-AXERO_TOKEN=$(sed -n "s/^export ADMIN_TOKEN='\(.*\)'$/\1/p" "$WORK/sandbox.out")
-if [ -z "$AXERO_URL" ] || [ -z "$AXERO_TOKEN" ]; then
-	echo "soak: the sandbox did not start:" >&2
-	cat "$WORK/sandbox.out" >&2
-	exit 1
-fi
-export AXERO_URL AXERO_TOKEN
+start_sandbox --users "$USERS" --latency "$LATENCY" --state "$WORK/state.json" \
+	--drop-after-mint "$DROP" --fail-rate "$RATE503" --fail-rate-500 "$RATE500" --retry-after "$RETRY_AFTER"
 
 { echo user; seq 1001 $((1000 + USERS)); } >"$WORK/users.csv"
 
