@@ -1,6 +1,9 @@
 package client
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // User is an Axero user as the REST API returns it.
 type User struct {
@@ -23,6 +26,23 @@ type Token struct {
 	IsImpersonation bool   `json:"IsImpersonation"`
 	CreatedByUserID int64  `json:"CreatedByUserID"`
 	Status          string `json:"Status"`
+}
+
+// NeverExpires reports a token with no expiration date. A zero date, which
+// some servers write for "none", counts as none.
+func (t Token) NeverExpires() bool {
+	return t.ExpirationDate == nil || t.ExpirationDate.IsZero()
+}
+
+// Expired reports whether t has expired at now: the server says so, or its
+// expiration date has passed. Every command and engine that sorts tokens
+// into expired and active (list, revoke --expired, audit, revoke --from)
+// asks this one rule.
+func (t Token) Expired(now time.Time) bool {
+	if t.Status == StatusExpired {
+		return true
+	}
+	return !t.NeverExpires() && !t.ExpirationDate.After(now)
 }
 
 // Token statuses. A revoked token no longer exists on the server.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/resolve"
@@ -33,17 +32,6 @@ func ListTokens(ctx context.Context, c *client.Client, user string) ([]client.To
 		tokens = []client.Token{}
 	}
 	return tokens, nil
-}
-
-// TokenExpired reports whether t has expired at now: the server says so,
-// or its expiry has passed. A token without an expiry never expires. This
-// is what `token list --expired/--active` and `token revoke --expired`
-// agree on.
-func TokenExpired(t client.Token, now time.Time) bool {
-	if t.Status == client.StatusExpired {
-		return true
-	}
-	return t.ExpirationDate != nil && !t.ExpirationDate.IsZero() && !t.ExpirationDate.After(now)
 }
 
 // FindToken finds one token by TokenID or exact name among the caller's

@@ -109,24 +109,3 @@ func TestPolicyMinutes(t *testing.T) {
 		t.Errorf("beyond the policy: %v (exit %d), want a usage error", err, ExitCode(err))
 	}
 }
-
-func TestTokenExpired(t *testing.T) {
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) *client.Time { return &client.Time{Time: now.Add(d)} }
-	for _, tc := range []struct {
-		name string
-		tok  client.Token
-		want bool
-	}{
-		{"future expiry", client.Token{Status: client.StatusActive, ExpirationDate: at(time.Hour)}, false},
-		{"expiry passed", client.Token{Status: client.StatusActive, ExpirationDate: at(-time.Hour)}, true},
-		{"expiry is now", client.Token{ExpirationDate: at(0)}, true},
-		{"server says expired", client.Token{Status: client.StatusExpired, ExpirationDate: at(time.Hour)}, true},
-		{"never expires", client.Token{Status: client.StatusActive}, false},
-		{"zero expiry means none", client.Token{ExpirationDate: &client.Time{}}, false},
-	} {
-		if got := TokenExpired(tc.tok, now); got != tc.want {
-			t.Errorf("%s: TokenExpired = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}

@@ -136,7 +136,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 func filterTokens(tokens []client.Token, opts *ListOptions, now, within time.Time) []client.Token {
 	out := make([]client.Token, 0, len(tokens))
 	for _, t := range tokens {
-		expired := cmdutil.TokenExpired(t, now)
+		expired := t.Expired(now)
 		switch {
 		case opts.Active && expired,
 			opts.Expired && !expired,

@@ -210,7 +210,7 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 	}
 	if opts.Expired {
 		for _, t := range tokens {
-			if cmdutil.TokenExpired(t, now) {
+			if t.Expired(now) {
 				add(t)
 			}
 		}

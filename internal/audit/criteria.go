@@ -54,7 +54,7 @@ type matcher struct {
 func (m *matcher) findings(t *client.Token) []Finding {
 	var out []Finding
 	expires := t.ExpirationDate
-	expired := t.Status == client.StatusExpired || (expires != nil && !m.now.Before(expires.Time))
+	expired := t.Expired(m.now)
 	if m.Stale > 0 {
 		since := t.DateCreated.Time
 		if t.LastUsedDate != nil {
@@ -64,10 +64,10 @@ func (m *matcher) findings(t *client.Token) []Finding {
 			out = append(out, FindingStale)
 		}
 	}
-	if m.ExpiringWithin > 0 && expires != nil && !expired && expires.Sub(m.now) <= m.ExpiringWithin {
+	if m.ExpiringWithin > 0 && !t.NeverExpires() && !expired && expires.Sub(m.now) <= m.ExpiringWithin {
 		out = append(out, FindingExpiring)
 	}
-	if m.NeverExpires && expires == nil {
+	if m.NeverExpires && t.NeverExpires() {
 		out = append(out, FindingNeverExpires)
 	}
 	if m.Expired && expired {

@@ -370,7 +370,7 @@ func (r *runner) handleItem(ctx context.Context, it Item, owned map[int64]client
 		}
 		tok = *t
 	}
-	if tok.Status == client.StatusExpired || (tok.ExpirationDate != nil && !r.now.Before(tok.ExpirationDate.Time)) {
+	if tok.Expired(r.now) {
 		return res(Expired, "")
 	}
 	if r.o.DryRun {
