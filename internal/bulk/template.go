@@ -9,6 +9,7 @@ import (
 	"text/template/parse"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // DefaultNameTemplate names each token after its user and the day of the
@@ -44,7 +45,7 @@ type NameTemplate struct {
 func ParseNameTemplate(text string) (*NameTemplate, error) {
 	t, err := template.New("name").Option("missingkey=error").Parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("invalid --name-template %q: %v", text, strings.TrimPrefix(err.Error(), "template: "))
+		return nil, fmt.Errorf("invalid --name-template %q: %v", text, templateErrText(err))
 	}
 	// A name needs no loop, and a loop over a large number would run for
 	// ages on every row without writing a byte.
@@ -57,7 +58,7 @@ func ParseNameTemplate(text string) (*NameTemplate, error) {
 	// not exist fails now, not on every row.
 	b := &limitedBuilder{}
 	if err := t.Execute(b, NameData{UserID: 1, UserName: "u", Email: "u@example.com", DisplayName: "U", Date: "2006-01-02"}); err != nil {
-		return nil, fmt.Errorf("invalid --name-template %q: %v", text, oneLine(strings.TrimPrefix(err.Error(), "template: ")))
+		return nil, fmt.Errorf("invalid --name-template %q: %v", text, templateErrText(err))
 	}
 	return &NameTemplate{t: t, needsUser: usesUserFields(t.Root)}, nil
 }
@@ -74,7 +75,7 @@ func (nt *NameTemplate) Render(d NameData) (string, error) {
 		if errors.Is(err, errNameTooLong) {
 			return "", errNameTooLong
 		}
-		return "", fmt.Errorf("the name template failed: %v", oneLine(strings.TrimPrefix(err.Error(), "template: ")))
+		return "", fmt.Errorf("the name template failed: %v", templateErrText(err))
 	}
 	return strings.TrimSpace(b.String()), nil
 }
@@ -94,6 +95,13 @@ func (b *limitedBuilder) Write(p []byte) (int, error) {
 // user's field, and fields come from the server.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// templateErrText is a text/template error as one line: the parser quotes
+// the offending template text raw, control characters included, so they
+// are shown escaped.
+func templateErrText(err error) string {
+	return textsafe.Terminal(oneLine(strings.TrimPrefix(err.Error(), "template: ")))
 }
 
 // hasRange reports whether a template tree, or any template it defines,
