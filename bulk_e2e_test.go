@@ -228,6 +228,31 @@ func TestBulkWithFaultsKeepsTheInvariant(t *testing.T) {
 	checkNoSecrets(t, srv, out, stdout.Bytes(), stderr.Bytes())
 }
 
+// startWatched starts cmd and returns a channel that receives what its
+// Wait returns.
+func startWatched(t *testing.T, cmd *exec.Cmd) <-chan error {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return exited
+}
+
+// stopAfterLines starts cmd, sends it sig once its output file out holds
+// n lines, and returns what its Wait returned. The test fails when the run
+// ends before that.
+func stopAfterLines(t *testing.T, cmd *exec.Cmd, out string, n int, sig os.Signal) error {
+	t.Helper()
+	exited := startWatched(t, cmd)
+	if !waitForLines(t, out, n, exited) {
+		t.Fatalf("the run finished before it could be stopped after %d lines", n)
+	}
+	_ = cmd.Process.Signal(sig)
+	return <-exited
+}
+
 // waitForLines waits until path has at least n lines or the process exits.
 func waitForLines(t *testing.T, path string, n int, exited <-chan error) bool {
 	t.Helper()
@@ -257,16 +282,7 @@ func TestBulkKilledThenResumed(t *testing.T) {
 	users := writeUsers(t, dir, 1001, n)
 	out := filepath.Join(dir, "out.jsonl")
 	first := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "8")
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
-	if !waitForLines(t, out, 50, exited) {
-		t.Fatal("the first run finished before it could be killed")
-	}
-	_ = first.Process.Signal(syscall.SIGKILL)
-	if err := <-exited; err == nil {
+	if err := stopAfterLines(t, first, out, 50, syscall.SIGKILL); err == nil {
 		t.Fatal("the killed run exited cleanly")
 	}
 	killedAt := len(readBulkOutput(t, out))
@@ -296,16 +312,7 @@ func TestBulkInterruptedRecordsTokensInFlight(t *testing.T) {
 	cmd := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "4")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	if !waitForLines(t, out, 20, exited) {
-		t.Fatal("the run finished before it could be interrupted")
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	if code := exitCode(<-exited); code != 130 {
+	if code := exitCode(stopAfterLines(t, cmd, out, 20, syscall.SIGINT)); code != 130 {
 		t.Fatalf("exit %d, want 130:\n%s", code, stderr.String())
 	}
 	recs := readBulkOutput(t, out)
@@ -371,11 +378,7 @@ func TestBulkSecondInterruptSaysWhatItWaitsFor(t *testing.T) {
 	cmd := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "3")
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := startWatched(t, cmd)
 	if !waitForLines(t, out, 5, exited) {
 		t.Fatal("the run finished too soon")
 	}

@@ -39,11 +39,7 @@ func TestBulkSecondRunOnTheSameOutIsRefusedNamingTheHolder(t *testing.T) {
 	first := bulkRun(t, srv, dir, args...)
 	var firstErr bytes.Buffer
 	first.Stderr = &firstErr
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
+	exited := startWatched(t, first)
 	if !waitForLines(t, out, 5, exited) {
 		t.Fatal("the first run finished before a second could start")
 	}
@@ -107,16 +103,7 @@ func TestBulkResumeWithADamagedJournalMintsNoSecondToken(t *testing.T) {
 			out := filepath.Join(dir, "out.jsonl")
 			args := []string{"--from", users, "--out", out, "--name", "integration", "--concurrency", "4"}
 			first := bulkRun(t, srv, dir, args...)
-			if err := first.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- first.Wait() }()
-			if !waitForLines(t, out, 30, exited) {
-				t.Fatal("the first run finished before it could be killed")
-			}
-			_ = first.Process.Signal(syscall.SIGKILL)
-			if err := <-exited; err == nil {
+			if err := stopAfterLines(t, first, out, 30, syscall.SIGKILL); err == nil {
 				t.Fatal("the killed run exited cleanly")
 			}
 			journal := out + ".journal"

@@ -263,16 +263,7 @@ func TestRenewKilledThenResumed(t *testing.T) {
 	srv.SetFaults(f)
 	out := filepath.Join(dir, "new.jsonl")
 	first := axeroRun(t, srv, dir, "token", "rotate", "--from", from, "--out", out, "--concurrency", "8")
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- first.Wait() }()
-	if !waitForLines(t, out, n/3, exited) {
-		t.Fatal("the first run finished before it could be killed")
-	}
-	_ = first.Process.Signal(syscall.SIGKILL)
-	if err := <-exited; err == nil {
+	if err := stopAfterLines(t, first, out, n/3, syscall.SIGKILL); err == nil {
 		t.Fatal("the killed run exited cleanly")
 	}
 	// The server finishes what was sent before the kill.
@@ -311,16 +302,7 @@ func TestRenewInterruptedRecordsWorkInFlight(t *testing.T) {
 	cmd := axeroRun(t, srv, dir, "token", "rotate", "--from", from, "--out", out, "--concurrency", "4")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	if !waitForLines(t, out, 20, exited) {
-		t.Fatal("the run finished before it could be interrupted")
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	if code := exitCode(<-exited); code != 130 {
+	if code := exitCode(stopAfterLines(t, cmd, out, 20, syscall.SIGINT)); code != 130 {
 		t.Fatalf("exit %d, want 130:\n%s", code, stderr.String())
 	}
 	if !strings.HasPrefix(lastLine(stderr.String()), "interrupted: renewed ") {
