@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // bulkRecord is one line of the JSON Lines output.
@@ -33,7 +33,7 @@ type bulkRecord struct {
 
 // bulkRun prepares a command running axero with the admin's token against
 // srv, in dir.
-func bulkRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *exec.Cmd {
+func bulkRun(t *testing.T, srv *emulator.Server, dir string, args ...string) *exec.Cmd {
 	t.Helper()
 	bin, err := exec.LookPath("axero")
 	if err != nil {
@@ -120,7 +120,7 @@ func failedUsers(t *testing.T, path string) map[string]bool {
 // user in 1001..1000+n has exactly one active impersonation token, the one
 // in the output whose hash matches its secret, or is in the failed file
 // with none; every other token of the run is revoked.
-func checkBulkInvariant(t *testing.T, srv *axerotest.Server, out string, n int, wantAllMinted bool) {
+func checkBulkInvariant(t *testing.T, srv *emulator.Server, out string, n int, wantAllMinted bool) {
 	t.Helper()
 	recs := readBulkOutput(t, out)
 	failed := failedUsers(t, out+".failed.csv")
@@ -170,7 +170,7 @@ func checkBulkInvariant(t *testing.T, srv *axerotest.Server, out string, n int, 
 
 // checkNoSecrets proves that no token value reached the journal, stdout
 // or stderr, and that the output is readable by its owner only.
-func checkNoSecrets(t *testing.T, srv *axerotest.Server, out string, streams ...[]byte) {
+func checkNoSecrets(t *testing.T, srv *emulator.Server, out string, streams ...[]byte) {
 	t.Helper()
 	journal, err := os.ReadFile(out + ".journal") //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	if err != nil {
@@ -194,7 +194,7 @@ func checkNoSecrets(t *testing.T, srv *axerotest.Server, out string, streams ...
 
 func TestBulkWithFaultsKeepsTheInvariant(t *testing.T) {
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 		Latency: time.Millisecond, Jitter: 2 * time.Millisecond,
 		DropAfterMint: 0.1, FailRate500: 0.05, FailRate503: 0.003,
 		RateLimit: 800, RetryAfter: time.Second,
@@ -275,7 +275,7 @@ func waitForLines(t *testing.T, path string, n int, exited <-chan error) bool {
 
 func TestBulkKilledThenResumed(t *testing.T) {
 	const n = 300
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 		Latency: 20 * time.Millisecond, Jitter: 10 * time.Millisecond, DropAfterMint: 0.05,
 	}})
 	dir := t.TempDir()
@@ -303,7 +303,7 @@ func TestBulkKilledThenResumed(t *testing.T) {
 
 func TestBulkInterruptedRecordsTokensInFlight(t *testing.T) {
 	const n = 200
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 		Latency: 30 * time.Millisecond,
 	}})
 	dir := t.TempDir()
@@ -369,7 +369,7 @@ func (s *syncBuffer) String() string {
 
 func TestBulkSecondInterruptSaysWhatItWaitsFor(t *testing.T) {
 	const n = 100
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 		Latency: 10 * time.Millisecond,
 	}})
 	dir := t.TempDir()
@@ -384,7 +384,7 @@ func TestBulkSecondInterruptSaysWhatItWaitsFor(t *testing.T) {
 	}
 	// From now on every request takes long enough for both signals to
 	// arrive while the workers wait for their creates.
-	srv.SetFaults(axerotest.Faults{Latency: 3 * time.Second})
+	srv.SetFaults(emulator.Faults{Latency: 3 * time.Second})
 	time.Sleep(300 * time.Millisecond)
 	_ = cmd.Process.Signal(syscall.SIGINT)
 	waitForText(t, stderr, "Stopping: no new tokens will be created")

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // runBulk runs a prepared bulk command to its end: exit code and stderr.
@@ -29,7 +29,7 @@ func runBulk(cmd *exec.Cmd) (int, string) {
 
 func TestBulkSecondRunOnTheSameOutIsRefusedNamingTheHolder(t *testing.T) {
 	const n = 120
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 		Latency: 20 * time.Millisecond,
 	}})
 	dir := t.TempDir()
@@ -62,7 +62,7 @@ func TestBulkSecondRunOnTheSameOutIsRefusedNamingTheHolder(t *testing.T) {
 
 func TestBulkResumeRefusesAnOutputOthersCanRead(t *testing.T) {
 	const n = 3
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	users := writeUsers(t, dir, 1001, n+2)
 	// Only the first n users exist... the two more fail: a partial run.
@@ -95,7 +95,7 @@ func TestBulkResumeWithADamagedJournalMintsNoSecondToken(t *testing.T) {
 	for _, damage := range []string{"deleted", "truncated"} {
 		t.Run(damage, func(t *testing.T) {
 			const n = 150
-			srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true, Faults: axerotest.Faults{
+			srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true, Faults: emulator.Faults{
 				Latency: 15 * time.Millisecond, DropAfterMint: 0.05,
 			}})
 			dir := t.TempDir()
@@ -137,7 +137,7 @@ func TestBulkResumeWithADamagedJournalMintsNoSecondToken(t *testing.T) {
 }
 
 func TestBulkFailedFileThatIsASymlinkIsNotFollowed(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 2, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: 2, RecordSecrets: true})
 	dir := t.TempDir()
 	users := writeUsers(t, dir, 1001, 3) // 1003 does not exist: its row fails
 	out := filepath.Join(dir, "out.jsonl")
@@ -165,7 +165,7 @@ func TestBulkFailedFileThatIsASymlinkIsNotFollowed(t *testing.T) {
 // Two logins at once for different profiles both keep their profile, and
 // no credentials file is left that no profile points at.
 func TestConcurrentLoginsKeepEveryProfile(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	bin, err := exec.LookPath("axero")
 	if err != nil {
 		t.Fatal(err)

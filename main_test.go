@@ -97,7 +97,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestMain(m *testing.M) {
@@ -163,7 +163,7 @@ var inheritedVars = []string{"CI", "AXERO_TOKEN", "AXERO_PROFILE", "AXERO_DEBUG"
 	"AXERO_CA_FILE", "GITHUB_ACTIONS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"}
 
 func setupScript(env *testscript.Env) error {
-	srv, err := axerotest.Start(axerotest.Options{Users: scriptUsers, RecordSecrets: true})
+	srv, err := emulator.Start(emulator.Options{Users: scriptUsers, RecordSecrets: true})
 	if err != nil {
 		return err
 	}
@@ -207,6 +207,6 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func emulatorOf(ts *testscript.TestScript) *axerotest.Server {
-	return ts.Value(emulatorKey{}).(*axerotest.Server)
+func emulatorOf(ts *testscript.TestScript) *emulator.Server {
+	return ts.Value(emulatorKey{}).(*emulator.Server)
 }

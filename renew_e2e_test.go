@@ -17,19 +17,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // renewFaults is the bulk tests' fault mix: answers lost after the token
 // was minted, 500s and 503s before acting, a rate limit, latency.
-var renewFaults = axerotest.Faults{
+var renewFaults = emulator.Faults{
 	Latency: time.Millisecond, Jitter: 2 * time.Millisecond,
 	DropAfterMint: 0.1, FailRate500: 0.05, FailRate503: 0.003,
 	RateLimit: 800, RetryAfter: time.Second,
 }
 
 // axeroRun prepares the real binary with args, as the admin, against srv.
-func axeroRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *exec.Cmd {
+func axeroRun(t *testing.T, srv *emulator.Server, dir string, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := bulkRun(t, srv, dir)
 	cmd.Args = append([]string{cmd.Args[0]}, args...)
@@ -39,7 +39,7 @@ func axeroRun(t *testing.T, srv *axerotest.Server, dir string, args ...string) *
 // seedBulk mints a token named integration for users 1001..1000+n with
 // create-for-user and returns its output. expires, when set, is the CSV's
 // expires column for each user.
-func seedBulk(t *testing.T, srv *axerotest.Server, dir string, n int, expires func(i int) string) (string, []bulkRecord) {
+func seedBulk(t *testing.T, srv *emulator.Server, dir string, n int, expires func(i int) string) (string, []bulkRecord) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("user,expires\n")
@@ -96,7 +96,7 @@ func failedTokens(t *testing.T, path string) map[int64]string {
 // (in the failed file, with no replacement active); no impersonation token
 // of these users is active without its secret on disk. It returns how many
 // were renewed, copied and failed.
-func checkRenewInvariant(t *testing.T, srv *axerotest.Server, old []bulkRecord, newPath string) (renewed, copied, failed int) {
+func checkRenewInvariant(t *testing.T, srv *emulator.Server, old []bulkRecord, newPath string) (renewed, copied, failed int) {
 	t.Helper()
 	recs := readBulkOutput(t, newPath)
 	inNew := map[int64]bulkRecord{}
@@ -163,7 +163,7 @@ func checkRenewInvariant(t *testing.T, srv *axerotest.Server, old []bulkRecord, 
 
 // checkRenewCovered is the invariant of every instant, right after a kill
 // included: each user has a working token whose secret is in OLD or NEW.
-func checkRenewCovered(t *testing.T, srv *axerotest.Server, old []bulkRecord, newPath string) {
+func checkRenewCovered(t *testing.T, srv *emulator.Server, old []bulkRecord, newPath string) {
 	t.Helper()
 	onDisk := map[int64][]bulkRecord{}
 	for _, o := range old {
@@ -197,7 +197,7 @@ func checkRenewCovered(t *testing.T, srv *axerotest.Server, old []bulkRecord, ne
 
 func TestRenewWithFaultsKeepsTheInvariant(t *testing.T) {
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	from, old := seedBulk(t, srv, dir, n, nil)
 	srv.SetFaults(renewFaults)
@@ -209,7 +209,7 @@ func TestRenewWithFaultsKeepsTheInvariant(t *testing.T) {
 	if code != 0 && code != 5 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	if stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "renewed ") || strings.Count(stderr.String(), "\n") != 1 {
 		t.Errorf("piped, stdout must be empty and stderr one summary line:\n%s%s", stdout.String(), stderr.String())
 	}
@@ -225,7 +225,7 @@ func TestRenewWithFaultsKeepsTheInvariant(t *testing.T) {
 
 func TestRenewOnlyTheDueWithFaults(t *testing.T) {
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	from, old := seedBulk(t, srv, dir, n, func(i int) string {
 		if i%3 == 0 {
@@ -242,7 +242,7 @@ func TestRenewOnlyTheDueWithFaults(t *testing.T) {
 	if code != 0 && code != 5 {
 		t.Fatalf("exit %d\n%s", code, stderr.String())
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	renewed, copied, failed := checkRenewInvariant(t, srv, old, out)
 	due := (n + 2) / 3
 	if copied != n-due || renewed+failed != due {
@@ -255,7 +255,7 @@ func TestRenewOnlyTheDueWithFaults(t *testing.T) {
 
 func TestRenewKilledThenResumed(t *testing.T) {
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	from, old := seedBulk(t, srv, dir, n, nil)
 	f := renewFaults
@@ -267,7 +267,7 @@ func TestRenewKilledThenResumed(t *testing.T) {
 		t.Fatal("the killed run exited cleanly")
 	}
 	// The server finishes what was sent before the kill.
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	for srv.InFlight() > 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -281,7 +281,7 @@ func TestRenewKilledThenResumed(t *testing.T) {
 	if code != 0 && code != 5 {
 		t.Fatalf("resume exited %d:\n%s", code, stderr.String())
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	if !strings.Contains(stderr.String(), "did not end cleanly") || !strings.Contains(stderr.String(), "already done ") {
 		t.Errorf("the resume should recheck the killed run's users and skip its records:\n%s", stderr.String())
 	}
@@ -294,10 +294,10 @@ func TestRenewKilledThenResumed(t *testing.T) {
 
 func TestRenewInterruptedRecordsWorkInFlight(t *testing.T) {
 	const n = 200
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	from, old := seedBulk(t, srv, dir, n, nil)
-	srv.SetFaults(axerotest.Faults{Latency: 30 * time.Millisecond})
+	srv.SetFaults(emulator.Faults{Latency: 30 * time.Millisecond})
 	out := filepath.Join(dir, "new.jsonl")
 	cmd := axeroRun(t, srv, dir, "token", "rotate", "--from", from, "--out", out, "--concurrency", "4")
 	var stderr bytes.Buffer
@@ -314,7 +314,7 @@ func TestRenewInterruptedRecordsWorkInFlight(t *testing.T) {
 	if len(recs) >= n {
 		t.Fatalf("the interrupt stopped nothing: %d records", len(recs))
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	checkRenewCovered(t, srv, old, out)
 	renewedNow := map[int64]bool{}
 	for _, r := range recs {
@@ -340,7 +340,7 @@ func TestRenewInterruptedRecordsWorkInFlight(t *testing.T) {
 
 func TestRenewWithoutPermissionChangesNothing(t *testing.T) {
 	const n = 5
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n, RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{Users: n, RecordSecrets: true})
 	dir := t.TempDir()
 	from, _ := seedBulk(t, srv, dir, n, nil)
 	before, err := os.ReadFile(from) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata

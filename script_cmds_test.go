@@ -19,7 +19,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
@@ -82,9 +82,9 @@ func cmdEmulator(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-func emulatorFault(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorFault(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) == 1 && args[0] == "reset" {
-		srv.SetFaults(axerotest.Faults{})
+		srv.SetFaults(emulator.Faults{})
 		return
 	}
 	if len(args) != 2 {
@@ -129,7 +129,7 @@ func emulatorFault(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 	srv.SetFaults(f)
 }
 
-func emulatorPolicy(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorPolicy(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: emulator policy max|default|allownever VALUE")
 	}
@@ -151,7 +151,7 @@ func emulatorPolicy(ts *testscript.TestScript, srv *axerotest.Server, args []str
 	srv.SetPolicy(p)
 }
 
-func emulatorMint(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorMint(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) < 3 {
 		ts.Fatalf("usage: emulator mint USER NAME LIFETIME|never|expired [by ADMIN] [env VAR]")
 	}
@@ -196,7 +196,7 @@ func emulatorMint(ts *testscript.TestScript, srv *axerotest.Server, args []strin
 	fmt.Fprintln(ts.Stdout(), ct.TokenID)
 }
 
-func emulatorHistory(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorHistory(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	usage := "usage: emulator history USER NAME CREATED-AGO LAST-USED-AGO|never EXPIRES-IN|-EXPIRED-AGO|never [by ADMIN]"
 	if len(args) != 5 && len(args) != 7 {
 		ts.Fatalf("%s", usage)
@@ -209,7 +209,7 @@ func emulatorHistory(ts *testscript.TestScript, srv *axerotest.Server, args []st
 		}
 		return now.Add(-d)
 	}
-	h := axerotest.HistoryToken{UserID: lookupUser(ts, srv, args[0]).UserID, Name: args[1], Created: ago(args[2])}
+	h := emulator.HistoryToken{UserID: lookupUser(ts, srv, args[0]).UserID, Name: args[1], Created: ago(args[2])}
 	if args[3] != "never" {
 		t := ago(args[3])
 		h.LastUsed = &t
@@ -229,14 +229,14 @@ func emulatorHistory(ts *testscript.TestScript, srv *axerotest.Server, args []st
 		}
 		h.ImpersonatedBy = lookupUser(ts, srv, args[6]).UserID
 	}
-	ids, err := srv.SeedHistory([]axerotest.HistoryToken{h})
+	ids, err := srv.SeedHistory([]emulator.HistoryToken{h})
 	if err != nil {
 		ts.Fatalf("emulator history: %v", err)
 	}
 	fmt.Fprintln(ts.Stdout(), ids[0])
 }
 
-func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorCount(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) != 4 {
 		ts.Fatalf("usage: emulator count USER NAME|* active|expired|live|revoked|all|undelivered|dropped N")
 	}
@@ -246,22 +246,22 @@ func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 	if err != nil {
 		ts.Fatalf("emulator count: %q is not a number", args[3])
 	}
-	var match func(t axerotest.TokenState) bool
+	var match func(t emulator.TokenState) bool
 	switch state {
 	case "active":
-		match = func(t axerotest.TokenState) bool { return !t.Revoked && t.Status == client.StatusActive }
+		match = func(t emulator.TokenState) bool { return !t.Revoked && t.Status == client.StatusActive }
 	case "expired":
-		match = func(t axerotest.TokenState) bool { return !t.Revoked && t.Status == client.StatusExpired }
+		match = func(t emulator.TokenState) bool { return !t.Revoked && t.Status == client.StatusExpired }
 	case "live":
-		match = func(t axerotest.TokenState) bool { return !t.Revoked }
+		match = func(t emulator.TokenState) bool { return !t.Revoked }
 	case "revoked":
-		match = func(t axerotest.TokenState) bool { return t.Revoked }
+		match = func(t emulator.TokenState) bool { return t.Revoked }
 	case "all":
-		match = func(t axerotest.TokenState) bool { return true }
+		match = func(t emulator.TokenState) bool { return true }
 	case "undelivered":
-		match = func(t axerotest.TokenState) bool { return !t.Revoked && !t.Delivered }
+		match = func(t emulator.TokenState) bool { return !t.Revoked && !t.Delivered }
 	case "dropped":
-		match = func(t axerotest.TokenState) bool { return !t.Delivered }
+		match = func(t emulator.TokenState) bool { return !t.Delivered }
 	default:
 		ts.Fatalf("emulator count: unknown state %q", state)
 	}
@@ -276,7 +276,7 @@ func emulatorCount(ts *testscript.TestScript, srv *axerotest.Server, args []stri
 	}
 }
 
-func emulatorSecretValid(ts *testscript.TestScript, srv *axerotest.Server, neg bool, args []string) {
+func emulatorSecretValid(ts *testscript.TestScript, srv *emulator.Server, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: emulator secret-valid FILE")
 	}
@@ -296,7 +296,7 @@ func emulatorSecretValid(ts *testscript.TestScript, srv *axerotest.Server, neg b
 	}
 }
 
-func emulatorNoLeak(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorNoLeak(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) == 0 {
 		ts.Fatalf("usage: emulator noleak FILE|DIR...")
 	}
@@ -345,7 +345,7 @@ func emulatorNoLeak(ts *testscript.TestScript, srv *axerotest.Server, args []str
 	}
 }
 
-func emulatorRequests(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorRequests(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: emulator requests METHOD|* PATH-PREFIX N")
 	}
@@ -362,7 +362,7 @@ func emulatorRequests(ts *testscript.TestScript, srv *axerotest.Server, args []s
 	}
 }
 
-func lookupUser(ts *testscript.TestScript, srv *axerotest.Server, name string) client.User {
+func lookupUser(ts *testscript.TestScript, srv *emulator.Server, name string) client.User {
 	u, ok := srv.UserByName(name)
 	if !ok {
 		ts.Fatalf("emulator: no user %q", name)
@@ -443,7 +443,7 @@ func cmdSandboxURL(ts *testscript.TestScript, neg bool, args []string) {
 	hc := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(sandboxWait)
 	for {
-		if u := axerotest.StateURL(path); u != "" {
+		if u := emulator.StateURL(path); u != "" {
 			if resp, err := hc.Get(u + "/api/users/me"); err == nil {
 				_ = resp.Body.Close()
 				ts.Setenv(args[1], u)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // netWorldKey finds a script's netWorld among its values.
@@ -22,8 +22,8 @@ type netWorldKey struct{}
 // puts an empty one in every script's values.
 type netWorld struct {
 	mu    sync.Mutex
-	tls   *axerotest.Server
-	proxy *axerotest.Proxy
+	tls   *emulator.Server
+	proxy *emulator.Proxy
 	// seen is how many proxy requests `proxy reset` last saw.
 	seen int
 }
@@ -46,7 +46,7 @@ func cmdTLSEmulator(ts *testscript.TestScript, neg bool, args []string) {
 		if w.tls != nil {
 			ts.Fatalf("tlsemulator: already started")
 		}
-		opts := axerotest.Options{RecordSecrets: true, TLS: &axerotest.TLSOptions{}}
+		opts := emulator.Options{RecordSecrets: true, TLS: &emulator.TLSOptions{}}
 		for rest := args[1:]; len(rest) > 0; {
 			switch {
 			case rest[0] == "html":
@@ -66,7 +66,7 @@ func cmdTLSEmulator(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("tlsemulator start: unexpected %q", rest[0])
 			}
 		}
-		srv, err := axerotest.Start(opts)
+		srv, err := emulator.Start(opts)
 		if err != nil {
 			ts.Fatalf("tlsemulator: %v", err)
 		}
@@ -108,7 +108,7 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	defer w.mu.Unlock()
 	switch args[0] {
 	case "start":
-		p, err := axerotest.StartProxy()
+		p, err := emulator.StartProxy()
 		if err != nil {
 			ts.Fatalf("proxy: %v", err)
 		}

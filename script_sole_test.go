@@ -6,7 +6,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
@@ -14,7 +14,7 @@ import (
 // holds exactly N token values, each of a live, unexpired token whose hash
 // matches, and each is its user's only active token of its name. That is
 // what a completed renewal promises for every record of NEW.
-func emulatorSole(ts *testscript.TestScript, srv *axerotest.Server, args []string) {
+func emulatorSole(ts *testscript.TestScript, srv *emulator.Server, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: emulator sole FILE N")
 	}

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // These tests run the client against the project's Axero emulator on
 // loopback, rather than hand-written handlers.
 
-func emulatorClient(t *testing.T, srv *axerotest.Server, user string, debug *bytes.Buffer) *client.Client {
+func emulatorClient(t *testing.T, srv *emulator.Server, user string, debug *bytes.Buffer) *client.Client {
 	t.Helper()
 	cfg := client.Config{BaseURL: srv.URL(), Token: srv.SeedToken(user)}
 	if debug != nil {
@@ -29,7 +29,7 @@ func emulatorClient(t *testing.T, srv *axerotest.Server, user string, debug *byt
 }
 
 func TestEmulatorDropAfterMintIsOutcomeUnknownAndNotResent(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 1}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{DropAfterMintNext: 1}})
 	c := emulatorClient(t, srv, "jdoe", nil)
 
 	before := time.Now().Truncate(time.Second)
@@ -41,7 +41,7 @@ func TestEmulatorDropAfterMintIsOutcomeUnknownAndNotResent(t *testing.T) {
 	if n := srv.RequestCount("POST", "/api/bearertokens"); n != 1 {
 		t.Errorf("POST sent %d times, want once", n)
 	}
-	var found []axerotest.TokenState
+	var found []emulator.TokenState
 	for _, ts := range srv.Tokens() {
 		if ts.Name == "lost-answer" {
 			found = append(found, ts)
@@ -75,13 +75,13 @@ func TestEmulatorDropAfterMintIsOutcomeUnknownAndNotResent(t *testing.T) {
 }
 
 func TestEmulatorTokenLifecycle(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{RecordSecrets: true})
 	var debug bytes.Buffer
 	admin := emulatorClient(t, srv, "admin", &debug)
 	ctx := t.Context()
 
 	me, err := admin.Me(ctx)
-	if err != nil || me.UserID != axerotest.AdminID || !me.CanImpersonate {
+	if err != nil || me.UserID != emulator.AdminID || !me.CanImpersonate {
 		t.Fatalf("Me = %+v, %v", me, err)
 	}
 	policy, err := admin.Policy(ctx)
@@ -98,7 +98,7 @@ func TestEmulatorTokenLifecycle(t *testing.T) {
 	}
 	// The new token works on its own.
 	self, err := admin.WithToken(ct.Secret).Me(ctx)
-	if err != nil || self.UserID != axerotest.AdminID {
+	if err != nil || self.UserID != emulator.AdminID {
 		t.Fatalf("new token: %+v, %v", self, err)
 	}
 	renamed, err := admin.RenameToken(ctx, ct.TokenID, "ci-deploy-2")
@@ -130,7 +130,7 @@ func TestEmulatorTokenLifecycle(t *testing.T) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_, err := admin.CreateUserToken(ctx, axerotest.JDoeID, client.CreateTokenRequest{Name: "bulk-" + string(rune('a'+i%26))})
+			_, err := admin.CreateUserToken(ctx, emulator.JDoeID, client.CreateTokenRequest{Name: "bulk-" + string(rune('a'+i%26))})
 			errs <- err
 		}()
 	}
@@ -141,7 +141,7 @@ func TestEmulatorTokenLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	all, err := admin.ListAllUserTokens(ctx, axerotest.JDoeID)
+	all, err := admin.ListAllUserTokens(ctx, emulator.JDoeID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestEmulatorTokenLifecycle(t *testing.T) {
 		}
 	}
 	users, err := admin.FindUsers(ctx, client.UserQuery{UserName: "jdoe"}, 1, 20)
-	if err != nil || len(users.Items) != 1 || users.Items[0].UserID != axerotest.JDoeID {
+	if err != nil || len(users.Items) != 1 || users.Items[0].UserID != emulator.JDoeID {
 		t.Errorf("FindUsers = %+v, %v", users, err)
 	}
 
@@ -171,7 +171,7 @@ func TestEmulatorTokenLifecycle(t *testing.T) {
 }
 
 func TestEmulatorHTMLMode(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{HTMLMode: true}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{HTMLMode: true}})
 	c := emulatorClient(t, srv, "jdoe", nil)
 	_, err := c.Me(t.Context())
 	if client.KindOf(err) != client.KindHTML {
@@ -180,10 +180,10 @@ func TestEmulatorHTMLMode(t *testing.T) {
 }
 
 func TestEmulatorErrorKinds(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	jdoe := emulatorClient(t, srv, "jdoe", nil)
 	ctx := t.Context()
-	if _, err := jdoe.CreateUserToken(ctx, axerotest.AdminID, client.CreateTokenRequest{Name: "x"}); client.KindOf(err) != client.KindForbidden {
+	if _, err := jdoe.CreateUserToken(ctx, emulator.AdminID, client.CreateTokenRequest{Name: "x"}); client.KindOf(err) != client.KindForbidden {
 		t.Errorf("impersonation by a plain user: %v", err)
 	}
 	tooLong := int64(10 * 525600)
@@ -204,7 +204,7 @@ func TestEmulatorErrorKinds(t *testing.T) {
 // client against a rate-limited server slows down together (the shared
 // pause) and every request succeeds within the default retries.
 func TestEmulatorRateLimitedPoolGetsThrough(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{RateLimit: 40}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{RateLimit: 40}})
 	c := emulatorClient(t, srv, "jdoe", nil)
 	const requests, workers = 100, 8
 	jobs := make(chan int)

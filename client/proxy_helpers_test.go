@@ -7,15 +7,15 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
-const testHost = axerotest.TestHost
+const testHost = emulator.TestHost
 
 // newProxy starts the emulator's forward proxy for one test.
-func newProxy(t *testing.T) *axerotest.Proxy {
+func newProxy(t *testing.T) *emulator.Proxy {
 	t.Helper()
-	p, err := axerotest.StartProxy()
+	p, err := emulator.StartProxy()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,14 @@ import (
 	"testing"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // proxiedSite is the emulator over HTTPS with a certificate valid for
 // testHost, and its URL on testHost.
-func proxiedSite(t *testing.T) (*axerotest.Server, string) {
+func proxiedSite(t *testing.T) (*emulator.Server, string) {
 	t.Helper()
-	srv, _ := tlsEmulator(t, axerotest.TLSOptions{Hosts: []string{testHost}})
+	srv, _ := tlsEmulator(t, emulator.TLSOptions{Hosts: []string{testHost}})
 	return srv, onTestHost(t, srv.URL())
 }
 
@@ -94,7 +94,7 @@ func TestNoProxyNamingTheHostBypassesTheProxy(t *testing.T) {
 }
 
 func TestHTTPProxyForPlainHTTPSite(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	proxy := newProxy(t)
 	site := onTestHost(t, srv.URL())
 	var debug lockedBuffer
@@ -122,7 +122,7 @@ func TestHTTPProxyForPlainHTTPSite(t *testing.T) {
 }
 
 func TestDebugRedactsProxyAuthorizationHeader(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	var debug lockedBuffer
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe"), Debug: &debug, Network: client.Network{Getenv: env{}.get}})
 	const cred = "Basic Y29ycDpwcjB4eS1zM2NyZXQ=" //nolint:gosec // test fixture, not a credential

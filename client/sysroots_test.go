@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
@@ -30,8 +30,8 @@ func TestCABundleKeepsSystemRoots(t *testing.T) {
 	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
 		t.Skip("SSL_CERT_FILE does not set the system roots on " + runtime.GOOS)
 	}
-	systemSite, systemCA := tlsEmulator(t, axerotest.TLSOptions{})
-	privateSite, privateCA := tlsEmulator(t, axerotest.TLSOptions{})
+	systemSite, systemCA := tlsEmulator(t, emulator.TLSOptions{})
+	privateSite, privateCA := tlsEmulator(t, emulator.TLSOptions{})
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCABundleKeepsSystemRoots$", "-test.count=1", "-test.v") //nolint:gosec // test runs the test binary or the go tool it was built with
 	cmd.Env = append(os.Environ(),

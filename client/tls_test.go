@@ -12,14 +12,14 @@ import (
 	"testing"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // tlsEmulator serves the emulator over HTTPS from a private CA and writes
 // the CA's certificate to a file.
-func tlsEmulator(t *testing.T, opts axerotest.TLSOptions) (*axerotest.Server, string) {
+func tlsEmulator(t *testing.T, opts emulator.TLSOptions) (*emulator.Server, string) {
 	t.Helper()
-	srv := axerotest.NewTest(t, axerotest.Options{TLS: &opts})
+	srv := emulator.NewTest(t, emulator.Options{TLS: &opts})
 	if !strings.HasPrefix(srv.URL(), "https://") {
 		t.Fatalf("URL = %q, want https", srv.URL())
 	}
@@ -40,7 +40,7 @@ func newClient(t *testing.T, cfg client.Config) *client.Client {
 }
 
 func TestPrivateCAWithoutBundleFailsNamingCAFile(t *testing.T) {
-	srv, _ := tlsEmulator(t, axerotest.TLSOptions{})
+	srv, _ := tlsEmulator(t, emulator.TLSOptions{})
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe")})
 	_, err := c.Me(t.Context())
 	if client.KindOf(err) != client.KindCertificate {
@@ -64,7 +64,7 @@ func TestPrivateCAWithoutBundleFailsNamingCAFile(t *testing.T) {
 }
 
 func TestPrivateCAFileSucceeds(t *testing.T) {
-	srv, caFile := tlsEmulator(t, axerotest.TLSOptions{})
+	srv, caFile := tlsEmulator(t, emulator.TLSOptions{})
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe"), Network: client.Network{CAFile: caFile}})
 	me, err := c.Me(t.Context())
 	if err != nil {
@@ -76,7 +76,7 @@ func TestPrivateCAFileSucceeds(t *testing.T) {
 }
 
 func TestPrivateCAPEMSucceeds(t *testing.T) {
-	srv, _ := tlsEmulator(t, axerotest.TLSOptions{})
+	srv, _ := tlsEmulator(t, emulator.TLSOptions{})
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe"), Network: client.Network{CAPEM: srv.CA().PEM()}})
 	if _, err := c.Me(t.Context()); err != nil {
 		t.Fatal(err)
@@ -84,8 +84,8 @@ func TestPrivateCAPEMSucceeds(t *testing.T) {
 }
 
 func TestNonMatchingCAFails(t *testing.T) {
-	srv, _ := tlsEmulator(t, axerotest.TLSOptions{})
-	other, err := axerotest.NewCA("Unrelated CA")
+	srv, _ := tlsEmulator(t, emulator.TLSOptions{})
+	other, err := emulator.NewCA("Unrelated CA")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestNonMatchingCAFails(t *testing.T) {
 }
 
 func TestExpiredCertificateSaysExpired(t *testing.T) {
-	srv, caFile := tlsEmulator(t, axerotest.TLSOptions{Expired: true})
+	srv, caFile := tlsEmulator(t, emulator.TLSOptions{Expired: true})
 	c := newClient(t, client.Config{BaseURL: srv.URL(), Token: srv.SeedToken("jdoe"), Network: client.Network{CAFile: caFile}})
 	_, err := c.Me(t.Context())
 	var ce *client.CertError
@@ -112,9 +112,9 @@ func TestExpiredCertificateSaysExpired(t *testing.T) {
 
 // handshakeCounter serves a certificate from ca for hosts and counts the
 // TLS handshakes clients start.
-func handshakeCounter(t *testing.T, ca *axerotest.CA, hosts ...string) (*httptest.Server, *atomic.Int32) {
+func handshakeCounter(t *testing.T, ca *emulator.CA, hosts ...string) (*httptest.Server, *atomic.Int32) {
 	t.Helper()
-	cert, err := ca.Issue(axerotest.Leaf{Hosts: hosts})
+	cert, err := ca.Issue(emulator.Leaf{Hosts: hosts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func handshakeCounter(t *testing.T, ca *axerotest.CA, hosts ...string) (*httptes
 }
 
 func TestWrongHostNamesTheCertificateNames(t *testing.T) {
-	ca, err := axerotest.NewCA("")
+	ca, err := emulator.NewCA("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestWrongHostNamesTheCertificateNames(t *testing.T) {
 }
 
 func TestCertificateFailureIsNotRetried(t *testing.T) {
-	ca, err := axerotest.NewCA("")
+	ca, err := emulator.NewCA("")
 	if err != nil {
 		t.Fatal(err)
 	}

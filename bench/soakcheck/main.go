@@ -18,7 +18,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 const firstUserID = 1001
@@ -66,7 +66,7 @@ func check(statePath, outPath, failedPath string, n int) (minted, failed int, vi
 	if err != nil {
 		return 0, 0, nil, err
 	}
-	srv, err := axerotest.Start(axerotest.Options{StateFile: statePath})
+	srv, err := emulator.Start(emulator.Options{StateFile: statePath})
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("loading %s: %w", statePath, err)
 	}
@@ -88,7 +88,7 @@ func check(statePath, outPath, failedPath string, n int) (minted, failed int, vi
 			if tok.Revoked {
 				bad("user %d: the recorded token %d is revoked", tok.UserID, tok.TokenID)
 			}
-			if tok.Hash != axerotest.HashSecret(r.Token) {
+			if tok.Hash != emulator.HashSecret(r.Token) {
 				bad("user %d: the secret in the output is not token %d's", tok.UserID, tok.TokenID)
 			}
 		} else if !tok.Revoked {

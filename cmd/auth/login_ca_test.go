@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // login --ca-file records the bundle's absolute path in the profile, and
@@ -36,7 +36,7 @@ func TestLoginRecordsCAFile(t *testing.T) {
 		t.Fatalf("a login without --ca-file dropped ca_file: %+v", p)
 	}
 
-	other, err := axerotest.NewCA("Some Other CA")
+	other, err := emulator.NewCA("Some Other CA")
 	if err != nil {
 		t.Fatal(err)
 	}

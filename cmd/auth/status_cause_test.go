@@ -3,10 +3,10 @@ package auth_test
 import (
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/auth"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/keychain"
 )
 
@@ -55,7 +55,7 @@ func TestStatusCauses(t *testing.T) {
 	t.Run("server answered badly", func(t *testing.T) {
 		e := cmdtest.NewAuth(t)
 		e.Login("jdoe")
-		e.Srv.SetFaults(axerotest.Faults{HTMLMode: true})
+		e.Srv.SetFaults(emulator.Faults{HTMLMode: true})
 		cause(t, e, cmdutil.ExitFailure, auth.CauseServerError)
 	})
 	t.Run("certificate", func(t *testing.T) {

@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/cmd/root"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/keychain"
 )
@@ -29,7 +29,7 @@ import (
 // and how their streams look.
 type Env struct {
 	T   *testing.T
-	Srv *axerotest.Server
+	Srv *emulator.Server
 	// Vars is the environment as the commands read it (Factory.Getenv).
 	Vars map[string]string
 	// Memory is the keychain, unless Keychain is set.
@@ -57,7 +57,7 @@ type Env struct {
 // token values.
 func NewAuth(t *testing.T) *Env {
 	t.Helper()
-	e := newEnv(t, axerotest.Options{}, filepath.Join(t.TempDir(), "config"))
+	e := newEnv(t, emulator.Options{}, filepath.Join(t.TempDir(), "config"))
 	e.CanPrompt = true
 	e.CheckLeaks = true
 	return e
@@ -65,16 +65,16 @@ func NewAuth(t *testing.T) *Env {
 
 // NewToken starts an emulator with opts and authenticates as jdoe through
 // AXERO_TOKEN; prompts are off until CanPrompt is set.
-func NewToken(t *testing.T, opts axerotest.Options) *Env {
+func NewToken(t *testing.T, opts emulator.Options) *Env {
 	t.Helper()
 	e := newEnv(t, opts, t.TempDir())
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("jdoe")
 	return e
 }
 
-func newEnv(t *testing.T, opts axerotest.Options, configDir string) *Env {
+func newEnv(t *testing.T, opts emulator.Options, configDir string) *Env {
 	opts.RecordSecrets = true
-	srv := axerotest.NewTest(t, opts)
+	srv := emulator.NewTest(t, opts)
 	return &Env{
 		T:   t,
 		Srv: srv,
@@ -205,8 +205,8 @@ func (e *Env) Config() *config.Config {
 }
 
 // ActiveNamed returns the emulator's unrevoked tokens with that name.
-func (e *Env) ActiveNamed(name string) []axerotest.TokenState {
-	var out []axerotest.TokenState
+func (e *Env) ActiveNamed(name string) []emulator.TokenState {
+	var out []emulator.TokenState
 	for _, t := range e.Srv.Tokens() {
 		if t.Name == name && !t.Revoked {
 			out = append(out, t)
@@ -216,7 +216,7 @@ func (e *Env) ActiveNamed(name string) []axerotest.TokenState {
 }
 
 // TokenFor returns the emulator's record of a token value.
-func (e *Env) TokenFor(secret string) (axerotest.TokenState, bool) {
+func (e *Env) TokenFor(secret string) (emulator.TokenState, bool) {
 	return e.Srv.TokenByHash(HashOf(secret))
 }
 
@@ -242,7 +242,7 @@ func (e *Env) Mint(name string, expires *time.Time) client.CreatedToken {
 }
 
 // HashOf is the emulator's hash of a token value.
-func HashOf(secret string) string { return axerotest.HashSecret(strings.TrimSpace(secret)) }
+func HashOf(secret string) string { return emulator.HashSecret(strings.TrimSpace(secret)) }
 
 // RoundTripFunc adapts a function to http.RoundTripper.
 type RoundTripFunc func(*http.Request) (*http.Response, error)
@@ -264,17 +264,17 @@ func Unauthorized(r *http.Request) *http.Response {
 }
 
 // NewTLS starts an emulator serving HTTPS from a private CA (valid also
-// for axerotest.TestHost, so that tests can reach it through a proxy) and
+// for emulator.TestHost, so that tests can reach it through a proxy) and
 // authenticates as jdoe through AXERO_TOKEN. The CA is not trusted until a
 // test says so: CAFile is its certificate, written for --ca-file.
 func NewTLS(t *testing.T) (e *Env, caFile string) {
 	t.Helper()
-	e = NewToken(t, axerotest.Options{TLS: &axerotest.TLSOptions{Hosts: []string{axerotest.TestHost}}})
+	e = NewToken(t, emulator.Options{TLS: &emulator.TLSOptions{Hosts: []string{emulator.TestHost}}})
 	return e, e.WriteCA(e.Srv.CA())
 }
 
 // WriteCA writes a CA's certificate to a new file and returns its path.
-func (e *Env) WriteCA(ca *axerotest.CA) string {
+func (e *Env) WriteCA(ca *emulator.CA) string {
 	e.T.Helper()
 	path := filepath.Join(e.T.TempDir(), "ca.pem")
 	if err := ca.WriteFile(path); err != nil {

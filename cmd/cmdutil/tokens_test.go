@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/resolve"
 )
 
-func newTestClient(t *testing.T, srv *axerotest.Server, user string) *client.Client {
+func newTestClient(t *testing.T, srv *emulator.Server, user string) *client.Client {
 	t.Helper()
 	c, err := client.New(client.Config{BaseURL: srv.URL(), Token: srv.SeedToken(user), MaxRetries: -1})
 	if err != nil {
@@ -22,7 +22,7 @@ func newTestClient(t *testing.T, srv *axerotest.Server, user string) *client.Cli
 	return c
 }
 
-func mint(t *testing.T, srv *axerotest.Server, userID int64, name string, actorID int64) client.CreatedToken {
+func mint(t *testing.T, srv *emulator.Server, userID int64, name string, actorID int64) client.CreatedToken {
 	t.Helper()
 	ct, err := srv.MintToken(userID, name, nil, actorID)
 	if err != nil {
@@ -33,12 +33,12 @@ func mint(t *testing.T, srv *axerotest.Server, userID int64, name string, actorI
 
 func TestFindToken(t *testing.T) {
 	t.Parallel()
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	ctx := context.Background()
 	jdoe := newTestClient(t, srv, "jdoe")
-	deploy := mint(t, srv, axerotest.JDoeID, "deploy", 0)
-	mint(t, srv, axerotest.JDoeID, "twin", 0)
-	mint(t, srv, axerotest.JDoeID, "twin", 0)
+	deploy := mint(t, srv, emulator.JDoeID, "deploy", 0)
+	mint(t, srv, emulator.JDoeID, "twin", 0)
+	mint(t, srv, emulator.JDoeID, "twin", 0)
 
 	if got, err := FindToken(ctx, jdoe, "", "deploy"); err != nil || got.TokenID != deploy.TokenID {
 		t.Errorf("by name: %+v, %v", got, err)
@@ -63,10 +63,10 @@ func TestFindToken(t *testing.T) {
 // list, by its ID; with --user, by its name in that user's list.
 func TestFindTokenOfAnotherUser(t *testing.T) {
 	t.Parallel()
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	ctx := context.Background()
 	admin := newTestClient(t, srv, "admin")
-	imp := mint(t, srv, axerotest.JDoeID, "on-behalf", axerotest.AdminID)
+	imp := mint(t, srv, emulator.JDoeID, "on-behalf", emulator.AdminID)
 
 	if got, err := FindToken(ctx, admin, "", strconv.FormatInt(imp.TokenID, 10)); err != nil || got.TokenID != imp.TokenID {
 		t.Errorf("by ID outside the own list: %+v, %v", got, err)
@@ -82,7 +82,7 @@ func TestFindTokenOfAnotherUser(t *testing.T) {
 
 func TestPolicyMinutes(t *testing.T) {
 	t.Parallel()
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	ctx := context.Background()
 	c := newTestClient(t, srv, "jdoe")
 	now := time.Now()

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/doctor"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/keychain"
 )
 
@@ -91,7 +91,7 @@ func TestDoctorWrongCA(t *testing.T) {
 	want(t, checks, "http", doctor.StatusSkip)
 	want(t, checks, "auth", doctor.StatusSkip)
 
-	other, err := axerotest.NewCA("Some Other CA")
+	other, err := emulator.NewCA("Some Other CA")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestDoctorWrongCA(t *testing.T) {
 
 func TestDoctorHTMLLoginPage(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{HTMLMode: true}})
+	e := cmdtest.NewToken(t, emulator.Options{Faults: emulator.Faults{HTMLMode: true}})
 	checks := doctorJSON(t, e, 1)
 	want(t, checks, "tls", doctor.StatusOK)
 	want(t, checks, "http", doctor.StatusFail, "site URL is probably wrong")
@@ -112,7 +112,7 @@ func TestDoctorHTMLLoginPage(t *testing.T) {
 
 func TestDoctorUnreachableHost(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +133,7 @@ func TestDoctorUnreachableHost(t *testing.T) {
 
 func TestDoctorRejectedToken(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	id := e.TokenIDOf(e.Vars["AXERO_TOKEN"])
 	e.MustRun("token", "revoke", id, "--yes")
 	checks := doctorJSON(t, e, 1)
@@ -161,7 +161,7 @@ func TestDoctorKeychain(t *testing.T) {
 		want(t, doctorJSON(t, e, 1), "keychain", doctor.StatusFail, "AXERO_KEYCHAIN")
 	})
 	t.Run("off, with the token in the environment", func(t *testing.T) {
-		e := cmdtest.NewToken(t, axerotest.Options{})
+		e := cmdtest.NewToken(t, emulator.Options{})
 		e.Vars["AXERO_KEYCHAIN"] = "off"
 		checks := doctorJSON(t, e, 0)
 		want(t, checks, "keychain", doctor.StatusOK)
@@ -180,26 +180,26 @@ func TestDoctorKeychain(t *testing.T) {
 
 func TestDoctorClockSkew(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{ClockSkew: 10 * time.Minute}})
+	e := cmdtest.NewToken(t, emulator.Options{Faults: emulator.Faults{ClockSkew: 10 * time.Minute}})
 	checks := doctorJSON(t, e, 0)
 	want(t, checks, "clock", doctor.StatusWarn, "clock")
 	if !strings.Contains(checks["clock"].Detail, "ahead of") {
 		t.Errorf("clock: %q", checks["clock"].Detail)
 	}
-	e.Srv.SetFaults(axerotest.Faults{ClockSkew: 30 * time.Second})
+	e.Srv.SetFaults(emulator.Faults{ClockSkew: 30 * time.Second})
 	want(t, doctorJSON(t, e, 0), "clock", doctor.StatusOK)
 }
 
 func TestDoctorThroughAProxy(t *testing.T) {
 	t.Parallel()
 	e, caFile := cmdtest.NewTLS(t)
-	p, err := axerotest.StartProxy()
+	p, err := emulator.StartProxy()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	u, _ := url.Parse(e.Srv.URL())
-	e.Vars["AXERO_URL"] = "https://" + axerotest.TestHost + ":" + u.Port()
+	e.Vars["AXERO_URL"] = "https://" + emulator.TestHost + ":" + u.Port()
 	e.Vars["AXERO_CA_FILE"] = caFile
 	e.Vars["HTTPS_PROXY"] = p.URL()
 	checks := doctorJSON(t, e, 0)
@@ -222,7 +222,7 @@ func TestDoctorNotLoggedIn(t *testing.T) {
 
 func TestDoctorTimeoutSkipsWhatIsLeft(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{Latency: time.Minute}})
+	e := cmdtest.NewToken(t, emulator.Options{Faults: emulator.Faults{Latency: time.Minute}})
 	checks := doctorJSON(t, e, 1, "--timeout", "300ms")
 	want(t, checks, "http", doctor.StatusFail)
 	for _, name := range []string{"clock", "auth", "role", "policy"} {

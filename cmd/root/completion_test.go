@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // completion is what `axero __complete ...` answered: the offered values,
@@ -159,9 +159,9 @@ func saveProfiles(t *testing.T, f *cmdutil.Factory, sites map[string]string) {
 
 // emulatorWithTokens starts an emulator where jdoe owns two named tokens
 // besides its seed token, and returns jdoe's environment.
-func emulatorWithTokens(t *testing.T) (*axerotest.Server, map[string]string, []client.CreatedToken) {
+func emulatorWithTokens(t *testing.T) (*emulator.Server, map[string]string, []client.CreatedToken) {
 	t.Helper()
-	srv := axerotest.NewTest(t, axerotest.Options{RecordSecrets: true})
+	srv := emulator.NewTest(t, emulator.Options{RecordSecrets: true})
 	jdoe, ok := srv.UserByName("jdoe")
 	if !ok {
 		t.Fatal("the emulator has no jdoe")

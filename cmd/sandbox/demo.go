@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
@@ -98,7 +98,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return f.Getenv(k)
 	}
 
-	srv, err := axerotest.Start(axerotest.Options{Users: 5})
+	srv, err := emulator.Start(emulator.Options{Users: 5})
 	if err != nil {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}

@@ -6,17 +6,17 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // seedDemoHistory gives the tour's site a past worth auditing: two tokens
 // nobody has used for months and one that never expires, beside the
 // fresh tokens the tour minted.
-func seedDemoHistory(srv *axerotest.Server) error {
+func seedDemoHistory(srv *emulator.Server) error {
 	now := time.Now()
 	days := func(n int) time.Time { return now.AddDate(0, 0, n) }
 	ptr := func(t time.Time) *time.Time { return &t }
-	_, err := srv.SeedHistory([]axerotest.HistoryToken{
+	_, err := srv.SeedHistory([]emulator.HistoryToken{
 		{UserID: 1002, Name: "legacy-import", Created: days(-700), LastUsed: ptr(days(-300)), Expires: ptr(days(60))},
 		{UserID: 1004, Name: "old-report", Created: days(-400), Expires: ptr(days(120))},
 		{UserID: 1003, Name: "chatops-bot", Created: days(-90), LastUsed: ptr(days(-1))},

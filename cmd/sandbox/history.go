@@ -4,12 +4,12 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // generatedUsers counts the users beyond the seeded ones (the history
 // administrators included, whom --history adds).
-func generatedUsers(srv *axerotest.Server) int {
+func generatedUsers(srv *emulator.Server) int {
 	n := 0
 	for _, u := range srv.Users() {
 		if u.UserID > 1000 {
@@ -21,7 +21,7 @@ func generatedUsers(srv *axerotest.Server) int {
 
 // printHistoryHint says what --history gave the sandbox and how to audit
 // it, in banner comments.
-func printHistoryHint(w io.Writer, srv *axerotest.Server, opts *SandboxOptions) {
+func printHistoryHint(w io.Writer, srv *emulator.Server, opts *SandboxOptions) {
 	tokens := 0
 	for _, t := range srv.Tokens() {
 		if t.UserID > 1000 {

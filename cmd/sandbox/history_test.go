@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // --history gives the generated users a past to audit (20 users when
@@ -14,7 +14,7 @@ func TestSandboxHistory(t *testing.T) {
 	t.Parallel()
 	pasts := func(seed string) (map[string]int, string) {
 		kinds := map[string]int{}
-		out, _, code := runSandbox(t, func(s *axerotest.Server) {
+		out, _, code := runSandbox(t, func(s *emulator.Server) {
 			for _, tok := range s.Tokens() {
 				if tok.UserID <= 1000 {
 					continue
@@ -52,7 +52,7 @@ func TestSandboxHistory(t *testing.T) {
 
 func TestSandboxHistorySeedNeedsHistory(t *testing.T) {
 	t.Parallel()
-	_, _, code := runSandbox(t, func(*axerotest.Server) {}, "--history-seed", "3")
+	_, _, code := runSandbox(t, func(*emulator.Server) {}, "--history-seed", "3")
 	if code != 2 {
 		t.Fatalf("--history-seed without --history exited %d, want 2", code)
 	}

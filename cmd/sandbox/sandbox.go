@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
@@ -36,7 +36,7 @@ type SandboxOptions struct {
 	Addr              string
 	addrChanged       bool
 	Users             int
-	Faults            axerotest.Faults
+	Faults            emulator.Faults
 	AllowNoExpiration bool
 	MaxExpiration     string
 	DefaultExpiration string
@@ -47,7 +47,7 @@ type SandboxOptions struct {
 
 	// Started, when set, is called with the running server, so that tests
 	// can talk to it before stopping it.
-	Started func(*axerotest.Server)
+	Started func(*emulator.Server)
 }
 
 // NewCmdSandbox builds `axero sandbox`; runF, when set, runs instead of the
@@ -139,7 +139,7 @@ func (o *SandboxOptions) validate() error {
 		// flag would silently do nothing.
 		o.Users = defaultHistoryUsers
 	}
-	if err := axerotest.CheckLoopback(o.Addr); err != nil {
+	if err := emulator.CheckLoopback(o.Addr); err != nil {
 		return cmdutil.FlagErrorf("--addr: %v", err)
 	}
 	if o.Users < 0 || o.Users > maxSandboxUsers {
@@ -175,7 +175,7 @@ func (o *SandboxOptions) validate() error {
 
 // policy builds the expiration policy from the flags.
 func (o *SandboxOptions) policy(now time.Time) (client.Policy, error) {
-	p := axerotest.DefaultPolicy
+	p := emulator.DefaultPolicy
 	p.AllowNoExpiration = o.AllowNoExpiration
 	max, err := sandboxMinutes("--max-expiration", o.MaxExpiration, now, true)
 	if err != nil {
@@ -220,7 +220,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 	if err != nil {
 		return err
 	}
-	so := axerotest.Options{
+	so := emulator.Options{
 		Users:     opts.Users,
 		Policy:    policy,
 		StateFile: opts.StateFile,
@@ -229,24 +229,24 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		TLS:       opts.TLS.options(),
 	}
 	if opts.History {
-		so.History = &axerotest.History{Seed: opts.HistorySeed}
+		so.History = &emulator.History{Seed: opts.HistorySeed}
 	}
 	// A restarted sandbox listens where its state says it lived, so that
 	// the tokens it minted (whose iss is the site URL) and the profiles
 	// logged in to it keep working.
 	reused := false
 	if opts.StateFile != "" && !opts.addrChanged {
-		if prev := axerotest.StateURL(opts.StateFile); prev != "" {
-			if u, err := url.Parse(prev); err == nil && axerotest.CheckLoopback(u.Host) == nil {
+		if prev := emulator.StateURL(opts.StateFile); prev != "" {
+			if u, err := url.Parse(prev); err == nil && emulator.CheckLoopback(u.Host) == nil {
 				so.Addr = u.Host
 				reused = true
 			}
 		}
 	}
-	srv, err := axerotest.Start(so)
+	srv, err := emulator.Start(so)
 	if err != nil && reused && isAddrInUse(err) {
 		so.Addr = opts.Addr
-		srv, err = axerotest.Start(so)
+		srv, err = emulator.Start(so)
 	}
 	if err != nil {
 		return fmt.Errorf("starting the sandbox: %w", err)
@@ -292,7 +292,7 @@ var sandboxSeeds = []struct{ user, env, role string }{
 
 // printSandboxBanner writes the URL, the seed tokens and how to use them,
 // as a shell snippet that can be pasted as it is.
-func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions, caPath string) {
+func printSandboxBanner(w io.Writer, srv *emulator.Server, opts *SandboxOptions, caPath string) {
 	u := srv.URL()
 	fmt.Fprintf(w, "# Axero sandbox listening on %s (press Ctrl-C to stop)\n", u)
 	if opts.StateFile != "" {
@@ -343,7 +343,7 @@ func printSandboxBanner(w io.Writer, srv *axerotest.Server, opts *SandboxOptions
 }
 
 // describeFaults lists the injected faults in words, or "".
-func describeFaults(f axerotest.Faults) string {
+func describeFaults(f emulator.Faults) string {
 	var parts []string
 	switch {
 	case f.Jitter > 0:

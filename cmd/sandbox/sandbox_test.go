@@ -11,14 +11,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/iostreams"
 )
 
 // runSandbox runs `axero sandbox args...`, calls during with the running
 // server, then stops it as Ctrl-C would and returns its output.
-func runSandbox(t *testing.T, during func(*axerotest.Server), args ...string) (stdout, stderr string, code int) {
+func runSandbox(t *testing.T, during func(*emulator.Server), args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	f := cmdutil.New("test")
 	ios, _, out, errOut := iostreams.Test()
@@ -27,7 +27,7 @@ func runSandbox(t *testing.T, during func(*axerotest.Server), args ...string) (s
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := NewCmdSandbox(f, func(ctx context.Context, opts *SandboxOptions) error {
-		opts.Started = func(s *axerotest.Server) {
+		opts.Started = func(s *emulator.Server) {
 			during(s)
 			cancel()
 		}
@@ -69,7 +69,7 @@ func TestSandboxPrintsWorkingSeedTokensAndStopsCleanly(t *testing.T) {
 	t.Parallel()
 	var url string
 	var statuses = map[string]int{}
-	out, errOut, code := runSandbox(t, func(s *axerotest.Server) {
+	out, errOut, code := runSandbox(t, func(s *emulator.Server) {
 		url = s.URL()
 		for user, env := range map[string]string{"admin": "ADMIN_TOKEN", "jdoe": "USER_TOKEN", "noapi": "NOAPI_TOKEN"} {
 			statuses[env], _ = getJSON(t, url+"/api/users/me", s.SeedToken(user))
@@ -111,7 +111,7 @@ func TestSandboxFaultFlags(t *testing.T) {
 	t.Parallel()
 	var status int
 	var body string
-	out, _, code := runSandbox(t, func(s *axerotest.Server) {
+	out, _, code := runSandbox(t, func(s *emulator.Server) {
 		status, body = getJSON(t, s.URL()+"/api/users/me", s.SeedToken("jdoe"))
 	}, "--fail-rate", "1", "--retry-after", "3s")
 	if code != 0 || status != http.StatusServiceUnavailable || !strings.Contains(body, `"IsError":true`) {
@@ -120,7 +120,7 @@ func TestSandboxFaultFlags(t *testing.T) {
 	if !strings.Contains(out, "503 on 100% of requests") {
 		t.Errorf("faults not described:\n%s", out)
 	}
-	_, _, _ = runSandbox(t, func(s *axerotest.Server) {
+	_, _, _ = runSandbox(t, func(s *emulator.Server) {
 		status, body = getJSON(t, s.URL()+"/api/users/me", s.SeedToken("jdoe"))
 	}, "--html")
 	if status != http.StatusOK || !strings.Contains(body, "<html") {
@@ -132,7 +132,7 @@ func TestSandboxStateSurvivesARestart(t *testing.T) {
 	t.Parallel()
 	state := filepath.Join(t.TempDir(), "sandbox.json")
 	var url, minted string
-	out1, _, code := runSandbox(t, func(s *axerotest.Server) {
+	out1, _, code := runSandbox(t, func(s *emulator.Server) {
 		url = s.URL()
 		req, _ := http.NewRequest("POST", url+"/api/bearertokens", strings.NewReader(`{"Name":"kept"}`))
 		req.Header.Set("Authorization", "Bearer "+s.SeedToken("jdoe"))
@@ -152,7 +152,7 @@ func TestSandboxStateSurvivesARestart(t *testing.T) {
 
 	var url2 string
 	var mintedStatus, seedStatus int
-	out2, errOut, code := runSandbox(t, func(s *axerotest.Server) {
+	out2, errOut, code := runSandbox(t, func(s *emulator.Server) {
 		url2 = s.URL()
 		mintedStatus, _ = getJSON(t, url2+"/api/users/me", minted)
 		seedStatus, _ = getJSON(t, url2+"/api/users/me", seed)
@@ -178,7 +178,7 @@ func TestSandboxRetryAfterZeroSendsNone(t *testing.T) {
 	t.Parallel()
 	var header []string
 	var sent bool
-	_, _, code := runSandbox(t, func(s *axerotest.Server) {
+	_, _, code := runSandbox(t, func(s *emulator.Server) {
 		req, _ := http.NewRequest("GET", s.URL()+"/api/users/me", nil)
 		req.Header.Set("Authorization", "Bearer "+s.SeedToken("jdoe"))
 		resp, err := http.DefaultClient.Do(req)

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // caFileSuffix names the CA certificate written next to a --state file.
@@ -62,18 +62,18 @@ func validHostName(h string) bool {
 }
 
 // options is the emulator's TLS configuration, or nil without --tls.
-func (t *sandboxTLS) options() *axerotest.TLSOptions {
+func (t *sandboxTLS) options() *emulator.TLSOptions {
 	if !t.Enabled {
 		return nil
 	}
-	return &axerotest.TLSOptions{Hosts: t.Hosts}
+	return &emulator.TLSOptions{Hosts: t.Hosts}
 }
 
 // writeCA writes the sandbox's CA certificate where the user can point
 // --ca-file at it: --ca-out, else next to the --state file, else a new
 // temporary directory. It returns the absolute path and a cleanup that
 // removes what only this run needed (the temporary directory).
-func (t *sandboxTLS) writeCA(ca *axerotest.CA, stateFile string) (string, func(), error) {
+func (t *sandboxTLS) writeCA(ca *emulator.CA, stateFile string) (string, func(), error) {
 	cleanup := func() {}
 	path := t.CAOut
 	switch {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // sandbox --tls serves HTTPS that the written CA, and only it, verifies,
@@ -19,7 +19,7 @@ func TestSandboxTLSWritesItsCAAndSaysHowToUseIt(t *testing.T) {
 	caOut := filepath.Join(t.TempDir(), "sandbox-ca.pem")
 	var status int
 	var names []string
-	out, _, code := runSandbox(t, func(s *axerotest.Server) {
+	out, _, code := runSandbox(t, func(s *emulator.Server) {
 		pem, err := os.ReadFile(caOut) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		if err != nil {
 			t.Error(err)
@@ -59,7 +59,7 @@ func TestSandboxTLSWritesItsCAAndSaysHowToUseIt(t *testing.T) {
 func TestSandboxTLSCANextToStateOrInATemporaryDirectory(t *testing.T) {
 	t.Parallel()
 	state := filepath.Join(t.TempDir(), "sandbox.json")
-	out, _, code := runSandbox(t, func(*axerotest.Server) {}, "--tls", "--state", state)
+	out, _, code := runSandbox(t, func(*emulator.Server) {}, "--tls", "--state", state)
 	want := strings.TrimSuffix(state, ".json") + ".ca.pem"
 	if code != 0 || exports(out)["AXERO_CA_FILE"] != want {
 		t.Fatalf("exit %d, want the CA at %s:\n%s", code, want, out)
@@ -69,7 +69,7 @@ func TestSandboxTLSCANextToStateOrInATemporaryDirectory(t *testing.T) {
 	}
 
 	var tmp string
-	out, _, code = runSandbox(t, func(*axerotest.Server) {}, "--tls")
+	out, _, code = runSandbox(t, func(*emulator.Server) {}, "--tls")
 	tmp = exports(out)["AXERO_CA_FILE"]
 	if code != 0 || tmp == "" {
 		t.Fatalf("exit %d:\n%s", code, out)
@@ -82,7 +82,7 @@ func TestSandboxTLSCANextToStateOrInATemporaryDirectory(t *testing.T) {
 func TestSandboxTLSFlagsNeedTLS(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"--tls-host", "axero.test"}, {"--ca-out", "x.pem"}, {"--tls", "--tls-host", "bad host"}} {
-		if _, _, code := runSandbox(t, func(*axerotest.Server) {}, args...); code != 2 {
+		if _, _, code := runSandbox(t, func(*emulator.Server) {}, args...); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}

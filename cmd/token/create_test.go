@@ -10,14 +10,14 @@ import (
 	"testing"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/keychain"
 )
 
 func TestTokenCreatePipedPrintsOnlyTheToken(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "create", "--name", "ci-deploy", "--expires", "30d")
 	if strings.Count(r.Stdout, "\n") != 1 || !strings.HasSuffix(r.Stdout, "\n") {
 		t.Fatalf("stdout is not one line: %q", r.Stdout)
@@ -34,7 +34,7 @@ func TestTokenCreatePipedPrintsOnlyTheToken(t *testing.T) {
 
 func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.TTY, e.Color = true, true
 	r := e.MustRun("token", "create", "--name", "ci-deploy", "--expires", "30d")
 	lines := strings.Split(r.Stdout, "\n")
@@ -54,7 +54,7 @@ func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 
 func TestTokenCreateJSONHasTheToken(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "create", "--name", "ci", "-o", "json")
 	var ct client.CreatedToken
 	if err := json.Unmarshal([]byte(r.Stdout), &ct); err != nil {
@@ -70,7 +70,7 @@ func TestTokenCreateJSONHasTheToken(t *testing.T) {
 // one printed, remains.
 func TestTokenCreateReconcilesLostAnswer(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 1}})
+	e := cmdtest.NewToken(t, emulator.Options{Faults: emulator.Faults{DropAfterMintNext: 1}})
 	r := e.MustRun("token", "create", "--name", "nightly")
 	active := e.ActiveNamed("nightly")
 	if len(active) != 1 {
@@ -96,7 +96,7 @@ func TestTokenCreateReconcilesLostAnswer(t *testing.T) {
 
 func TestTokenCreateGivesUpWhenEveryAnswerIsLost(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 3}})
+	e := cmdtest.NewToken(t, emulator.Options{Faults: emulator.Faults{DropAfterMintNext: 3}})
 	r := e.Expect(1, "gave up after 3 attempts", "token", "create", "--name", "nightly")
 	if n := len(e.ActiveNamed("nightly")); n != 0 {
 		t.Fatalf("%d undelivered tokens left active", n)
@@ -108,7 +108,7 @@ func TestTokenCreateGivesUpWhenEveryAnswerIsLost(t *testing.T) {
 
 func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	existing := filepath.Join(t.TempDir(), "exists.json")
 	if err := os.WriteFile(existing, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 
 func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	path := filepath.Join(t.TempDir(), "tok.json")
 	r := e.MustRun("token", "create", "--name", "backup", "--out", path)
 	if r.Stdout != "" {
@@ -186,7 +186,7 @@ func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 
 func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "create", "--name", "reporting", "--keychain")
 	e.AssertNoSecret("stdout", r.Stdout)
 	cfg := e.Config()
@@ -224,7 +224,7 @@ func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
 // Without a keychain the token is still shown, and the command fails.
 func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Keychain = keychain.Unavailable("no D-Bus session")
 	r := e.Expect(1, "was created and shown above, but storing it in the keychain", "token", "create", "--name", "x", "--keychain")
 	if _, ok := e.TokenFor(r.Stdout); !ok {
@@ -237,7 +237,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Expect(2, "pass --keychain=PROFILE", "token", "create", "--name", "my token", "--keychain")
 	e.Expect(2, "--keychain: invalid profile name", "token", "create", "--name", "x", "--keychain=../evil")
 	if n := len(e.Srv.Tokens()); n != 4 {
@@ -251,7 +251,7 @@ func TestTokenCreateKeychainNeedsAValidProfileName(t *testing.T) {
 
 func TestTokenCreateTerminalShowsStoredTokenOnce(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.TTY = true
 	path := filepath.Join(t.TempDir(), "tok.json")
 	r := e.MustRun("token", "create", "--name", "reporting", "--keychain", "--out", path)

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // hostile retitles the window and clears the screen when printed raw.
@@ -32,7 +32,7 @@ func assertNoRawControl(t *testing.T, what string, r cmdtest.Result) {
 
 func TestServerTextReachesNoTerminalRaw(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(48 * time.Hour)
 	tok := e.Mint(hostile, &exp)
 	id := strconv.FormatInt(tok.TokenID, 10)
@@ -68,7 +68,7 @@ func TestServerTextReachesNoTerminalRaw(t *testing.T) {
 
 func TestHostileUserNamesReachNoTerminalRaw(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
 	for _, u := range []client.User{
 		{UserName: "mallory", DisplayName: "Mallory " + hostile, Email: "mallory@example.com"},

@@ -8,8 +8,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // inspectFixture is an impersonation token issued at goldenEpoch that
@@ -34,7 +34,7 @@ func inspectFixture(t *testing.T) string {
 
 func TestTokenInspectGoldens(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Now = func() time.Time { return goldenEpoch.Add(24 * time.Hour) }
 	tok := inspectFixture(t)
 
@@ -52,7 +52,7 @@ func TestTokenInspectGoldens(t *testing.T) {
 
 func TestTokenInspectPositionalWarns(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "inspect", inspectFixture(t))
 	if !strings.Contains(r.Stderr, "shell history") {
 		t.Errorf("no warning: %q", r.Stderr)
@@ -64,7 +64,7 @@ func TestTokenInspectPositionalWarns(t *testing.T) {
 
 func TestTokenInspectRejectsNonJWT(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	for _, in := range []string{"not a token\n", "a.b\n", "eyJhbGciOi.eyJzdWIi.c2ln-secret-part\n"} {
 		e.Stdin = in
 		r := e.Expect(1, "not a JWT", "token", "inspect")

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // A keychain that refuses a value as large as a token (Windows Credential
@@ -13,7 +13,7 @@ import (
 // all and says why, and no profile points at a missing entry.
 func TestCreateKeychainTooSmallStillDeliversTheToken(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Memory.MaxSize = 64
 	r := e.Run("token", "create", "--name", "big", "--keychain")
 	if r.Code != 1 || !strings.Contains(r.Stderr, "too large for this OS keychain") || strings.Count(r.Stderr, "axero:") != 1 {

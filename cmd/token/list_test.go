@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 var updateTokenGoldens = flag.Bool("update-token-goldens", false, "rewrite cmd/token/testdata/token_*.golden")
@@ -33,7 +33,7 @@ var goldenEpoch = time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
 func newListEnv(t *testing.T) *cmdtest.Env {
 	t.Helper()
 	clk := &listClock{t: goldenEpoch}
-	e := cmdtest.NewToken(t, axerotest.Options{Now: clk.now})
+	e := cmdtest.NewToken(t, emulator.Options{Now: clk.now})
 	jdoe, _ := e.Srv.UserByName("jdoe")
 	at := func(d time.Duration) *time.Time { x := goldenEpoch.Add(d); return &x }
 	mint := func(days int, name string, exp *time.Time, actor int64) {

@@ -6,9 +6,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/root"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // interleaved records what a command writes to stdout and stderr in the
@@ -50,7 +50,7 @@ func runInterleaved(t *testing.T, e *cmdtest.Env, args ...string) (all, stdout s
 // on stderr; stdout still holds the token alone.
 func TestGitHubActionsMasksRevealedTokens(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Vars["GITHUB_ACTIONS"] = "true"
 	check := func(what, all, stdout string) {
 		t.Helper()
@@ -80,7 +80,7 @@ func TestGitHubActionsMasksRevealedTokens(t *testing.T) {
 
 func TestNoMaskOutsideGitHubActions(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	for _, v := range []string{"", "false"} {
 		e.Vars["GITHUB_ACTIONS"] = v
 		all, stdout := runInterleaved(t, e, "token", "create", "--name", "local"+v)

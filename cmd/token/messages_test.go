@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func jwtWith(claims string) string {
@@ -19,7 +19,7 @@ func jwtWith(claims string) string {
 // A time claim that is no real time is one line, in every format.
 func TestInspectRefusesAnUnrepresentableExpInOneLine(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	for _, format := range []string{"json", "yaml", "table"} {
 		e.Stdin = jwtWith(`{"jti":"7","sub":"3","exp":1e300}`) + "\n"
 		r := e.Run("token", "inspect", "-o", format)
@@ -35,7 +35,7 @@ func TestInspectRefusesAnUnrepresentableExpInOneLine(t *testing.T) {
 // A --from file that is not text is refused without echoing its bytes.
 func TestBulkBinaryFromIsNotEchoed(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Vars["AXERO_TOKEN"] = e.Srv.SeedToken("admin")
 	dir := t.TempDir()
 	from := filepath.Join(dir, "users.csv")

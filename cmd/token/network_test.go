@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // A site whose certificate comes from a private CA works only once its CA
@@ -33,7 +33,7 @@ func TestPrivateCA(t *testing.T) {
 
 	// A CA that did not issue the certificate: refused. The flag wins
 	// over AXERO_CA_FILE, which holds the right one.
-	other, err := axerotest.NewCA("Some Other CA")
+	other, err := emulator.NewCA("Some Other CA")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,13 +48,13 @@ func TestPrivateCA(t *testing.T) {
 func TestProxyIsUsedUnlessNoProxy(t *testing.T) {
 	t.Parallel()
 	e, caFile := cmdtest.NewTLS(t)
-	p, err := axerotest.StartProxy()
+	p, err := emulator.StartProxy()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
 	u, _ := url.Parse(e.Srv.URL())
-	site := "https://" + axerotest.TestHost + ":" + u.Port()
+	site := "https://" + emulator.TestHost + ":" + u.Port()
 	e.Vars["AXERO_URL"] = site
 	e.Vars["AXERO_CA_FILE"] = caFile
 	e.Vars["HTTPS_PROXY"] = p.URL()
@@ -64,7 +64,7 @@ func TestProxyIsUsedUnlessNoProxy(t *testing.T) {
 		t.Fatalf("stdout %q", r.Stdout)
 	}
 	reqs := p.Requests()
-	if len(reqs) == 0 || reqs[0].Method != "CONNECT" || reqs[0].Target != axerotest.TestHost+":"+u.Port() {
+	if len(reqs) == 0 || reqs[0].Method != "CONNECT" || reqs[0].Target != emulator.TestHost+":"+u.Port() {
 		t.Fatalf("proxy requests = %+v", reqs)
 	}
 	if !strings.Contains(r.Stderr, p.URL()) {
@@ -73,7 +73,7 @@ func TestProxyIsUsedUnlessNoProxy(t *testing.T) {
 
 	// NO_PROXY names the host: the request goes direct (and axero.test
 	// resolves nowhere), the proxy sees nothing more.
-	e.Vars["NO_PROXY"] = axerotest.TestHost
+	e.Vars["NO_PROXY"] = emulator.TestHost
 	before := len(p.Requests())
 	r = e.Run("token", "list")
 	if r.Code == 0 {

@@ -6,12 +6,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestTokenRevokeNeedsYesWithoutTerminal(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	ct := e.Mint("old", nil)
 	r := e.Expect(2, "pass --yes", "token", "revoke", "old")
 	if !strings.Contains(r.Stderr, "About to revoke 1 token") || !strings.Contains(r.Stderr, "old") {
@@ -29,7 +29,7 @@ func TestTokenRevokeNeedsYesWithoutTerminal(t *testing.T) {
 
 func TestTokenRevokeAsksOnTerminal(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	ct := e.Mint("old", nil)
 	e.TTY, e.CanPrompt = true, true
 
@@ -54,7 +54,7 @@ func TestTokenRevokeAsksOnTerminal(t *testing.T) {
 
 func TestTokenRevokeDryRunAndExpired(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	past := time.Now().Add(-time.Hour)
 	future := time.Now().Add(time.Hour)
 	gone := e.Mint("gone", &past)
@@ -81,7 +81,7 @@ func TestTokenRevokeDryRunAndExpired(t *testing.T) {
 
 func TestTokenRevokeBadInput(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Mint("dup", nil)
 	e.Mint("dup", nil)
 	e.Expect(2, "or pass --expired", "token", "revoke")
@@ -97,7 +97,7 @@ func TestTokenRevokeBadInput(t *testing.T) {
 // stops working.
 func TestTokenRevokeOwnTokenWarns(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "revoke", "seed", "--yes")
 	if !strings.Contains(r.Stderr, "is the one AXERO_TOKEN uses") || !strings.Contains(r.Stderr, "stops working") {
 		t.Fatalf("no warning: %q", r.Stderr)
@@ -108,7 +108,7 @@ func TestTokenRevokeOwnTokenWarns(t *testing.T) {
 // An administrator revokes a user's impersonation token by name with --user.
 func TestTokenRevokeForUser(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	jdoe, _ := e.Srv.UserByName("jdoe")
 	admin, _ := e.Srv.UserByName("admin")
 	ct, err := e.Srv.MintToken(jdoe.UserID, "support", nil, admin.UserID)

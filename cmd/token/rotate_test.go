@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/keychain"
 )
 
 func TestTokenRotateReplacesAndRevokes(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(90 * 24 * time.Hour)
 	old := e.Mint("ci-deploy", &exp)
 	r := e.MustRun("token", "rotate", "ci-deploy")
@@ -37,7 +37,7 @@ func TestTokenRotateReplacesAndRevokes(t *testing.T) {
 
 func TestTokenRotateKeepOldAndExpires(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(90 * 24 * time.Hour)
 	e.Mint("ci-deploy", &exp)
 	r := e.MustRun("token", "rotate", "ci-deploy", "--keep-old", "--expires", "7d")
@@ -57,7 +57,7 @@ func TestTokenRotateKeepOldAndExpires(t *testing.T) {
 // that, is replaced by one with the site's maximum lifetime.
 func TestTokenRotateClampsToPolicy(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Mint("forever", nil)
 	r := e.MustRun("token", "rotate", "forever")
 	tok, _ := e.TokenFor(r.Stdout)
@@ -70,7 +70,7 @@ func TestTokenRotateClampsToPolicy(t *testing.T) {
 // left untouched.
 func TestTokenRotateProofFailureKeepsOld(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("ci-deploy", &exp)
 	seed := e.Srv.SeedToken("jdoe")
@@ -100,7 +100,7 @@ func TestTokenRotateProofFailureKeepsOld(t *testing.T) {
 // after the rotation, and works.
 func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("deploy", &exp)
 	cfg := e.Config()
@@ -132,7 +132,7 @@ func TestTokenRotateUpdatesKeychainProfile(t *testing.T) {
 
 func TestTokenRotateUnknownAndAmbiguous(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Mint("dup", nil)
 	e.Mint("dup", nil)
 	before := len(e.Srv.Tokens())
@@ -149,7 +149,7 @@ func TestTokenRotateUnknownAndAmbiguous(t *testing.T) {
 // credential and does not print it.
 func TestTokenRotateIntoKeychainProfile(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("svc", &exp)
 	r := e.MustRun("token", "rotate", "svc", "--keychain=svc-prod")
@@ -171,7 +171,7 @@ func TestTokenRotateIntoKeychainProfile(t *testing.T) {
 func TestTokenRotateInterrupted(t *testing.T) {
 	t.Parallel()
 	interruptAt := func(t *testing.T, match func(*http.Request) bool) (*cmdtest.Env, client.CreatedToken, cmdtest.Result) {
-		e := cmdtest.NewToken(t, axerotest.Options{})
+		e := cmdtest.NewToken(t, emulator.Options{})
 		exp := time.Now().Add(30 * 24 * time.Hour)
 		old := e.Mint("ci", &exp)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -216,7 +216,7 @@ func TestTokenRotateInterrupted(t *testing.T) {
 // Rotating the token in AXERO_TOKEN says that the variable is now stale.
 func TestTokenRotateOwnEnvTokenWarns(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	r := e.MustRun("token", "rotate", "seed")
 	if !strings.Contains(r.Stderr, "AXERO_TOKEN still holds the old token") {
 		t.Fatalf("stderr: %q", r.Stderr)
@@ -230,7 +230,7 @@ func TestTokenRotateOwnEnvTokenWarns(t *testing.T) {
 // old token working: it is not revoked, and the profile still points at it.
 func TestTokenRotateStoreFailureKeepsOld(t *testing.T) {
 	t.Parallel()
-	e := cmdtest.NewToken(t, axerotest.Options{})
+	e := cmdtest.NewToken(t, emulator.Options{})
 	exp := time.Now().Add(30 * 24 * time.Hour)
 	old := e.Mint("deploy", &exp)
 	cfg := e.Config()

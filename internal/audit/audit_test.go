@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/audit"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 type criteria = audit.Criteria
@@ -49,7 +49,7 @@ func sameFindings(t *testing.T, got, want map[int64]string) {
 }
 
 func TestAuditFindsExactlyTheSeededTokensUnderFaults(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{Latency: time.Millisecond, FailRate503: 0.05, FailRate500: 0.1, RateLimit: 40})
+	sd := seedAuditHistory(t, emulator.Faults{Latency: time.Millisecond, FailRate503: 0.05, FailRate500: 0.1, RateLimit: 40})
 	c := newClient(t, sd.s, sd.s.SeedToken("admin"))
 	var last audit.Progress
 	rows, sum, err := runAudit(t, c, everyFinding(), func(o *audit.Options) {
@@ -75,7 +75,7 @@ func TestAuditFindsExactlyTheSeededTokensUnderFaults(t *testing.T) {
 	for _, r := range rows {
 		switch r.Name {
 		case "by-admin":
-			if r.Type != audit.TypeImpersonation || r.CreatedBy != "admin" || r.CreatedByUserID != axerotest.AdminID || r.UserName != "user0006" {
+			if r.Type != audit.TypeImpersonation || r.CreatedBy != "admin" || r.CreatedByUserID != emulator.AdminID || r.UserName != "user0006" {
 				t.Errorf("row %+v", r)
 			}
 		case "stale-unused":
@@ -93,7 +93,7 @@ func TestAuditFindsExactlyTheSeededTokensUnderFaults(t *testing.T) {
 }
 
 func TestAuditImpersonationByAnyAdminAndByAnother(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	c := newClient(t, sd.s, sd.s.SeedToken("admin"))
 	rows, _, err := runAudit(t, c, audit.Criteria{Impersonation: true}, nil)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestAuditImpersonationByAnyAdminAndByAnother(t *testing.T) {
 
 // With no criteria the audit is an inventory: every token, no findings.
 func TestAuditWithoutCriteriaListsEveryToken(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	c := newClient(t, sd.s, sd.s.SeedToken("admin"))
 	rows, sum, err := runAudit(t, c, audit.Criteria{}, nil)
 	if err != nil {
@@ -133,7 +133,7 @@ func TestAuditWithoutCriteriaListsEveryToken(t *testing.T) {
 }
 
 func TestAuditOfTheUsersOfACSV(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	c := newClient(t, sd.s, sd.s.SeedToken("admin"))
 	in, err := bulk.NewInput(strings.NewReader("user\n1001\nuser0003@example.com\nUSER0005\nnobody\n1001\n\n1008\n"), "users.csv")
 	if err != nil {
@@ -176,7 +176,7 @@ func (f *failingAPI) ListUserTokens(ctx context.Context, userID int64, p, size i
 }
 
 func TestAuditCollectsUsersThatCouldNotBeScanned(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	api := &failingAPI{Client: newClient(t, sd.s, sd.s.SeedToken("admin")), userID: 1001}
 	rows, sum, err := runAudit(t, api, everyFinding(), func(o *audit.Options) { o.MaxAttempts = 3; o.RetryWait = time.Millisecond })
 	if err != nil {
@@ -194,7 +194,7 @@ func TestAuditCollectsUsersThatCouldNotBeScanned(t *testing.T) {
 }
 
 func TestAuditWithoutImpersonationPermissionIsNotPermitted(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	c := newClient(t, sd.s, sd.s.SeedToken("siteadmin"))
 	rows, _, err := runAudit(t, c, everyFinding(), nil)
 	var np *bulk.NotPermittedError
@@ -207,7 +207,7 @@ func TestAuditWithoutImpersonationPermissionIsNotPermitted(t *testing.T) {
 }
 
 func TestAuditEmitErrorStopsTheScan(t *testing.T) {
-	sd := seedAuditHistory(t, axerotest.Faults{})
+	sd := seedAuditHistory(t, emulator.Faults{})
 	c := newClient(t, sd.s, sd.s.SeedToken("admin"))
 	boom := errors.New("disk full")
 	n := 0

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/audit"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // The benchmark's emulator runs in a child process (this test binary,
@@ -41,8 +41,8 @@ func TestMain(m *testing.M) {
 // serveBenchEmulator starts a site of 10,000 users with about 5 tokens
 // each, says where it is on stdout, and serves until stdin closes.
 func serveBenchEmulator() {
-	s, err := axerotest.Start(axerotest.Options{Users: benchUsers, History: &axerotest.History{TokensPerUser: 5, Seed: 1},
-		Faults: axerotest.Faults{Latency: benchLatency}})
+	s, err := emulator.Start(emulator.Options{Users: benchUsers, History: &emulator.History{TokensPerUser: 5, Seed: 1},
+		Faults: emulator.Faults{Latency: benchLatency}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulkrevoke"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // The benchmark's emulator runs in a child process (this test binary,
@@ -43,15 +43,15 @@ func TestMain(m *testing.M) {
 // writes those tokens to a CSV (TokenID,UserID), says where the site is
 // on stdout, and serves until stdin closes.
 func serveBenchEmulator(csvPath string) {
-	s, err := axerotest.Start(axerotest.Options{Users: benchUsers, Faults: axerotest.Faults{Latency: benchLatency}})
+	s, err := emulator.Start(emulator.Options{Users: benchUsers, Faults: emulator.Faults{Latency: benchLatency}})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	var hist []axerotest.HistoryToken
+	var hist []emulator.HistoryToken
 	for _, u := range s.Users() {
 		if u.UserID >= 1001 {
-			hist = append(hist, axerotest.HistoryToken{UserID: u.UserID, Name: "integration", ImpersonatedBy: axerotest.AdminID})
+			hist = append(hist, emulator.HistoryToken{UserID: u.UserID, Name: "integration", ImpersonatedBy: emulator.AdminID})
 		}
 	}
 	ids, err := s.SeedHistory(hist)

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/audit"
 	"github.com/axero-cli/axero/internal/bulkrevoke"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 var fixedNow = time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
@@ -23,7 +23,7 @@ func at(days int) *time.Time {
 	return &t
 }
 
-func newClient(t testing.TB, s *axerotest.Server, token string) *client.Client {
+func newClient(t testing.TB, s *emulator.Server, token string) *client.Client {
 	t.Helper()
 	tr := &http.Transport{MaxIdleConnsPerHost: 32}
 	// A connection dialled but never used would hold up the server's
@@ -38,14 +38,14 @@ func newClient(t testing.TB, s *axerotest.Server, token string) *client.Client {
 
 // site is an emulator with 30 users: each has a healthy token and every
 // third user also a stale one (unused for a year).
-func site(t *testing.T) *axerotest.Server {
+func site(t *testing.T) *emulator.Server {
 	t.Helper()
-	s := axerotest.NewTest(t, axerotest.Options{Users: 30, Now: func() time.Time { return fixedNow }})
-	var hist []axerotest.HistoryToken
+	s := emulator.NewTest(t, emulator.Options{Users: 30, Now: func() time.Time { return fixedNow }})
+	var hist []emulator.HistoryToken
 	for uid := int64(1001); uid <= 1030; uid++ {
-		hist = append(hist, axerotest.HistoryToken{UserID: uid, Name: "healthy", Created: *at(-10), LastUsed: at(-1), Expires: at(100)})
+		hist = append(hist, emulator.HistoryToken{UserID: uid, Name: "healthy", Created: *at(-10), LastUsed: at(-1), Expires: at(100)})
 		if uid%3 == 0 {
-			hist = append(hist, axerotest.HistoryToken{UserID: uid, Name: "=stale", Created: *at(-400), LastUsed: at(-365), Expires: at(100), ImpersonatedBy: axerotest.AdminID})
+			hist = append(hist, emulator.HistoryToken{UserID: uid, Name: "=stale", Created: *at(-400), LastUsed: at(-365), Expires: at(100), ImpersonatedBy: emulator.AdminID})
 		}
 	}
 	if _, err := s.SeedHistory(hist); err != nil {
@@ -55,7 +55,7 @@ func site(t *testing.T) *axerotest.Server {
 }
 
 // live is the set of live TokenIDs: the emulator's true state.
-func live(s *axerotest.Server) map[int64]bool {
+func live(s *emulator.Server) map[int64]bool {
 	out := map[int64]bool{}
 	for _, t := range s.Tokens() {
 		if !t.Revoked {
@@ -68,7 +68,7 @@ func live(s *axerotest.Server) map[int64]bool {
 // auditCSV runs an audit for stale tokens and writes its CSV to a file,
 // as `token audit --stale 180d -o csv > stale.csv` does. It returns the
 // path and the reported TokenIDs.
-func auditCSV(t *testing.T, s *axerotest.Server, dir string) (string, []int64) {
+func auditCSV(t *testing.T, s *emulator.Server, dir string) (string, []int64) {
 	t.Helper()
 	path := filepath.Join(dir, "stale.csv")
 	f, err := os.Create(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
@@ -92,7 +92,7 @@ func auditCSV(t *testing.T, s *axerotest.Server, dir string) (string, []int64) {
 	return path, ids
 }
 
-func runRevoke(t *testing.T, s *axerotest.Server, token, from string, mod func(*bulkrevoke.Options)) (bulkrevoke.Summary, []bulkrevoke.Result, error) {
+func runRevoke(t *testing.T, s *emulator.Server, token, from string, mod func(*bulkrevoke.Options)) (bulkrevoke.Summary, []bulkrevoke.Result, error) {
 	t.Helper()
 	var results []bulkrevoke.Result
 	o := bulkrevoke.Options{API: newClient(t, s, token), From: from, Concurrency: 4, Now: func() time.Time { return fixedNow },

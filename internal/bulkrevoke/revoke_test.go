@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/bulkrevoke"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // The documented clean-up path: audit's CSV, fed to bulk revoke, revokes
@@ -30,12 +30,12 @@ func TestAuditCSVRevokesExactlyItsTokensUnderFaults(t *testing.T) {
 	if err != nil || plan.Tokens != 10 || plan.Users != 10 || len(plan.Sample) != 3 || plan.Format != bulkrevoke.FormatCSV {
 		t.Fatalf("plan %+v, err %v", plan, err)
 	}
-	s.SetFaults(axerotest.Faults{Latency: time.Millisecond, FailRate503: 0.05, FailRate500: 0.1, RateLimit: 40, TruncateNext: 3})
+	s.SetFaults(emulator.Faults{Latency: time.Millisecond, FailRate503: 0.05, FailRate500: 0.1, RateLimit: 40, TruncateNext: 3})
 	sum, _, err := runRevoke(t, s, s.SeedToken("admin"), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.SetFaults(axerotest.Faults{})
+	s.SetFaults(emulator.Faults{})
 	if sum.Revoked+sum.AlreadyRevoked != 10 || sum.Partial() || sum.FailedPath != "" {
 		t.Fatalf("summary %+v", sum)
 	}
@@ -102,7 +102,7 @@ func TestRevokeRefusesATokenOfAnotherUser(t *testing.T) {
 	}
 }
 
-func tokenOf(t *testing.T, s *axerotest.Server, uid int64, name string) int64 {
+func tokenOf(t *testing.T, s *emulator.Server, uid int64, name string) int64 {
 	t.Helper()
 	for _, tok := range s.Tokens() {
 		if tok.UserID == uid && tok.Name == name && !tok.Revoked {
@@ -155,7 +155,7 @@ func TestWithoutImpersonationPermissionNothingChanges(t *testing.T) {
 // Expired tokens count as done and are left alone.
 func TestExpiredTokensAreDone(t *testing.T) {
 	s := site(t)
-	ids, err := s.SeedHistory([]axerotest.HistoryToken{{UserID: 1005, Name: "old", Created: *at(-400), Expires: at(-5)}})
+	ids, err := s.SeedHistory([]emulator.HistoryToken{{UserID: 1005, Name: "old", Created: *at(-400), Expires: at(-5)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestEveryAxeroOutputIsValidInput(t *testing.T) {
 	dir := t.TempDir()
 	admin := newClient(t, s, s.SeedToken("admin"))
 	mint := func(uid int64) bulk.Record {
-		ct, err := s.MintToken(uid, "bulk", at(30), axerotest.AdminID)
+		ct, err := s.MintToken(uid, "bulk", at(30), emulator.AdminID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,7 +234,7 @@ func TestEveryAxeroOutputIsValidInput(t *testing.T) {
 func TestFailedFilesCarryNoSecrets(t *testing.T) {
 	s := site(t)
 	dir := t.TempDir()
-	ct, err := s.MintToken(1001, "bulk", at(30), axerotest.AdminID)
+	ct, err := s.MintToken(1001, "bulk", at(30), emulator.AdminID)
 	if err != nil {
 		t.Fatal(err)
 	}

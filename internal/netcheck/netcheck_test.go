@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/netcheck"
 )
 
@@ -35,9 +35,9 @@ func target(t *testing.T, site string, n client.Network) netcheck.Target {
 	return tg
 }
 
-func tlsSandbox(t *testing.T, opts axerotest.TLSOptions) (*axerotest.Server, string) {
+func tlsSandbox(t *testing.T, opts emulator.TLSOptions) (*emulator.Server, string) {
 	t.Helper()
-	srv := axerotest.NewTest(t, axerotest.Options{TLS: &opts})
+	srv := emulator.NewTest(t, emulator.Options{TLS: &opts})
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
 	if err := srv.CA().WriteFile(caFile); err != nil {
 		t.Fatal(err)
@@ -45,9 +45,9 @@ func tlsSandbox(t *testing.T, opts axerotest.TLSOptions) (*axerotest.Server, str
 	return srv, caFile
 }
 
-func proxy(t *testing.T) *axerotest.Proxy {
+func proxy(t *testing.T) *emulator.Proxy {
 	t.Helper()
-	p, err := axerotest.StartProxy()
+	p, err := emulator.StartProxy()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +56,11 @@ func proxy(t *testing.T) *axerotest.Proxy {
 }
 
 func onTestHost(site string) string {
-	return strings.Replace(site, "127.0.0.1", axerotest.TestHost, 1)
+	return strings.Replace(site, "127.0.0.1", emulator.TestHost, 1)
 }
 
 func TestProxyDecision(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	if p := netcheck.Proxy(target(t, srv.URL(), client.Network{Getenv: env{"HTTP_PROXY": "http://proxy.corp:3128"}.get})); !p.Direct || p.Err != nil {
 		t.Fatalf("loopback site: %+v, want direct", p)
 	}
@@ -76,7 +76,7 @@ func TestProxyDecision(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	r := netcheck.Resolve(t.Context(), target(t, srv.URL(), client.Network{}))
 	if r.Err != nil || r.Host != "127.0.0.1" || len(r.Addrs) != 1 || r.Addrs[0] != "127.0.0.1" || r.ViaProxy {
 		t.Fatalf("resolve = %+v", r)
@@ -104,7 +104,7 @@ func failingResolver() *net.Resolver {
 }
 
 func TestConnect(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	c := netcheck.Connect(t.Context(), target(t, srv.URL(), client.Network{}))
 	u, _ := url.Parse(srv.URL())
 	if c.Err != nil || c.Address != u.Host || c.Remote != u.Host || c.ViaProxy {
@@ -129,7 +129,7 @@ func TestConnect(t *testing.T) {
 }
 
 func TestHandshakeWithoutCAClassifiesAndShowsTheChain(t *testing.T) {
-	srv, _ := tlsSandbox(t, axerotest.TLSOptions{})
+	srv, _ := tlsSandbox(t, emulator.TLSOptions{})
 	r := netcheck.Handshake(t.Context(), target(t, srv.URL(), client.Network{}))
 	if r.CertErr == nil || r.CertErr.Problem != client.CertUnknownAuthority || r.Version != "" {
 		t.Fatalf("handshake = %+v", r)
@@ -144,7 +144,7 @@ func TestHandshakeWithoutCAClassifiesAndShowsTheChain(t *testing.T) {
 }
 
 func TestHandshakeWithCA(t *testing.T) {
-	srv, caFile := tlsSandbox(t, axerotest.TLSOptions{})
+	srv, caFile := tlsSandbox(t, emulator.TLSOptions{})
 	r := netcheck.Handshake(t.Context(), target(t, srv.URL(), client.Network{CAFile: caFile}))
 	if r.Err != nil || r.CertErr != nil || r.Version != "TLS 1.3" {
 		t.Fatalf("handshake = %+v", r)
@@ -156,7 +156,7 @@ func TestHandshakeWithCA(t *testing.T) {
 }
 
 func TestHandshakeExpired(t *testing.T) {
-	srv, caFile := tlsSandbox(t, axerotest.TLSOptions{Expired: true})
+	srv, caFile := tlsSandbox(t, emulator.TLSOptions{Expired: true})
 	r := netcheck.Handshake(t.Context(), target(t, srv.URL(), client.Network{CAFile: caFile}))
 	if r.CertErr == nil || r.CertErr.Problem != client.CertExpired {
 		t.Fatalf("handshake = %+v", r)
@@ -167,7 +167,7 @@ func TestHandshakeExpired(t *testing.T) {
 }
 
 func TestHandshakeThroughProxy(t *testing.T) {
-	srv, caFile := tlsSandbox(t, axerotest.TLSOptions{Hosts: []string{axerotest.TestHost}})
+	srv, caFile := tlsSandbox(t, emulator.TLSOptions{Hosts: []string{emulator.TestHost}})
 	p := proxy(t)
 	tg := target(t, onTestHost(srv.URL()), client.Network{CAFile: caFile, Getenv: env{"HTTPS_PROXY": p.URL()}.get})
 	if r := netcheck.Handshake(t.Context(), tg); r.Err != nil || r.Version == "" {
@@ -179,14 +179,14 @@ func TestHandshakeThroughProxy(t *testing.T) {
 }
 
 func TestHandshakeSkippedForPlainHTTP(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
+	srv := emulator.NewTest(t, emulator.Options{})
 	if r := netcheck.Handshake(t.Context(), target(t, srv.URL(), client.Network{})); !r.Skipped || r.Err != nil {
 		t.Fatalf("handshake = %+v", r)
 	}
 }
 
 func TestProbeHTTPJSON(t *testing.T) {
-	srv, caFile := tlsSandbox(t, axerotest.TLSOptions{})
+	srv, caFile := tlsSandbox(t, emulator.TLSOptions{})
 	r := netcheck.ProbeHTTP(t.Context(), target(t, srv.URL(), client.Network{CAFile: caFile}), "")
 	if r.Err != nil || r.Body != netcheck.BodyJSON || r.Status != 401 || r.URL != srv.URL()+"/api/users/me" {
 		t.Fatalf("probe = %+v", r)
@@ -197,7 +197,7 @@ func TestProbeHTTPJSON(t *testing.T) {
 }
 
 func TestProbeHTTPLoginPage(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{HTMLMode: true}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{HTMLMode: true}})
 	r := netcheck.ProbeHTTP(t.Context(), target(t, srv.URL(), client.Network{}), client.DefaultPaths.Me)
 	if r.Err != nil || r.Body != netcheck.BodyHTML {
 		t.Fatalf("probe = %+v", r)
@@ -205,7 +205,7 @@ func TestProbeHTTPLoginPage(t *testing.T) {
 }
 
 func TestProbeHTTPClockSkew(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{ClockSkew: -time.Hour}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{ClockSkew: -time.Hour}})
 	r := netcheck.ProbeHTTP(t.Context(), target(t, srv.URL(), client.Network{}), "")
 	skew, ok := r.ClockSkew()
 	if !ok || skew > -50*time.Minute || skew < -70*time.Minute {
@@ -214,8 +214,8 @@ func TestProbeHTTPClockSkew(t *testing.T) {
 }
 
 func TestProbeHTTPCertificateError(t *testing.T) {
-	srv, _ := tlsSandbox(t, axerotest.TLSOptions{})
-	other, err := axerotest.NewCA("Other CA")
+	srv, _ := tlsSandbox(t, emulator.TLSOptions{})
+	other, err := emulator.NewCA("Other CA")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // BenchmarkRenewal10k renews 10,000 records against the emulator with
@@ -25,14 +25,14 @@ func BenchmarkRenewal10k(b *testing.B) {
 	bound := time.Duration(3*n/concurrency) * latency
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		srv, err := axerotest.Start(axerotest.Options{Users: n})
+		srv, err := emulator.Start(emulator.Options{Users: n})
 		if err != nil {
 			b.Fatal(err)
 		}
 		dir := b.TempDir()
 		from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 		seedOld(b, srv, from, n, nil)
-		srv.SetFaults(axerotest.Faults{Latency: latency})
+		srv.SetFaults(emulator.Faults{Latency: latency})
 		o := testOptions(newAPI(b, srv, "admin", concurrency), from, out)
 		o.Concurrency = concurrency
 		rn, err := New(o)

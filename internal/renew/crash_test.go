@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // TestResumeSettlesEveryCrashWindow builds, step by step, the files and
@@ -22,7 +22,7 @@ import (
 //	user 3: renewed and journaled, killed before the old token was revoked: revoked
 //	user 4: never started: renewed
 func TestResumeSettlesEveryCrashWindow(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 5})
+	srv := emulator.NewTest(t, emulator.Options{Users: 5})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, 5, nil)

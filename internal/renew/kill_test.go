@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // The child half of TestKilledMidwayThenResumed: a renewal in a process of
@@ -34,7 +34,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 		t.Skip("starts a child process")
 	}
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n})
+	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, n, nil)
@@ -70,7 +70,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 
 	// The server acts on what was sent before the kill; let it settle, then
 	// check the invariant that holds at every instant.
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	for srv.InFlight() > 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -88,7 +88,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	renewed, _, failed := checkFinal(t, srv, old, out)
 	if failed != 0 || renewed != n || sum.AlreadyDone == 0 || sum.Renewed == 0 || sum.Renewed+sum.AlreadyDone+sum.Failed != n {
 		t.Fatalf("resumed run %+v; server: renewed %d failed %d", sum, renewed, failed)

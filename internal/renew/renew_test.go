@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestRenewalWithFaultsKeepsTheInvariant(t *testing.T) {
 	const n = 500
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n})
+	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, n, nil)
@@ -36,7 +36,7 @@ func TestRenewalWithFaultsKeepsTheInvariant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	renewed, copied, failed := checkFinal(t, srv, old, out)
 	if sum.Renewed != renewed || sum.Failed != failed || copied != 0 || renewed+failed != n || events != n {
 		t.Fatalf("summary %+v; server: renewed %d copied %d failed %d; %d events", sum, renewed, copied, failed, events)
@@ -86,7 +86,7 @@ func TestRenewalWithFaultsKeepsTheInvariant(t *testing.T) {
 
 func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 	const n = 80
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n})
+	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	now := time.Now()
@@ -111,7 +111,7 @@ func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	renewed, copied, failed := checkFinal(t, srv, old, out)
 	if copied != n/2 || renewed+failed != n/2 || sum.Copied != copied || sum.Renewed != renewed {
 		t.Fatalf("summary %+v; server: renewed %d copied %d failed %d", sum, renewed, copied, failed)
@@ -132,7 +132,7 @@ func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 }
 
 func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 10})
+	srv := emulator.NewTest(t, emulator.Options{Users: 10})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.csv"), filepath.Join(dir, "new.csv")
 	old := seedOld(t, srv, from, 10, nil)
@@ -178,7 +178,7 @@ func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
 }
 
 func TestACallerWhoCannotImpersonateChangesNothing(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 5})
+	srv := emulator.NewTest(t, emulator.Options{Users: 5})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	seedOld(t, srv, from, 5, nil)
@@ -203,7 +203,7 @@ func TestACallerWhoCannotImpersonateChangesNothing(t *testing.T) {
 }
 
 func TestDryRunReportsAndChangesNothing(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 6})
+	srv := emulator.NewTest(t, emulator.Options{Users: 6})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	now := time.Now()
@@ -257,7 +257,7 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 }
 
 func TestCSVChainWithANameTemplate(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 20})
+	srv := emulator.NewTest(t, emulator.Options{Users: 20})
 	dir := t.TempDir()
 	from := filepath.Join(dir, "old.csv")
 	old := seedOld(t, srv, from, 20, nil)
@@ -290,7 +290,7 @@ func TestCSVChainWithANameTemplate(t *testing.T) {
 
 func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
 	const n = 200
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n})
+	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, n, nil)
@@ -322,7 +322,7 @@ func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SetFaults(axerotest.Faults{})
+	srv.SetFaults(emulator.Faults{})
 	renewed, _, failed := checkFinal(t, srv, old, out)
 	if sum2.AlreadyDone != sum.Renewed || renewed+failed != n {
 		t.Fatalf("resumed %+v after %+v; server renewed %d failed %d", sum2, sum, renewed, failed)
@@ -330,7 +330,7 @@ func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
 }
 
 func TestBadOptionsAreUsageErrors(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 1})
+	srv := emulator.NewTest(t, emulator.Options{Users: 1})
 	api := newAPI(t, srv, "admin", 1)
 	dir := t.TempDir()
 	from := filepath.Join(dir, "old.jsonl")

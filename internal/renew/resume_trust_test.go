@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
 	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // TestResumeWithoutItsJournalRechecksEveryUser: the journal of a killed
@@ -20,7 +20,7 @@ import (
 // not given a second one), and a token it minted whose answer never
 // reached NEW is revoked before the user's renewal (user 1).
 func TestResumeWithoutItsJournalRechecksEveryUser(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 3})
+	srv := emulator.NewTest(t, emulator.Options{Users: 3})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, 3, nil)
@@ -103,7 +103,7 @@ func TestResumeWithoutItsJournalRechecksEveryUser(t *testing.T) {
 // checking every user again.
 func TestResumeAfterACleanStopTrustsTheJournal(t *testing.T) {
 	const n = 6
-	srv := axerotest.NewTest(t, axerotest.Options{Users: n})
+	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, n, nil)
@@ -143,7 +143,7 @@ func TestResumeAfterACleanStopTrustsTheJournal(t *testing.T) {
 }
 
 func TestResumeRefusesAnotherOutputsJournal(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 2})
+	srv := emulator.NewTest(t, emulator.Options{Users: 2})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	seedOld(t, srv, from, 2, nil)
@@ -168,7 +168,7 @@ func TestResumeRefusesAnotherOutputsJournal(t *testing.T) {
 }
 
 func TestResumeRefusesAnOutputThatIsNotPrivate(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 2})
+	srv := emulator.NewTest(t, emulator.Options{Users: 2})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	seedOld(t, srv, from, 2, nil)
@@ -201,7 +201,7 @@ func TestResumeRefusesAnOutputThatIsNotPrivate(t *testing.T) {
 }
 
 func TestASecondRunOnTheSameOutputIsRefused(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Users: 2})
+	srv := emulator.NewTest(t, emulator.Options{Users: 2})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	seedOld(t, srv, from, 2, nil)

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"encoding/json"
@@ -9,12 +9,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	s, err := axerotest.Start(axerotest.Options{Users: 5, StateFile: path, RecordSecrets: true})
+	s, err := emulator.Start(emulator.Options{Users: 5, StateFile: path, RecordSecrets: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestStateFileKeepsUsersAndTokens(t *testing.T) {
 		}
 	}
 
-	s2, err := axerotest.Start(axerotest.Options{Users: 7, StateFile: path})
+	s2, err := emulator.Start(emulator.Options{Users: 7, StateFile: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,19 +77,19 @@ func TestStateFileThatIsNotOneIsAnError(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := axerotest.Start(axerotest.Options{StateFile: path}); err == nil {
+	if _, err := emulator.Start(emulator.Options{StateFile: path}); err == nil {
 		t.Fatal("Start accepted a corrupt state file")
 	}
 }
 
 func TestStartRefusesNonLoopback(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:80", "example.com:80"} {
-		if _, err := axerotest.Start(axerotest.Options{Addr: addr}); err == nil {
+		if _, err := emulator.Start(emulator.Options{Addr: addr}); err == nil {
 			t.Errorf("Start listened on %s", addr)
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:0", "localhost:0"} {
-		s, err := axerotest.Start(axerotest.Options{Addr: addr})
+		s, err := emulator.Start(emulator.Options{Addr: addr})
 		if err != nil {
 			t.Errorf("%s: %v", addr, err)
 			continue
@@ -99,7 +99,7 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 }
 
 func TestServedByHTTPTestUsesTheRequestHost(t *testing.T) {
-	s := axerotest.New(axerotest.Options{})
+	s := emulator.New(emulator.Options{})
 	hs := httptest.NewServer(s)
 	defer hs.Close()
 	req, _ := http.NewRequest("POST", hs.URL+"/api/bearertokens", strings.NewReader(`{"Name":"x"}`))

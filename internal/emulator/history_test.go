@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"fmt"
@@ -9,21 +9,21 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestSeedHistoryHoldsThePastAsGiven(t *testing.T) {
 	clk := newClock()
-	s := axerotest.NewTest(t, axerotest.Options{Users: 2, Now: clk.Now})
+	s := emulator.NewTest(t, emulator.Options{Users: 2, Now: clk.Now})
 	admin := s.SeedToken("admin")
 	now := clk.Now()
 	long := now.AddDate(-3, 0, 0)
 	used := now.AddDate(-1, 0, 0)
 	expired := now.AddDate(0, -1, 0)
-	ids, err := s.SeedHistory([]axerotest.HistoryToken{
+	ids, err := s.SeedHistory([]emulator.HistoryToken{
 		{UserID: 1001, Name: "old-unused", Created: long},
 		{UserID: 1001, Name: "stale", Created: long, LastUsed: &used, Expires: &expired},
-		{UserID: 1002, Name: "minted", Created: used, ImpersonatedBy: axerotest.AdminID},
+		{UserID: 1002, Name: "minted", Created: used, ImpersonatedBy: emulator.AdminID},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -43,20 +43,20 @@ func TestSeedHistoryHoldsThePastAsGiven(t *testing.T) {
 		t.Errorf("expired: %+v", b)
 	}
 	m := call(t, s, "GET", "/api/users/1002/bearertokens", admin, "").tokens(t)
-	if len(m) != 1 || !m[0].IsImpersonation || m[0].CreatedByUserID != axerotest.AdminID {
+	if len(m) != 1 || !m[0].IsImpersonation || m[0].CreatedByUserID != emulator.AdminID {
 		t.Errorf("impersonation: %+v", m)
 	}
 }
 
 func TestSeedHistoryRefusesUnknownUsersAndAddsNothing(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Users: 1})
+	s := emulator.NewTest(t, emulator.Options{Users: 1})
 	before := len(s.Tokens())
-	for _, bad := range []axerotest.HistoryToken{
+	for _, bad := range []emulator.HistoryToken{
 		{UserID: 9999, Name: "x"},
 		{UserID: 1001, Name: "x", ImpersonatedBy: 9999},
 		{UserID: 1001, Name: ""},
 	} {
-		if _, err := s.SeedHistory([]axerotest.HistoryToken{{UserID: 1001, Name: "fine"}, bad}); err == nil {
+		if _, err := s.SeedHistory([]emulator.HistoryToken{{UserID: 1001, Name: "fine"}, bad}); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -67,19 +67,19 @@ func TestSeedHistoryRefusesUnknownUsersAndAddsNothing(t *testing.T) {
 
 // A history token's value was never handed out, so nothing can pass for it.
 func TestHistoryTokensCannotAuthenticate(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Users: 1, RecordSecrets: true})
-	if _, err := s.SeedHistory([]axerotest.HistoryToken{{UserID: 1001, Name: "h"}}); err != nil {
+	s := emulator.NewTest(t, emulator.Options{Users: 1, RecordSecrets: true})
+	if _, err := s.SeedHistory([]emulator.HistoryToken{{UserID: 1001, Name: "h"}}); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Secrets()); n != len(axerotest.SeededUsers) {
-		t.Errorf("%d secrets handed out, want only the %d seed tokens", n, len(axerotest.SeededUsers))
+	if n := len(s.Secrets()); n != len(emulator.SeededUsers) {
+		t.Errorf("%d secrets handed out, want only the %d seed tokens", n, len(emulator.SeededUsers))
 	}
 }
 
 func TestGeneratedHistoryHasEveryKindAndIsReproducible(t *testing.T) {
 	clk := newClock()
-	opts := axerotest.Options{Users: 200, Now: clk.Now, History: &axerotest.History{Seed: 7}}
-	s := axerotest.NewTest(t, opts)
+	opts := emulator.Options{Users: 200, Now: clk.Now, History: &emulator.History{Seed: 7}}
+	s := emulator.NewTest(t, opts)
 	now := clk.Now()
 	var stale, neverUsed, expiring, never, expired int
 	byAdmin := map[int64]int{}
@@ -105,7 +105,7 @@ func TestGeneratedHistoryHasEveryKindAndIsReproducible(t *testing.T) {
 		}
 	}
 	for name, n := range map[string]int{"stale": stale, "never used": neverUsed, "expiring": expiring, "never expires": never, "expired": expired,
-		"by admin": byAdmin[axerotest.AdminID], "by secadmin": byAdmin[axerotest.SecAdminID], "by opsadmin": byAdmin[axerotest.OpsAdminID]} {
+		"by admin": byAdmin[emulator.AdminID], "by secadmin": byAdmin[emulator.SecAdminID], "by opsadmin": byAdmin[emulator.OpsAdminID]} {
 		if n == 0 {
 			t.Errorf("no %s token in the history", name)
 		}
@@ -124,8 +124,8 @@ func TestGeneratedHistoryHasEveryKindAndIsReproducible(t *testing.T) {
 		t.Errorf("secadmin: %+v %v", u, ok)
 	}
 
-	again := axerotest.NewTest(t, opts)
-	strip := func(ts []axerotest.TokenState) []client.Token {
+	again := emulator.NewTest(t, opts)
+	strip := func(ts []emulator.TokenState) []client.Token {
 		var out []client.Token
 		for _, x := range ts {
 			if x.UserID >= 1001 {
@@ -142,14 +142,14 @@ func TestGeneratedHistoryHasEveryKindAndIsReproducible(t *testing.T) {
 // A state file keeps the history; loading it does not add another.
 func TestHistoryIsAppliedOnceWithAStateFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
-	opts := axerotest.Options{Users: 20, StateFile: path, History: &axerotest.History{Seed: 1}}
-	s, err := axerotest.Start(opts)
+	opts := emulator.Options{Users: 20, StateFile: path, History: &emulator.History{Seed: 1}}
+	s, err := emulator.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := len(s.Tokens())
 	_ = s.Close()
-	s2 := axerotest.NewTest(t, opts)
+	s2 := emulator.NewTest(t, opts)
 	if got := len(s2.Tokens()); got != n {
 		t.Errorf("%d tokens after reloading, want %d", got, n)
 	}
@@ -158,7 +158,7 @@ func TestHistoryIsAppliedOnceWithAStateFile(t *testing.T) {
 // The users list pages the whole directory per the contract, every user
 // exactly once.
 func TestUsersListPagesTheWholeDirectory(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Users: 250})
+	s := emulator.NewTest(t, emulator.Options{Users: 250})
 	admin := s.SeedToken("admin")
 	seen := map[int64]bool{}
 	for p := 1; ; p++ {

@@ -1,4 +1,4 @@
-package axerotest
+package emulator
 
 import (
 	"fmt"
@@ -134,7 +134,7 @@ func (s *Server) AddUser(u client.User, noAPI bool) error {
 	}
 	s.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("axerotest: %w", err)
+		return fmt.Errorf("emulator: %w", err)
 	}
 	return s.persist()
 }

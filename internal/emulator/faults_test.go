@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"context"
@@ -8,34 +8,34 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestFailuresHappenBeforeActing(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
 	before := len(s.Tokens())
 
-	s.SetFaults(axerotest.Faults{FailRate503: 1, RetryAfter: 1500 * time.Millisecond})
+	s.SetFaults(emulator.Faults{FailRate503: 1, RetryAfter: 1500 * time.Millisecond})
 	r := call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"x"}`).want(t, http.StatusServiceUnavailable)
 	if r.Header.Get("Retry-After") != "2" {
 		t.Errorf("Retry-After %q, want whole seconds rounded up", r.Header.Get("Retry-After"))
 	}
-	s.SetFaults(axerotest.Faults{FailRate500: 1})
+	s.SetFaults(emulator.Faults{FailRate500: 1})
 	call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"x"}`).want(t, http.StatusInternalServerError)
 	call(t, s, "DELETE", "/api/bearertokens/100003", jdoe, "").want(t, http.StatusInternalServerError)
 
 	if len(s.Tokens()) != before || s.Tokens()[2].Revoked {
 		t.Error("a failed request changed the state")
 	}
-	s.SetFaults(axerotest.Faults{})
+	s.SetFaults(emulator.Faults{})
 	call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusOK)
 }
 
 func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 	// One request per hour: the burst of one is spent at once, and the
 	// bucket cannot refill during the test.
-	s := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{RateLimit: 1.0 / 3600}})
+	s := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{RateLimit: 1.0 / 3600}})
 	jdoe := s.SeedToken("jdoe")
 	call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusOK)
 	r := call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"x"}`).want(t, http.StatusTooManyRequests)
@@ -48,9 +48,9 @@ func TestRateLimitAnswers429WithRetryAfter(t *testing.T) {
 }
 
 func TestMaxConcurrentAnswers503(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
-	s.SetFaults(axerotest.Faults{MaxConcurrent: 1, Latency: time.Hour})
+	s.SetFaults(emulator.Faults{MaxConcurrent: 1, Latency: time.Hour})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -76,24 +76,24 @@ func TestMaxConcurrentAnswers503(t *testing.T) {
 	for s.InFlight() != 0 {
 		time.Sleep(time.Millisecond)
 	}
-	s.SetFaults(axerotest.Faults{MaxConcurrent: 1})
+	s.SetFaults(emulator.Faults{MaxConcurrent: 1})
 	call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusOK)
 }
 
 func TestHTMLModeAnswersALoginPage(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{HTMLMode: true}})
+	s := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{HTMLMode: true}})
 	for _, p := range []string{"/api/users/me", "/api/bearertokens", "/nowhere"} {
 		r := call(t, s, "GET", p, s.SeedToken("jdoe"), "")
 		if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(r.Body), "<html") {
 			t.Errorf("%s: %d %s %.40q", p, r.Status, r.Header.Get("Content-Type"), r.Body)
 		}
 	}
-	s.SetFaults(axerotest.Faults{})
+	s.SetFaults(emulator.Faults{})
 	call(t, s, "GET", "/api/users/me", s.SeedToken("jdoe"), "").want(t, http.StatusOK)
 }
 
 func TestDropAfterMintCommitsThenCloses(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{DropAfterMintNext: 2}})
+	s := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{DropAfterMintNext: 2}})
 	admin := s.SeedToken("admin")
 	for i := 0; i < 2; i++ {
 		req, _ := http.NewRequest("POST", s.URL()+"/api/users/3/bearertokens", strings.NewReader(`{"Name":"dropped"}`))
@@ -128,12 +128,12 @@ func TestDropAfterMintCommitsThenCloses(t *testing.T) {
 		t.Errorf("DropAfterMintNext left at %d", s.Faults().DropAfterMintNext)
 	}
 	// Reads are never dropped.
-	s.SetFaults(axerotest.Faults{DropAfterMint: 1})
+	s.SetFaults(emulator.Faults{DropAfterMint: 1})
 	call(t, s, "GET", "/api/bearertokens", admin, "").want(t, http.StatusOK)
 }
 
 func TestRequestCount(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
 	call(t, s, "GET", "/api/users/me", jdoe, "")
 	call(t, s, "GET", "/api/bearertokens", jdoe, "")
@@ -147,10 +147,10 @@ func TestRequestCount(t *testing.T) {
 }
 
 func TestResponseFaults(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
 
-	s.SetFaults(axerotest.Faults{BareJSON: true})
+	s.SetFaults(emulator.Faults{BareJSON: true})
 	r := call(t, s, "GET", "/api/users/me", jdoe, "")
 	if r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), `{"UserID":3,`) {
 		t.Errorf("bare: %d %s", r.Status, r.Body)
@@ -162,7 +162,7 @@ func TestResponseFaults(t *testing.T) {
 	// Errors keep their envelope.
 	call(t, s, "GET", "/api/users/1", jdoe, "").want(t, http.StatusForbidden)
 
-	s.SetFaults(axerotest.Faults{EmptyBody: true})
+	s.SetFaults(emulator.Faults{EmptyBody: true})
 	r = call(t, s, "GET", "/api/users/me", jdoe, "")
 	if r.Status != http.StatusOK || len(r.Body) != 0 {
 		t.Errorf("empty: %d %q", r.Status, r.Body)
@@ -170,7 +170,7 @@ func TestResponseFaults(t *testing.T) {
 
 	// A truncated answer to a create: the token exists, the client cannot
 	// read it.
-	s.SetFaults(axerotest.Faults{TruncateNext: 1})
+	s.SetFaults(emulator.Faults{TruncateNext: 1})
 	req, _ := http.NewRequest("POST", s.URL()+"/api/bearertokens", strings.NewReader(`{"Name":"cut"}`))
 	req.Header.Set("Authorization", "Bearer "+jdoe)
 	resp, err := http.DefaultClient.Do(req)
@@ -195,9 +195,9 @@ func TestResponseFaults(t *testing.T) {
 }
 
 func TestNegativeRetryAfterSendsNone(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
-	s.SetFaults(axerotest.Faults{FailRate503: 1, RetryAfter: -1})
+	s.SetFaults(emulator.Faults{FailRate503: 1, RetryAfter: -1})
 	r := call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusServiceUnavailable)
 	if v, ok := r.Header["Retry-After"]; ok {
 		t.Errorf("Retry-After %q sent, want none", v)

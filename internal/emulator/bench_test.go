@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"fmt"
@@ -10,25 +10,25 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // BenchmarkCreateForUser mints impersonation tokens over HTTP from 16
 // goroutines, as a bulk run does.
 //
-//	go test -run '^$' -bench CreateForUser -benchtime 10000x ./client/axerotest
+//	go test -run '^$' -bench CreateForUser -benchtime 10000x ./client/emulator
 func BenchmarkCreateForUser(b *testing.B) {
-	benchmarkCreateForUser(b, axerotest.Options{Users: 1000})
+	benchmarkCreateForUser(b, emulator.Options{Users: 1000})
 }
 
 // BenchmarkCreateForUserWithState does the same with a state file, which
 // is rewritten after every change.
 func BenchmarkCreateForUserWithState(b *testing.B) {
-	benchmarkCreateForUser(b, axerotest.Options{Users: 1000, StateFile: filepath.Join(b.TempDir(), "state.json")})
+	benchmarkCreateForUser(b, emulator.Options{Users: 1000, StateFile: filepath.Join(b.TempDir(), "state.json")})
 }
 
-func benchmarkCreateForUser(b *testing.B, opts axerotest.Options) {
-	s, err := axerotest.Start(opts)
+func benchmarkCreateForUser(b *testing.B, opts emulator.Options) {
+	s, err := emulator.Start(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

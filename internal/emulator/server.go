@@ -1,4 +1,4 @@
-// Package axerotest is an in-memory Axero server that follows the project's
+// Package emulator is an in-memory Axero server that follows the project's
 // wire contract (axero-api.md) to the letter. It is a real net/http handler
 // that tests, `axero sandbox` and `axero demo` serve on loopback, so that the
 // client is exercised over HTTP rather than against a mock.
@@ -6,7 +6,7 @@
 // The server keeps only SHA-256 hashes of the tokens it mints, like Axero.
 // Faults (latency, 429s, 503s, dropped connections after a create, HTML
 // login pages) can be switched on at any time to test a client's resilience.
-package axerotest
+package emulator
 
 import (
 	"context"
@@ -199,7 +199,7 @@ func NewTest(t TB, opts Options) *Server {
 	t.Helper()
 	s, err := Start(opts)
 	if err != nil {
-		t.Fatalf("axerotest: %v", err)
+		t.Fatalf("emulator: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
 	return s

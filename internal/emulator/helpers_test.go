@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // reply is a decoded answer.
@@ -29,7 +29,7 @@ type reply struct {
 }
 
 // call sends one request with a bearer token ("" for none).
-func call(t *testing.T, s *axerotest.Server, method, path, token, body string) reply {
+func call(t *testing.T, s *emulator.Server, method, path, token, body string) reply {
 	t.Helper()
 	req, err := http.NewRequest(method, s.URL()+path, strings.NewReader(body))
 	if err != nil {

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"net/http"
@@ -10,15 +10,15 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestAuthFailuresAre401(t *testing.T) {
 	clk := newClock()
-	s := axerotest.NewTest(t, axerotest.Options{Now: clk.Now})
+	s := emulator.NewTest(t, emulator.Options{Now: clk.Now})
 	jdoe := s.SeedToken("jdoe")
 
-	expired, err := s.MintToken(axerotest.JDoeID, "old", ptr(clk.Now().Add(-time.Minute)), 0)
+	expired, err := s.MintToken(emulator.JDoeID, "old", ptr(clk.Now().Add(-time.Minute)), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestAuthFailuresAre401(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			for _, path := range []string{"/api/users/me", "/api/bearertokens", "/api/bearertokens/policy"} {
 				r := call(t, s, "GET", path, tok, "").want(t, http.StatusUnauthorized)
-				if r.Env.ErrorCode != axerotest.CodeUnauthorized {
+				if r.Env.ErrorCode != emulator.CodeUnauthorized {
 					t.Errorf("%s: ErrorCode %q", path, r.Env.ErrorCode)
 				}
 				if tok != "" && strings.Contains(string(r.Body), tok) {
@@ -61,7 +61,7 @@ func TestAuthFailuresAre401(t *testing.T) {
 }
 
 func TestNoAPIRoleIs403EverywhereAndChangesNothing(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	tok := s.SeedToken("noapi")
 	before := len(s.Tokens())
 	for _, rq := range []struct{ method, path, body string }{
@@ -78,7 +78,7 @@ func TestNoAPIRoleIs403EverywhereAndChangesNothing(t *testing.T) {
 		{"POST", "/api/users/4/bearertokens", `{"Name":"x"}`},
 	} {
 		r := call(t, s, rq.method, rq.path, tok, rq.body).want(t, http.StatusForbidden)
-		if r.Env.ErrorCode != axerotest.CodeForbidden {
+		if r.Env.ErrorCode != emulator.CodeForbidden {
 			t.Errorf("%s %s: ErrorCode %q", rq.method, rq.path, r.Env.ErrorCode)
 		}
 	}
@@ -91,7 +91,7 @@ func TestNoAPIRoleIs403EverywhereAndChangesNothing(t *testing.T) {
 }
 
 func TestEnvelopeAndObjectsArePascalCaseRFC3339(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	r := call(t, s, "GET", "/api/users/me", s.SeedToken("jdoe"), "").want(t, http.StatusOK)
 	want := `{"IsError":false,"ResponseData":{"UserID":3,"UserName":"jdoe","DisplayName":"Jane Doe","Email":"jdoe@example.com","IsSiteAdmin":false,"CanImpersonate":false}}`
 	if string(r.Body) != want {
@@ -124,7 +124,7 @@ func TestEnvelopeAndObjectsArePascalCaseRFC3339(t *testing.T) {
 }
 
 func TestTokensAreJWTsWithTheContractClaims(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Policy: client.Policy{MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60}})
+	s := emulator.NewTest(t, emulator.Options{Policy: client.Policy{MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60}})
 	own := call(t, s, "POST", "/api/bearertokens", s.SeedToken("jdoe"), `{"Name":"ci","ExpiresInMinutes":90}`).created(t)
 	claims := parseClaims(t, own.Secret)
 	for k, want := range map[string]any{"iss": s.URL(), "sub": "3", "jti": itoa(own.TokenID), "name": "ci"} {
@@ -159,7 +159,7 @@ func TestTokensAreJWTsWithTheContractClaims(t *testing.T) {
 
 func TestOnlyHashesAreStoredAndLastUsedIsRecorded(t *testing.T) {
 	clk := newClock()
-	s := axerotest.NewTest(t, axerotest.Options{Now: clk.Now})
+	s := emulator.NewTest(t, emulator.Options{Now: clk.Now})
 	ct := call(t, s, "POST", "/api/bearertokens", s.SeedToken("jdoe"), `{"Name":"ci"}`).created(t)
 	if ct.LastUsedDate != nil {
 		t.Errorf("a new token has LastUsedDate %v", ct.LastUsedDate)
@@ -178,7 +178,7 @@ func TestOnlyHashesAreStoredAndLastUsedIsRecorded(t *testing.T) {
 }
 
 func TestUserEndpointsAreForSiteAdmins(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Users: 30})
+	s := emulator.NewTest(t, emulator.Options{Users: 30})
 	for _, who := range []string{"admin", "siteadmin"} {
 		var u client.User
 		call(t, s, "GET", "/api/users/1005", s.SeedToken(who), "").want(t, http.StatusOK).decode(t, &u)
@@ -228,7 +228,7 @@ func parseClaims(t *testing.T, secret string) jwt.MapClaims {
 func ptr[T any](v T) *T { return &v }
 
 func TestForbiddenRequestsDoNotCountAsUse(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	call(t, s, "GET", "/api/users/3/bearertokens", s.SeedToken("siteadmin"), "").want(t, http.StatusForbidden)
 	call(t, s, "GET", "/api/users/me", s.SeedToken("noapi"), "").want(t, http.StatusForbidden)
 	for _, tok := range s.Tokens() {

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"encoding/json"
@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 // A test starts an emulator on loopback, talks to it over HTTP with a
 // seeded token, and then checks what the server holds.
 func Example() {
-	srv, err := axerotest.Start(axerotest.Options{Users: 10})
+	srv, err := emulator.Start(emulator.Options{Users: 10})
 	if err != nil {
 		panic(err)
 	}

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"crypto/ecdsa"
@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestTLSServesWithPrivateCA(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{TLS: &axerotest.TLSOptions{Hosts: []string{"axero.test"}}})
+	srv := emulator.NewTest(t, emulator.Options{TLS: &emulator.TLSOptions{Hosts: []string{"axero.test"}}})
 	if !strings.HasPrefix(srv.URL(), "https://127.0.0.1:") {
 		t.Fatalf("URL = %q", srv.URL())
 	}
@@ -60,7 +60,7 @@ func TestTLSServesWithPrivateCA(t *testing.T) {
 }
 
 func TestTLSExpiredLeaf(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{TLS: &axerotest.TLSOptions{Expired: true}})
+	srv := emulator.NewTest(t, emulator.Options{TLS: &emulator.TLSOptions{Expired: true}})
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(srv.CA().PEM())
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
@@ -75,18 +75,18 @@ func TestTLSExpiredLeaf(t *testing.T) {
 }
 
 func TestTLSWithGivenCA(t *testing.T) {
-	ca, err := axerotest.NewCA("Corp Root")
+	ca, err := emulator.NewCA("Corp Root")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := axerotest.NewTest(t, axerotest.Options{TLS: &axerotest.TLSOptions{CA: ca}})
+	srv := emulator.NewTest(t, emulator.Options{TLS: &emulator.TLSOptions{CA: ca}})
 	if srv.CA() != ca || ca.Certificate().Subject.CommonName != "Corp Root" {
 		t.Fatal("the given CA was not used")
 	}
 }
 
 func TestCAWriteFileIsPublicAndReplacesSymlinks(t *testing.T) {
-	ca, err := axerotest.NewCA("")
+	ca, err := emulator.NewCA("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestCAWriteFileIsPublicAndReplacesSymlinks(t *testing.T) {
 }
 
 func TestClockSkewShiftsDateHeader(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{Faults: axerotest.Faults{ClockSkew: -time.Hour}})
+	srv := emulator.NewTest(t, emulator.Options{Faults: emulator.Faults{ClockSkew: -time.Hour}})
 	resp, err := http.Get(srv.URL() + "/api/users/me")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"net/http"
@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func TestProxyForwardsToTestHostAndRefusesTheRest(t *testing.T) {
-	srv := axerotest.NewTest(t, axerotest.Options{})
-	p, err := axerotest.StartProxy()
+	srv := emulator.NewTest(t, emulator.Options{})
+	p, err := emulator.StartProxy()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -19,7 +19,7 @@ func TestProxyForwardsToTestHostAndRefusesTheRest(t *testing.T) {
 	pu, _ := url.Parse(p.URL())
 	hc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(pu)}}
 
-	site := strings.Replace(srv.URL(), "127.0.0.1", axerotest.TestHost, 1)
+	site := strings.Replace(srv.URL(), "127.0.0.1", emulator.TestHost, 1)
 	resp, err := hc.Get(site + "/api/users/me")
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package axerotest_test
+package emulator_test
 
 import (
 	"fmt"
@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/client/axerotest"
+	"github.com/axero-cli/axero/internal/emulator"
 )
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
 func TestCreateListRenameRevoke(t *testing.T) {
 	clk := newClock()
-	s := axerotest.NewTest(t, axerotest.Options{Now: clk.Now})
+	s := emulator.NewTest(t, emulator.Options{Now: clk.Now})
 	jdoe := s.SeedToken("jdoe")
 
 	ct := call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"  ci-deploy  ","ExpiresInMinutes":120}`).created(t)
@@ -62,7 +62,7 @@ func TestCreateListRenameRevoke(t *testing.T) {
 }
 
 func TestImpersonationTokensVisibility(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	admin, jdoe := s.SeedToken("admin"), s.SeedToken("jdoe")
 
 	imp := call(t, s, "POST", "/api/users/3/bearertokens", admin, `{"Name":"migration"}`).created(t)
@@ -119,7 +119,7 @@ func TestImpersonationTokensVisibility(t *testing.T) {
 }
 
 func TestNamesAreValidated(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
 	long := strings.Repeat("é", 100)
 	call(t, s, "POST", "/api/bearertokens", jdoe, jsonBody(map[string]any{"Name": long})).created(t)
@@ -136,7 +136,7 @@ func TestNamesAreValidated(t *testing.T) {
 		"invalid JSON":  `{"Name":`,
 	} {
 		r := call(t, s, "POST", "/api/bearertokens", jdoe, body).want(t, http.StatusBadRequest)
-		if r.Env.ErrorCode != axerotest.CodeValidation {
+		if r.Env.ErrorCode != emulator.CodeValidation {
 			t.Errorf("%s: ErrorCode %q", name, r.Env.ErrorCode)
 		}
 		call(t, s, "PUT", "/api/bearertokens/100003", jdoe, body).want(t, http.StatusBadRequest)
@@ -149,7 +149,7 @@ func TestNamesAreValidated(t *testing.T) {
 
 func TestExpiresInMinutesFollowsThePolicy(t *testing.T) {
 	clk := newClock()
-	s := axerotest.NewTest(t, axerotest.Options{Now: clk.Now})
+	s := emulator.NewTest(t, emulator.Options{Now: clk.Now})
 	jdoe := s.SeedToken("jdoe")
 
 	ct := call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"default"}`).created(t)
@@ -181,7 +181,7 @@ func TestExpiresInMinutesFollowsThePolicy(t *testing.T) {
 }
 
 func TestPaging(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	jdoe := s.SeedToken("jdoe")
 	for i := 0; i < 44; i++ {
 		call(t, s, "POST", "/api/bearertokens", jdoe, fmt.Sprintf(`{"Name":"t%02d"}`, i)).created(t)
@@ -205,18 +205,18 @@ func TestPaging(t *testing.T) {
 	}
 	for _, q := range []string{"PageSize=0", "PageSize=101", "PageSize=abc", "StartPage=0", "StartPage=-1", "StartPage=x"} {
 		r := call(t, s, "GET", "/api/bearertokens?"+q, jdoe, "").want(t, http.StatusBadRequest)
-		if r.Env.ErrorCode != axerotest.CodeValidation {
+		if r.Env.ErrorCode != emulator.CodeValidation {
 			t.Errorf("%s: ErrorCode %q", q, r.Env.ErrorCode)
 		}
 	}
 }
 
 func TestUnknownPathsAndMethods(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{})
+	s := emulator.NewTest(t, emulator.Options{})
 	tok := s.SeedToken("admin")
 	for _, p := range []string{"/api/nope", "/api/bearertokens/abc", "/api/users/1/other", "/", "/other"} {
 		r := call(t, s, "GET", p, tok, "").want(t, http.StatusNotFound)
-		if r.Env.ErrorCode != axerotest.CodeNotFound {
+		if r.Env.ErrorCode != emulator.CodeNotFound {
 			t.Errorf("%s: ErrorCode %q", p, r.Env.ErrorCode)
 		}
 	}
@@ -229,7 +229,7 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 }
 
 func TestConcurrentCreatesAreDistinct(t *testing.T) {
-	s := axerotest.NewTest(t, axerotest.Options{Users: 16})
+	s := emulator.NewTest(t, emulator.Options{Users: 16})
 	admin := s.SeedToken("admin")
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -1,4 +1,4 @@
-package axerotest
+package emulator
 
 import (
 	"time"

@@ -1,4 +1,4 @@
-package axerotest
+package emulator
 
 import (
 	"fmt"
@@ -60,13 +60,13 @@ func (s *Server) seedHistoryLocked(tokens []HistoryToken) ([]int64, error) {
 	now := s.clock()
 	for i, h := range tokens {
 		if s.st.usersByID[h.UserID] == nil {
-			return nil, fmt.Errorf("axerotest: history token %d: no user with ID %d", i, h.UserID)
+			return nil, fmt.Errorf("emulator: history token %d: no user with ID %d", i, h.UserID)
 		}
 		if h.ImpersonatedBy != 0 && s.st.usersByID[h.ImpersonatedBy] == nil {
-			return nil, fmt.Errorf("axerotest: history token %d: no administrator with ID %d", i, h.ImpersonatedBy)
+			return nil, fmt.Errorf("emulator: history token %d: no administrator with ID %d", i, h.ImpersonatedBy)
 		}
 		if err := checkName(h.Name); err != nil {
-			return nil, fmt.Errorf("axerotest: history token %d: %w", i, err)
+			return nil, fmt.Errorf("emulator: history token %d: %w", i, err)
 		}
 	}
 	ids := make([]int64, 0, len(tokens))
