@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check the project has: formatting, go vet, a tidy go.mod,
-# golangci-lint (.golangci.yml, at the pinned version), and the whole test
+# golangci-lint (.golangci.yml, at the version tools/lint/go.mod pins), and the whole test
 # suite under the race detector. The keychain tests talk to a real Secret
 # Service: when dbus-run-session and gnome-keyring-daemon are installed (as
 # .ci/run does), the suite runs inside a private D-Bus session with an
@@ -25,23 +25,11 @@ go vet ./...
 # go.mod and go.sum must be exactly what `go mod tidy` makes them.
 go mod tidy -diff
 
-# golangci-lint at one exact version, since each release finds different
-# things: $GOLANGCI_LINT, else golangci-lint on PATH, else the CI cache.
-lint_version=2.15.0
-lint=${GOLANGCI_LINT:-golangci-lint}
-if ! command -v "$lint" >/dev/null; then
-	lint=${AXERO_CI_CACHE:-/var/cache/axero-ci}/golangci-lint-v$lint_version/golangci-lint
-fi
-install_lint="GOBIN=${AXERO_CI_CACHE:-/var/cache/axero-ci}/golangci-lint-v$lint_version go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v$lint_version"
-if ! command -v "$lint" >/dev/null; then
-	echo "test.sh: golangci-lint v$lint_version not found; install it with: $install_lint" >&2
-	exit 1
-fi
-if ! "$lint" version 2>/dev/null | grep -q "version $lint_version "; then
-	echo "test.sh: $lint is not golangci-lint v$lint_version; install that version with: $install_lint (or point GOLANGCI_LINT at it)" >&2
-	exit 1
-fi
-"$lint" run --allow-parallel-runners ./...
+# golangci-lint at the exact version that tools/lint/go.mod pins, since
+# each release finds different things. `go tool` builds it from the Go
+# module proxy on first use (a few minutes, once: the Go build cache keeps
+# it), so a machine with Go and nothing else runs every check.
+go tool -modfile=tools/lint/go.mod golangci-lint run --allow-parallel-runners ./...
 
 if command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
 	# In CI a missing Secret Service is a failure, not a skip.

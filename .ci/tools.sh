@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Installs the pinned tools that test.sh and vuln.sh need (golangci-lint,
-# govulncheck) and builds the offline vulnerability database, each once per
-# machine into the CI cache (see lib.sh). Prints where they are.
+# Builds the offline vulnerability database that vuln.sh reads, once per
+# machine into the CI cache (see lib.sh). golangci-lint and govulncheck need
+# no install: tools/lint/go.mod and tools/vuln/go.mod pin them, and `go tool`
+# builds them into the Go build cache on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .ci/lib.sh
 
-GOLANGCI_LINT_VERSION=v2.15.0
-GOVULNCHECK_VERSION=v1.9.0
 # The Go vulnerability database as the golang.org/x/vulndb module holds it:
 # its data/osv folder, indexed by its own cmd/indexdb into the layout that
 # `govulncheck -db file:///DIR` reads. To refresh it, put the newest
@@ -16,9 +15,6 @@ GOVULNCHECK_VERSION=v1.9.0
 VULNDB_VERSION=v0.0.0-20261105234957-e22db6528018
 
 cache=$(ci_cache_root)
-ci_install "$cache/golangci-lint-$GOLANGCI_LINT_VERSION" \
-	"github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" golangci-lint
-ci_install "$cache/govulncheck-$GOVULNCHECK_VERSION" "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION" govulncheck
 ci_install "$cache/vulndb-$VULNDB_VERSION/bin" "golang.org/x/vulndb/cmd/indexdb@$VULNDB_VERSION" indexdb
 
 db=$cache/vulndb-$VULNDB_VERSION/db
@@ -34,4 +30,4 @@ if [ ! -f "$db/index/db.json" ]; then
 	rmdir "$scratch"
 fi
 
-echo "ci: golangci-lint $GOLANGCI_LINT_VERSION, govulncheck $GOVULNCHECK_VERSION, vulndb $VULNDB_VERSION in $cache"
+echo "ci: vulndb $VULNDB_VERSION in $cache"
