@@ -88,6 +88,12 @@ func ExitCode(err error) int {
 	if errors.Is(err, ErrNotLoggedIn) {
 		return ExitAuth
 	}
+	// A refused or missing credential of another service (a sink) is an
+	// authentication failure like a 401 from the site.
+	var denied interface{ Denied() bool }
+	if errors.As(err, &denied) && denied.Denied() {
+		return ExitAuth
+	}
 	var nf interface{ NotFound() bool }
 	if errors.As(err, &nf) && nf.NotFound() {
 		return ExitNotFound

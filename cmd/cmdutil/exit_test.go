@@ -28,6 +28,7 @@ func TestExitCodes(t *testing.T) {
 		{Exit(ExitFound, nil), ExitFound},
 		{context.Canceled, ExitInterrupted},
 		{ErrInterrupted, ExitInterrupted},
+		{fmt.Errorf("wrapped: %w", deniedOnly{}), ExitAuth},
 	}
 	for _, c := range cases {
 		if got := ExitCode(c.err); got != c.want {
@@ -66,3 +67,10 @@ func TestMessageEscapesControlCharacters(t *testing.T) {
 		t.Fatalf("the text is not shown escaped: %q", got)
 	}
 }
+
+// deniedOnly is a refused credential of another service, as a sink reports
+// one.
+type deniedOnly struct{}
+
+func (deniedOnly) Error() string { return "403 from the secret store" }
+func (deniedOnly) Denied() bool  { return true }
