@@ -44,6 +44,7 @@ type Server struct {
 	saver saver
 
 	httpSrv  *http.Server
+	conns    connTracker
 	ln       net.Listener
 	ca       *CA // issued the HTTPS certificate; nil when serving plain HTTP
 	closed   sync.Once
@@ -169,7 +170,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ca = ca
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.conns.track}
 	if tlsCfg != nil {
 		// A client without the CA fails every handshake; it says so
 		// itself, so the server does not log each one to stderr.
@@ -241,7 +242,23 @@ func (s *Server) Close() error {
 	s.closed.Do(func() {
 		if s.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			if err := s.httpSrv.Shutdown(ctx); err != nil {
+			done := make(chan error, 1)
+			go func() { done <- s.httpSrv.Shutdown(ctx) }()
+			// Shutdown closes idle connections but waits on those
+			// that never carried a request; close them as it runs.
+			tick := time.NewTicker(10 * time.Millisecond)
+			var err error
+		wait:
+			for {
+				s.conns.closeUnused()
+				select {
+				case err = <-done:
+					break wait
+				case <-tick.C:
+				}
+			}
+			tick.Stop()
+			if err != nil {
 				_ = s.httpSrv.Close()
 			}
 			cancel()
