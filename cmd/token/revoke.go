@@ -41,8 +41,9 @@ var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Factory: f}
 	c := &cobra.Command{
-		Use:   "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
-		Short: "Revoke tokens, immediately and irreversibly",
+		Use:     "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
+		Short:   "Revoke tokens, immediately and irreversibly",
+		Aliases: []string{"rm", "delete"},
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
 token (of --user for an administrator). It first shows what it will revoke
 (ID, name, created, last used), then asks on a terminal. Without a terminal it
