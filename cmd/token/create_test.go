@@ -42,7 +42,7 @@ func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 	if !ok || !strings.HasPrefix(lines[0], "eyJ") {
 		t.Fatalf("first line is not the token: %q", r.Stdout)
 	}
-	for _, want := range []string{"ID:", "Name:    ci-deploy", "Expires: in 29 days"} {
+	for _, want := range []string{"ID:", "Name:    ci-deploy", "Expires: in 30 days"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 		}
