@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/expiry"
@@ -174,7 +173,7 @@ func (o *SandboxOptions) validate() error {
 }
 
 // policy builds the expiration policy from the flags.
-func (o *SandboxOptions) policy(now time.Time) (client.Policy, error) {
+func (o *SandboxOptions) policy(now time.Time) (emulator.Policy, error) {
 	p := emulator.DefaultPolicy
 	p.AllowNoExpiration = o.AllowNoExpiration
 	max, err := sandboxMinutes("--max-expiration", o.MaxExpiration, now, true)

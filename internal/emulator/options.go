@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // Options configure a Server. The zero value is a working server.
@@ -13,7 +11,7 @@ type Options struct {
 	// DisplayName "User 0001".
 	Users int
 	// Policy is the expiration policy. The zero value means DefaultPolicy.
-	Policy client.Policy
+	Policy Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// SigningKey signs the JWTs (HS256); nil means 32 random bytes.
@@ -80,7 +78,7 @@ type Faults struct {
 }
 
 // DefaultPolicy is the policy of a server whose Options.Policy is zero.
-var DefaultPolicy = client.Policy{
+var DefaultPolicy = Policy{
 	SecurityLevel:            "High",
 	MaxExpirationMinutes:     525600,
 	AllowNoExpiration:        false,

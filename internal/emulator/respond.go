@@ -33,18 +33,6 @@ const (
 	CodeServerError      = "InternalServerError"
 )
 
-type okEnvelope struct {
-	IsError      bool `json:"IsError"`
-	ResponseData any  `json:"ResponseData"`
-	TotalRecords *int `json:"TotalRecords,omitempty"`
-}
-
-type errEnvelope struct {
-	IsError      bool   `json:"IsError"`
-	ErrorMessage string `json:"ErrorMessage"`
-	ErrorCode    string `json:"ErrorCode"`
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // Server is the emulator. It implements http.Handler.
@@ -31,7 +29,7 @@ type Server struct {
 
 	mu          sync.Mutex // guards everything below
 	st          *state
-	policy      client.Policy
+	policy      Policy
 	faults      Faults
 	seedSecrets map[string]string // user name → seed token value, when minted in this process
 	secrets     []string          // every token value handed out, when RecordSecrets
@@ -72,7 +70,7 @@ func newServer(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.policy == (client.Policy{}) {
+	if s.policy == (Policy{}) {
 		s.policy = DefaultPolicy
 	}
 	if s.policy.SecurityLevel == "" {
@@ -282,7 +280,7 @@ func (s *Server) setFaultsLocked(f Faults) {
 }
 
 // SetPolicy replaces the expiration policy.
-func (s *Server) SetPolicy(p client.Policy) {
+func (s *Server) SetPolicy(p Policy) {
 	if p.SecurityLevel == "" {
 		p.SecurityLevel = DefaultPolicy.SecurityLevel
 	}
@@ -292,7 +290,7 @@ func (s *Server) SetPolicy(p client.Policy) {
 }
 
 // Policy returns the expiration policy.
-func (s *Server) Policy() client.Policy {
+func (s *Server) Policy() Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.policy

@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
 
@@ -136,7 +135,7 @@ var latestExpiry = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // bodyExpiry reads ExpiresInMinutes and applies the policy. It returns nil
 // for a token that never expires.
-func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time) (*time.Time, *apiError) {
+func bodyExpiry(body map[string]json.RawMessage, p Policy, now time.Time) (*time.Time, *apiError) {
 	raw, ok := body["expiresinminutes"]
 	minutes := p.DefaultExpirationMinutes
 	if ok && string(raw) != "null" {
@@ -165,7 +164,7 @@ func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time)
 }
 
 // expiryError is a 400 whose message names the limit.
-func expiryError(p client.Policy, got string) *apiError {
+func expiryError(p Policy, got string) *apiError {
 	var limit string
 	if p.MaxExpirationMinutes > 0 {
 		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, timefmt.Minutes(p.MaxExpirationMinutes))
