@@ -211,11 +211,3 @@ func (t wireToken) fixture() client.Token {
 	}
 	return out
 }
-
-// InFlight is the number of requests holding a concurrency slot; it is
-// always 0 when Faults.MaxConcurrent is 0.
-func (s *Server) InFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.inflight)
-}

@@ -62,8 +62,13 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // answerRetryLater writes a 429 or 503 that asks the client to come back:
 // with a Retry-After of whole seconds, or, when after is negative, with none
 // (the client then backs off on its own, as it must for a server that
-// names no delay).
-func answerRetryLater(w http.ResponseWriter, status int, code, what string, after time.Duration) {
+// names no delay). It counts the answer in the Stats.
+func (s *Server) answerRetryLater(w http.ResponseWriter, status int, code, what string, after time.Duration) {
+	if status == http.StatusTooManyRequests {
+		s.counts.tooMany.Add(1)
+	} else {
+		s.counts.unavailable.Add(1)
+	}
 	if after < 0 {
 		writeError(w, errorf(status, code, "%s; retry later", what))
 		return

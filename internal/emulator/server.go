@@ -27,7 +27,12 @@ type Server struct {
 	opts Options
 	now  func() time.Time
 
-	mu          sync.Mutex // guards everything below
+	// The gauge and the counters keep their own locks, so that counting a
+	// request never waits for the state.
+	gauge  inflightGauge
+	counts counters
+
+	mu          sync.Mutex // guards everything below, down to saver
 	st          *state
 	policy      Policy
 	faults      Faults
@@ -36,8 +41,12 @@ type Server struct {
 	requests    map[string]int    // "METHOD path" → count
 	siteURL     string
 
+	site     Site
 	limiter  rateLimiter
 	inflight chan struct{} // nil when MaxConcurrent is 0; resized by SetFaults
+	// wait sleeps for a request's latency, or reports false when the
+	// request ends first; tests replace it to see the latency asked for.
+	wait func(ctx context.Context, d time.Duration) bool
 
 	saver saver
 
@@ -49,7 +58,8 @@ type Server struct {
 }
 
 // New builds a Server without listening. It panics only when
-// Options.StateFile exists but cannot be read (use Start to get an error).
+// Options.StateFile exists but cannot be read, or Options.Site is negative
+// (use Start to get an error).
 func New(opts Options) *Server {
 	s, err := newServer(opts)
 	if err != nil {
@@ -66,6 +76,11 @@ func newServer(opts Options) (*Server, error) {
 		seedSecrets: map[string]string{},
 		requests:    map[string]int{},
 		siteURL:     strings.TrimRight(opts.URL, "/"),
+		site:        opts.Site,
+		wait:        sleep,
+	}
+	if err := opts.Site.check(); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	if s.now == nil {
 		s.now = time.Now
