@@ -1,7 +1,9 @@
 // Package emulator is an in-memory Axero server that follows the project's
-// wire contract (axero-api.md) to the letter. It is a real net/http handler
-// that tests, `axero sandbox` and `axero demo` serve on loopback, so that the
-// client is exercised over HTTP rather than against a mock.
+// wire contract (docs/api.md) to the letter, with wire types of its own
+// (wire.go), held to the contract by the goldens under testdata/wire. It
+// is a real net/http handler that tests, `axero sandbox` and `axero demo`
+// serve on loopback, so that the client is exercised over HTTP rather than
+// against a mock.
 //
 // The server keeps only SHA-256 hashes of the tokens it mints, like Axero.
 // Faults (latency, 429s, 503s, dropped connections after a create, HTML
