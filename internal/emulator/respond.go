@@ -75,7 +75,11 @@ func (s *Server) answerRetryLater(w http.ResponseWriter, status int, code, what 
 	}
 	secs := retryAfterSeconds(after)
 	w.Header().Set("Retry-After", secs)
-	writeError(w, errorf(status, code, "%s; retry after %s seconds", what, secs))
+	unit := "seconds"
+	if secs == "1" {
+		unit = "second"
+	}
+	writeError(w, errorf(status, code, "%s; retry after %s %s", what, secs, unit))
 }
 
 // retryAfterSeconds is the Retry-After value: whole seconds, at least 1.
