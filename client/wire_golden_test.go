@@ -71,6 +71,13 @@ func atp(s string) *client.Time {
 	return &t
 }
 
+// goldenSecret is the value in created_token.json.
+const goldenSecret = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE4MDM0ODg0MDAsImlhdCI6MTc5NTcxMjQwMCwiaXNzIjoiaHR0cHM6Ly9pbnRyYW5ldC5leGFtcGxlLmNvbSIsImp0aSI6IjEwMDAwNSIsIm5hbWUiOiJjaS1kZXBsb3ktcHJvZCIsInN1YiI6IjMifQ.EJCvSEZU2u-39UD3PmGo3CGT7tKxXr0wCxp9aAfoqGk" //nolint:gosec // a JWT signed with a test key, for a site that does not exist
+
+// goldenCaller is the token the client sends to the golden server, which
+// ignores it.
+const goldenCaller = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzIn0.c2ln" //nolint:gosec // a JWT-shaped test value, not a credential
+
 // goldenToken is the token of created_token.json, token.json and
 // legacy_times.json.
 var goldenToken = client.Token{
@@ -107,7 +114,7 @@ var goldenCalls = map[string]struct {
 			minutes := int64(129600)
 			return c.CreateToken(ctx, client.CreateTokenRequest{Name: "ci-deploy-prod", ExpiresInMinutes: &minutes})
 		},
-		want: &client.CreatedToken{Token: goldenToken, Secret: "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE4MDM0ODg0MDAsImlhdCI6MTc5NTcxMjQwMCwiaXNzIjoiaHR0cHM6Ly9pbnRyYW5ldC5leGFtcGxlLmNvbSIsImp0aSI6IjEwMDAwNSIsIm5hbWUiOiJjaS1kZXBsb3ktcHJvZCIsInN1YiI6IjMifQ.EJCvSEZU2u-39UD3PmGo3CGT7tKxXr0wCxp9aAfoqGk"},
+		want: &client.CreatedToken{Token: goldenToken, Secret: goldenSecret},
 	},
 	"token": {
 		call: func(ctx context.Context, c *client.Client) (any, error) { return c.GetToken(ctx, 100005) },
@@ -163,7 +170,7 @@ func TestClientDecodesTheWireGoldens(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			ts, sent := goldenServer(t, x)
-			c, err := client.New(client.Config{BaseURL: ts.URL, Token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzIn0.c2ln", Transport: ts.Client().Transport, MaxRetries: -1})
+			c, err := client.New(client.Config{BaseURL: ts.URL, Token: goldenCaller, Transport: ts.Client().Transport, MaxRetries: -1})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -100,7 +100,7 @@ func readBody(r *http.Request) (map[string]json.RawMessage, *apiError) {
 // bodyName reads and checks the Name field: 1 to 100 characters after
 // trimming, no control characters. It returns the trimmed name.
 func bodyName(body map[string]json.RawMessage) (string, *apiError) {
-	raw, ok := body["name"]
+	raw, ok := body[fieldName]
 	if !ok || string(raw) == "null" {
 		return "", errorf(http.StatusBadRequest, CodeValidation, "Name is required")
 	}
@@ -136,7 +136,7 @@ var latestExpiry = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 // bodyExpiry reads ExpiresInMinutes and applies the policy. It returns nil
 // for a token that never expires.
 func bodyExpiry(body map[string]json.RawMessage, p Policy, now time.Time) (*time.Time, *apiError) {
-	raw, ok := body["expiresinminutes"]
+	raw, ok := body[fieldExpiresInMinutes]
 	minutes := p.DefaultExpirationMinutes
 	if ok && string(raw) != "null" {
 		// Only a bare JSON integer will do: not a string, not 1.5, not 1e3.
