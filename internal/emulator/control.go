@@ -52,8 +52,6 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeControl(w, http.StatusOK, s.Stats())
-	case "site GET":
-		writeControl(w, http.StatusOK, s.Stats())
 	default:
 		writeControl(w, http.StatusNotFound, map[string]string{"error": "no such emulator endpoint: " + r.Method + " " + r.URL.Path +
 			" (GET or DELETE " + controlPrefix + "stats, PUT " + controlPrefix + "site)"})
