@@ -127,7 +127,7 @@ func (s *Server) mountInfo(w http.ResponseWriter, r *http.Request, tok token, pa
 func anyUnder(p Policy, prefix string) bool {
 	for pattern, caps := range p {
 		if strings.HasPrefix(pattern, prefix) || pattern == "*" {
-			if c := normalise(caps); !(len(c) == 1 && c[0] == "deny") {
+			if c := normalise(caps); len(c) != 1 || c[0] != "deny" {
 				return true
 			}
 		}

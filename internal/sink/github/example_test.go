@@ -21,9 +21,10 @@ func Example() {
 	}
 	defer func() { _ = emu.Close() }()
 	emu.AddRepo("acme", "app")
-	emu.AddToken("ghp_exampleCredential", githubemu.Token{Scopes: []string{"repo"}})
+	const credential = "ghp_exampleCredential" //nolint:gosec // the emulator's credential, not a real one
+	emu.AddToken(credential, githubemu.Token{Scopes: []string{"repo"}})
 
-	environ := map[string]string{"GITHUB_API_URL": emu.APIURL(), "GH_TOKEN": "ghp_exampleCredential"}
+	environ := map[string]string{"GITHUB_API_URL": emu.APIURL(), "GH_TOKEN": credential}
 	env := sink.Env{Getenv: func(k string) string { return environ[k] }, Now: time.Now}
 	s, err := github.Parse("acme/app#AXERO_TOKEN", env, &sinkhttp.Stack{})
 	if err != nil {

@@ -162,12 +162,14 @@ func TestCheckRefusesWhatCannotWork(t *testing.T) {
 	f.env = env{"GITHUB_API_URL": f.emu.APIURL(), "GITHUB_TOKEN": workflowTok}
 	f.wantKind(f.sink("acme/app#TOKEN").Check(ctx), sink.Denied, "use a fine-grained token or an App token with Secrets: write", "Resource not accessible by integration")
 
-	f.emu.AddToken("ghp_noScopes0123456789", githubemu.Token{Scopes: []string{"read:org"}})
-	f.env = env{"GITHUB_API_URL": f.emu.APIURL(), "GH_TOKEN": "ghp_noScopes0123456789"}
+	const noScopes = "ghp_noScopes0123456789" //nolint:gosec // test fixture, not a credential
+	f.emu.AddToken(noScopes, githubemu.Token{Scopes: []string{"read:org"}})
+	f.env = env{"GITHUB_API_URL": f.emu.APIURL(), "GH_TOKEN": noScopes}
 	f.wantKind(f.sink("acme/app#TOKEN").Check(ctx), sink.Denied, "may not read the public key", "repo scope")
 
-	f.emu.AddToken("ghp_repoOnly0123456789", githubemu.Token{Scopes: []string{"repo", "read:org"}})
-	f.env = env{"GITHUB_API_URL": f.emu.APIURL(), "GH_TOKEN": "ghp_repoOnly0123456789"}
+	const repoOnly = "ghp_repoOnly0123456789" //nolint:gosec // test fixture, not a credential
+	f.emu.AddToken(repoOnly, githubemu.Token{Scopes: []string{"repo", "read:org"}})
+	f.env = env{"GITHUB_API_URL": f.emu.APIURL(), "GH_TOKEN": repoOnly}
 	f.wantKind(f.sink("acme#TOKEN?visibility=all").Check(ctx), sink.Denied, "admin:org")
 
 	f.env = env{"GITHUB_API_URL": "http://github.example.com", "GH_TOKEN": classicToken}

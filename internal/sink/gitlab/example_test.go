@@ -22,10 +22,11 @@ func Example() {
 	}
 	defer func() { _ = emu.Close() }()
 	emu.AddProject(42, "acme/app")
-	uid := emu.AddUser("glpat-exampleCredential", "deployer", false)
+	const credential = "glpat-exampleCredential" //nolint:gosec // the emulator's credential, not a real one
+	uid := emu.AddUser(credential, "deployer", false)
 	emu.AddMember("projects", "acme/app", uid, gitlabemu.Maintainer)
 
-	environ := map[string]string{"CI_API_V4_URL": emu.APIURL(), "GITLAB_TOKEN": "glpat-exampleCredential"}
+	environ := map[string]string{"CI_API_V4_URL": emu.APIURL(), "GITLAB_TOKEN": credential}
 	env := sink.Env{Getenv: func(k string) string { return environ[k] }, Now: time.Now}
 	s, err := gitlab.Parse("project/acme/app#AXERO_TOKEN?protected=true", env, &sinkhttp.Stack{})
 	if err != nil {
@@ -33,7 +34,7 @@ func Example() {
 		return
 	}
 	ctx := context.Background()
-	v := sink.Value{Secret: "eyJhbGciOiJIUzI1NiJ9.e30.the-new-token", TokenID: 100005, Started: time.Now()}
+	v := sink.Value{Secret: "the-new-token-value", TokenID: 100005, Started: time.Now()}
 	for _, step := range []func() error{
 		func() error { return s.Check(ctx) },
 		func() error { return s.Put(ctx, v) },

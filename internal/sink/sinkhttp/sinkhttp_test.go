@@ -246,7 +246,7 @@ func TestRedirectsStayOnTheHost(t *testing.T) {
 func TestHTTPSRedirectToHTTPIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "http://"+r.Host+"/plain", http.StatusTemporaryRedirect)
+		http.Redirect(w, r, "http://"+r.Host+"/plain", http.StatusTemporaryRedirect) //nolint:gosec // the downgrade under test
 	}))
 	defer srv.Close()
 	base, _ := ParseBaseURL(srv.URL, "TEST_URL")

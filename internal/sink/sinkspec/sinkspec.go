@@ -63,7 +63,7 @@ func Parse(s string) (Spec, error) {
 		}
 		vals, err := url.ParseQuery(q)
 		if err != nil {
-			return Spec{}, fmt.Errorf("options %q do not parse as key=value&...", q)
+			return Spec{}, fmt.Errorf("options %q do not parse as key=value pairs joined by &", q)
 		}
 		for k, vv := range vals {
 			if k == "" {

@@ -21,10 +21,11 @@ func Example() {
 		return
 	}
 	defer func() { _ = emu.Close() }()
-	emu.AddToken("hvs.exampleCredential", "", vaultemu.Policy{"secret/data/ci/*": {"create", "read", "update"}})
+	const credential = "hvs.exampleCredential" //nolint:gosec // the emulator's credential, not a real one
+	emu.AddToken(credential, "", vaultemu.Policy{"secret/data/ci/*": {"create", "read", "update"}})
 	emu.Write("", "secret", "ci/axero", map[string]string{"token": "the-old-token", "url": "https://intranet.example.com"})
 
-	environ := map[string]string{"VAULT_ADDR": emu.URL(), "VAULT_TOKEN": "hvs.exampleCredential"}
+	environ := map[string]string{"VAULT_ADDR": emu.URL(), "VAULT_TOKEN": credential}
 	env := sink.Env{Getenv: func(k string) string { return environ[k] }, Now: time.Now}
 	s, err := vault.Parse("secret/ci/axero#token", env, &sinkhttp.Stack{})
 	if err != nil {

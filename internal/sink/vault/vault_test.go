@@ -318,7 +318,7 @@ func TestVerifyCatchesAnotherValue(t *testing.T) {
 
 func TestParseRefusesMalformedSpecs(t *testing.T) {
 	t.Parallel()
-	for spec, want := range map[string]string{
+	for spec, want := range map[string]string{ //nolint:gosec // sink strings, not credentials
 		"secret/ci/axero":        "no field",
 		"secret#token":           "is not MOUNT/PATH",
 		"secret/#token":          "is not MOUNT/PATH",
