@@ -253,6 +253,7 @@ func TestFaults(t *testing.T) {
 	f.emu.SetFaults(sinkemu.Faults{ForbidWrites: true})
 	f.wantKind(s.Put(ctx, v), sink.Denied, "may not write the secret DEPLOY_TOKEN of acme/app", "Secrets: write")
 	f.emu.SetFaults(sinkemu.Faults{})
+	f.noSecrets(f.log.String())
 }
 
 func TestVerifyCatchesAWriteThatDidNotHappen(t *testing.T) {

@@ -190,6 +190,8 @@ func TestScopedAndGroupVariables(t *testing.T) {
 	if got, _ := f.emu.Variable("projects", "acme/app", "AXERO_TOKEN", "staging"); got.Value != oldSecret {
 		t.Errorf("staging changed: %+v", got)
 	}
+	// Check read the old value of production: the log shows it nowhere.
+	f.noSecrets(f.log.String())
 
 	// A group variable needs the Owner role.
 	f.wantKind(f.sink("group/acme#AXERO_TOKEN").Check(t.Context()), sink.Denied, "has the Maintainer role in group acme", "needs Owner")
@@ -289,6 +291,10 @@ func TestFaults(t *testing.T) {
 	f.emu.SetFaults(sinkemu.Faults{})
 	f.wantKind(s.Verify(ctx, v2), sink.Failed, "does not hold the new token")
 	f.wantKind(f.sink("project/acme/app#NEVER").Verify(ctx, v2), sink.Failed, "does not exist")
+	f.noSecrets(f.log.String())
+	if strings.Contains(f.log.String(), v2.Secret) {
+		t.Error("the debug log holds the value that was lost")
+	}
 }
 
 func TestEndpointFromGitLabHost(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-resty/resty/v2"
+
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/sink"
 )
@@ -366,5 +368,44 @@ func TestParseBaseURL(t *testing.T) {
 		if _, err := ParseBaseURL(in, "VAULT_ADDR"); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("ParseBaseURL(%q) = %v, want %q", in, err, want)
 		}
+	}
+}
+
+func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	for in, want := range map[string]time.Duration{
+		"5":                             5 * time.Second,
+		"0":                             0,
+		"Wed, 02 Jan 2030 03:04:35 GMT": 30 * time.Second,
+		"Wed, 02 Jan 2030 03:00:00 GMT": 0,
+	} {
+		if got, ok := parseRetryAfter(in, now); !ok || got != want {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"", "-3", "soon"} {
+		if _, ok := parseRetryAfter(bad, now); ok {
+			t.Errorf("parseRetryAfter(%q) accepted", bad)
+		}
+	}
+
+	srv, _ := countingServer(t, 200)
+	c := newClient(t, srv, nil)
+	c.maxWait = 10 * time.Second
+	answer := func(retryAfter string) *resty.Response {
+		return &resty.Response{
+			Request:     c.rc.R().SetContext(t.Context()),
+			RawResponse: &http.Response{StatusCode: 503, Header: http.Header{"Retry-After": {retryAfter}}},
+		}
+	}
+	if d, err := c.retryAfter(c.rc, answer("3")); err != nil || d != 3*time.Second {
+		t.Errorf("Retry-After 3: %v, %v", d, err)
+	}
+	if d, err := c.retryAfter(c.rc, answer("120")); err != nil || d != 10*time.Second {
+		t.Errorf("Retry-After 120 with a 10s cap: %v, %v", d, err)
+	}
+	if d, err := c.retryAfter(c.rc, answer("")); err != nil || d != 0 {
+		t.Errorf("no Retry-After (backoff): %v, %v", d, err)
 	}
 }

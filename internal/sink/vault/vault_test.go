@@ -306,6 +306,7 @@ func TestFaults(t *testing.T) {
 	}
 	f.emu.SetFaults(sinkemu.Faults{})
 	f.wantKind(other.Verify(ctx, v), sink.Failed, "does not exist")
+	f.noSecrets(f.log.String())
 }
 
 func TestVerifyCatchesAnotherValue(t *testing.T) {
