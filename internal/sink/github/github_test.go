@@ -11,6 +11,7 @@ import (
 	"github.com/axero-cli/axero/internal/emulator/sinkemu"
 	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/sink/github"
+	"github.com/axero-cli/axero/internal/sink/sinkhttp"
 )
 
 func TestRepositorySecretIsSealedCheckedAndVerified(t *testing.T) {
@@ -363,4 +364,33 @@ func TestEnterpriseServerThroughProxyAndPrivateCA(t *testing.T) {
 	// Without the CA the certificate is refused, once, with advice.
 	f.stack.Network = client.Network{Getenv: env{"HTTPS_PROXY": proxy.URL()}.get}
 	f.wantKind(f.sink("acme/app#DEPLOY_TOKEN").Check(t.Context()), sink.Failed, "unknown authority", "--ca-file")
+}
+
+// BenchmarkDelivery is one delivery over loopback: check, seal and put,
+// verify.
+func BenchmarkDelivery(b *testing.B) {
+	emu, err := githubemu.Start(githubemu.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = emu.Close() }()
+	emu.AddRepo("acme", "app")
+	emu.AddToken(classicToken, githubemu.Token{Scopes: []string{"repo"}})
+	e := env{"GITHUB_API_URL": emu.APIURL(), "GH_TOKEN": classicToken}
+	v := value()
+	for b.Loop() {
+		s, err := github.Parse("acme/app#DEPLOY_TOKEN", sink.Env{Getenv: e.get}, &sinkhttp.Stack{Network: client.Network{Getenv: env{}.get}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Check(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Put(b.Context(), v); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Verify(b.Context(), v); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -333,3 +333,33 @@ func TestParseRefusesMalformedSpecs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDelivery is one delivery over loopback: check (user, project,
+// role, variable), put, verify.
+func BenchmarkDelivery(b *testing.B) {
+	emu, err := gitlabemu.Start(sinkemu.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = emu.Close() }()
+	emu.AddProject(42, "acme/app")
+	uid := emu.AddUser(maintainerTok, "maint", false)
+	emu.AddMember("projects", "acme/app", uid, gitlabemu.Maintainer)
+	e := env{"CI_API_V4_URL": emu.APIURL(), "GITLAB_TOKEN": maintainerTok}
+	v := value()
+	for b.Loop() {
+		s, err := Parse("project/acme/app#AXERO_TOKEN", sink.Env{Getenv: e.get}, &sinkhttp.Stack{Network: client.Network{Getenv: env{}.get}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, step := range []func() error{
+			func() error { return s.Check(b.Context()) },
+			func() error { return s.Put(b.Context(), v) },
+			func() error { return s.Verify(b.Context(), v) },
+		} {
+			if err := step(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package vault_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -334,6 +335,37 @@ func TestParseRefusesMalformedSpecs(t *testing.T) {
 		_, err := vault.Parse(spec, sink.Env{}, nil)
 		if sink.KindOf(err) != sink.Invalid || err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q) = %v, want Invalid with %q", spec, err, want)
+		}
+	}
+}
+
+// BenchmarkDelivery is one delivery over loopback: check (mount,
+// capabilities, read), put (read, write with cas), verify. Each round
+// writes a new value, so every put makes a version.
+func BenchmarkDelivery(b *testing.B) {
+	emu, err := vaultemu.Start(sinkemu.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = emu.Close() }()
+	emu.AddToken(writer, "", vaultemu.Policy{"secret/data/ci/*": {"create", "read", "update"}})
+	e := env{"VAULT_ADDR": emu.URL(), "VAULT_TOKEN": writer}
+	n := 0
+	for b.Loop() {
+		n++
+		v := sink.Value{Secret: fmt.Sprintf("%s-%d", theSecret, n)}
+		s, err := vault.Parse(entrySpec, sink.Env{Getenv: e.get}, &sinkhttp.Stack{Network: client.Network{Getenv: env{}.get}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, step := range []func() error{
+			func() error { return s.Check(b.Context()) },
+			func() error { return s.Put(b.Context(), v) },
+			func() error { return s.Verify(b.Context(), v) },
+		} {
+			if err := step(); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
