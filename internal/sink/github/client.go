@@ -81,7 +81,8 @@ func (s *Sink) connect(op string) (*sinkhttp.Client, error) {
 		SecretFields:      []string{"encrypted_value"},
 	})
 	if err != nil {
-		return nil, sink.Errorf(s.String(), op, sink.Failed, "%v", err)
+		// An unusable CA bundle or proxy setting: the configuration.
+		return nil, sink.Errorf(s.String(), op, sink.Invalid, "%v", err)
 	}
 	s.client, s.cred = c, cred
 	return c, nil

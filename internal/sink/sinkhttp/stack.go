@@ -8,6 +8,12 @@
 //
 // Errors come back as *sink.Error, one line each, with the service's own
 // message escaped and stripped of anything secret.
+//
+// A command builds one Stack and hands it to every sink it parses: the
+// Network of its factory (proxies read through its Getenv, --ca-file or
+// AXERO_CA_FILE), its --timeout, the --debug writer and its user agent.
+// Each sink then makes its own Client with New, for its own endpoint and
+// credential.
 package sinkhttp
 
 import (
@@ -157,7 +163,9 @@ func (s *Stack) New(ep Endpoint) (*Client, error) {
 
 	network := s.Network
 	if len(ep.ExtraCA) > 0 {
-		network.CAPEM = append(append([]byte(nil), network.CAPEM...), ep.ExtraCA...)
+		// A line break between the bundles keeps the last block of one
+		// from running into the first of the other.
+		network.CAPEM = append(append(append([]byte(nil), network.CAPEM...), '\n'), ep.ExtraCA...)
 	}
 	tr, err := network.Transport(c.logProxy)
 	if err != nil {
