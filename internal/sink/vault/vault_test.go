@@ -275,6 +275,16 @@ func TestVaultCACertIsTrustedForThisSink(t *testing.T) {
 	if err := f.sink(entrySpec).Check(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	// VAULT_CACERT adds to the command's bundle (--ca-file), not in its
+	// place.
+	other, err := emulator.NewCA("Another CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.stack.Network.CAPEM = other.PEM()
+	if err := f.sink(entrySpec).Check(t.Context()); err != nil {
+		t.Fatalf("with --ca-file and VAULT_CACERT: %v", err)
+	}
 	f.env["VAULT_CACERT"] = filepath.Join(t.TempDir(), "missing.pem")
 	f.wantKind(f.sink(entrySpec).Check(t.Context()), sink.Invalid, "VAULT_CACERT: cannot read CA file")
 	f.env["VAULT_ADDR"] = "http://vault.example.com:8200"
