@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/axero-cli/axero/internal/httplog"
 )
 
 // Defaults for the zero values of Config.
@@ -68,7 +70,7 @@ type site struct {
 	paths        Paths
 	rc           *resty.Client
 	gate         *pauseGate
-	log          *debugLog
+	log          *httplog.Log
 	retryMaxWait time.Duration
 
 	// onRetryWait, when set, observes every wait the retry machinery asks
@@ -118,7 +120,7 @@ func New(cfg Config) (*Client, error) {
 
 	inner := cfg.Transport
 	if inner == nil {
-		tr, err := cfg.Network.Transport(s.log.proxyDecision)
+		tr, err := cfg.Network.Transport(s.proxyDecision)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +137,6 @@ func New(cfg Config) (*Client, error) {
 		Timeout:       timeout,
 	}
 	rc := resty.NewWithClient(hc).
-		SetLogger(s.log).
 		SetBaseURL(s.baseURL).
 		SetHeader("User-Agent", userAgent).
 		SetHeader("Accept", "application/json").
@@ -146,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 		SetRetryAfter(s.retryAfter).
 		AddRetryCondition(retryUnlessCertificate).
 		OnBeforeRequest(s.waitForPause)
-	s.log.install(rc)
+	s.log.Install(rc)
 	s.rc = rc
 
 	c := &Client{site: s}

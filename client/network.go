@@ -68,6 +68,11 @@ func (n Network) RootCAs() (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// ReadCAFile reads a PEM bundle as --ca-file does (a regular file of
+// reasonable size, errors that name it), for settings that name another
+// bundle to trust besides it, such as a sink's VAULT_CACERT.
+func ReadCAFile(path string) ([]byte, error) { return readCAFile(path) }
+
 // readCAFile reads a bundle, refusing anything that is not a regular file
 // of reasonable size. The file is public material, so its mode is not
 // checked; a symlink to a regular file is fine (distributions ship

@@ -13,7 +13,15 @@ import (
 // every byte that is not valid UTF-8 shown as a visible escape, so that a
 // token name such as "\x1b]0;pwned\a" cannot retitle a window or clear a
 // screen. Printable text, including non-ASCII letters, is left alone.
-func Terminal(s string) string {
+func Terminal(s string) string { return escape(s, false) }
+
+// TerminalLines is Terminal for multi-line text such as a debug log: line
+// feeds and tabs are kept as they are, since they cannot drive a terminal,
+// and every other control character (carriage returns included, which
+// could overwrite a line already printed) is shown escaped.
+func TerminalLines(s string) string { return escape(s, true) }
+
+func escape(s string, keepLines bool) string {
 	if !needsTerminalEscape(s) {
 		return s
 	}
@@ -24,6 +32,8 @@ func Terminal(s string) string {
 		switch {
 		case r == utf8.RuneError && size == 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case keepLines && (r == '\n' || r == '\t'):
+			b.WriteRune(r)
 		case r == '\n':
 			b.WriteString(`\n`)
 		case r == '\r':

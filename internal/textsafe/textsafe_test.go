@@ -79,3 +79,18 @@ func FuzzTerminalHasNoControlBytes(f *testing.F) {
 		}
 	})
 }
+
+func TestTerminalLinesKeepsLineBreaksOnly(t *testing.T) {
+	cases := map[string]string{
+		"a\nb\tc":          "a\nb\tc",
+		"over\rwrite":      `over\rwrite`,
+		"\x1b[2J\nnext":    "\\x1b[2J\nnext",
+		"csi\u009b2J\n":    "csi\\u009b2J\n",
+		"bad\xffutf8\tend": "bad\\xffutf8\tend",
+	}
+	for in, want := range cases {
+		if got := TerminalLines(in); got != want {
+			t.Errorf("TerminalLines(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
