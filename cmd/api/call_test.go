@@ -335,7 +335,7 @@ func TestCallUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"call"}, "accepts between 1 and 2 arg(s)"},
+		{[]string{"call"}, "call needs [METHOD] PATH: missing PATH"},
 		{[]string{"call", "POST", "bearertokens", "--paginate"}, "--paginate works only with GET"},
 		{[]string{"call", "users/me", "-H", "Authorization: Bearer x"}, "-H Authorization is not allowed"},
 		{[]string{"call", "https://elsewhere.example.com/api/users/me"}, "refusing to send the token there"},
