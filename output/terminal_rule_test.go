@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/axero-cli/axero/internal/iostreams"
 )
@@ -181,5 +184,23 @@ func TestYAMLEscapesC1AndDEL(t *testing.T) {
 	}
 	if hasRawControl(out.String()) {
 		t.Errorf("YAML carries a raw control character: %q", out.String())
+	}
+}
+
+func TestYAMLShowsBidiEscapedAndKeepsTheValue(t *testing.T) {
+	in := map[string]string{"Name": bidiName, "k\u202e": "plain"}
+	ios, _, out, _ := iostreams.Test()
+	if err := Print(ios, Options{Format: "yaml"}, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rawBidi(out.String()) || !strings.Contains(out.String(), `\u202e`) {
+		t.Fatalf("YAML shows a bidi control raw: %q", out.String())
+	}
+	var back map[string]string
+	if err := yaml.Unmarshal(out.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(back, in) {
+		t.Errorf("YAML changed the values: %q, want %q", back, in)
 	}
 }
