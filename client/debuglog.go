@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // debugBodyLimit bounds how much of one body the debug log prints.
@@ -94,11 +96,26 @@ func (l *debugLog) proxyDecision(req *http.Request, d ProxyDecision) {
 	l.printf("PROXY %s (from %s) for %s", d, d.Variable, siteOrigin(req.URL))
 }
 
+// proxyConnect logs a proxy's answer to CONNECT: its status line as the
+// proxy wrote it, the reason phrase included. A proxy reached over plain
+// HTTP is where an attacker on the path would inject text, which printf
+// escapes like everything else.
+func (l *debugLog) proxyConnect(proxy *url.URL, req *http.Request, resp *http.Response) {
+	if !l.enabled() {
+		return
+	}
+	l.printf("PROXY %s answered CONNECT %s: %s", RedactProxyURL(proxy), req.Host, resp.Status)
+}
+
+// printf writes one entry of the log: redacted, and with every control
+// character but the tabs and line feeds of its layout escaped
+// (textsafe.Lines), since headers, bodies and a proxy's reason phrase are
+// the server's text.
 func (l *debugLog) printf(format string, v ...any) {
 	if !l.enabled() {
 		return
 	}
-	msg := l.redact(fmt.Sprintf(format, v...))
+	msg := textsafe.Lines(l.redact(fmt.Sprintf(format, v...)))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	fmt.Fprintln(l.w, strings.TrimRight(msg, "\n"))

@@ -104,7 +104,14 @@ func (e *Error) summary() string {
 	case KindTooLarge:
 		return "the server's response is larger than the 32 MiB limit; refused"
 	case KindTransport:
-		if e.Err != nil {
+		var refused *ProxyRefusedError
+		var setting *ProxySettingError
+		switch {
+		case errors.As(e.Err, &refused):
+			return refused.Error()
+		case errors.As(e.Err, &setting):
+			return setting.Error()
+		case e.Err != nil:
 			return "request failed: " + e.Err.Error()
 		}
 		return "request failed"
