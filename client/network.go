@@ -279,7 +279,7 @@ func (n Network) Transport(onProxy func(*http.Request, ProxyDecision)) (*http.Tr
 	tr.TLSClientConfig = tlsCfg
 	// Only an https:// request is tunnelled with CONNECT, so its proxy
 	// came from the HTTPS variable.
-	tr.OnProxyConnectResponse = refuseFailedConnect(n.proxyVars().httpsVar)
+	tr.OnProxyConnectResponse = refuseFailedConnect(n.proxyVars().httpsVar) //nolint:bodyclose // the transport closes the proxy's connection, and with it the answer to CONNECT
 	tr.Proxy = func(req *http.Request) (*url.URL, error) {
 		d, err := decide(req.URL)
 		if err != nil {

@@ -106,7 +106,7 @@ func TestDebugLogEscapesBodies(t *testing.T) {
 	}))
 	defer site.Close()
 	var debug lockedBuffer
-	c := newClient(t, client.Config{BaseURL: site.URL, Token: "debug-test-token", Debug: &debug, MaxRetries: -1})
+	c := newClient(t, client.Config{BaseURL: site.URL, Token: "debug-test-token", Debug: &debug, MaxRetries: -1}) //nolint:gosec // test fixture, not a credential
 	_, _ = c.Me(t.Context())
 	_, _ = c.ListTokens(t.Context(), 1, 10)
 	out := debug.String()
@@ -124,7 +124,7 @@ func TestDebugLogEscapesBodies(t *testing.T) {
 // which then fails in ways that point elsewhere. axero says so instead,
 // before any request, when the variable would apply.
 func TestUnparsableProxyVariableIsReported(t *testing.T) {
-	const bad = "http://corp:s3cret%zz@proxy.example.com:3128"
+	const bad = "http://corp:s3cret%zz@proxy.example.com:3128" //nolint:gosec // test fixture, not a credential
 	for name, tc := range map[string]struct {
 		site string
 		env  env

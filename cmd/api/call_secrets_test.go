@@ -8,7 +8,7 @@ import (
 )
 
 func TestScrubWriterFindsATokenSplitBetweenWrites(t *testing.T) {
-	const secret = "opaque-secret-value"
+	const secret = "opaque-secret-value" //nolint:gosec // test fixture, not a credential
 	var out bytes.Buffer
 	w := newScrubWriter(&out, func(s string) string { return strings.ReplaceAll(s, secret, "[REDACTED]") })
 	text := "first line\nthe token is " + secret + " here\nand at the end " + secret

@@ -93,7 +93,7 @@ func TestCallScrubsTheTokenInUseFromEverythingItPrints(t *testing.T) {
 			jsonReply(w, 400, `{"IsError":true,"ErrorMessage":"bad token `+echo+`","Echo":"`+echo+`"}`)
 		case "/api/text":
 			w.WriteHeader(500)
-			_, _ = io.WriteString(w, "upstream rejected "+echo+"\n")
+			_, _ = io.WriteString(w, "upstream rejected "+echo+"\n") //nolint:gosec // a test server echoing the token on purpose
 		default:
 			jsonReply(w, 200, `{"IsError":false,"ResponseData":{"You":"`+echo+`"}}`)
 		}

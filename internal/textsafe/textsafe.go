@@ -123,7 +123,7 @@ func appendRuneEscape(dst []byte, r rune) []byte {
 	case r == '\t':
 		return append(dst, '\\', 't')
 	case r < 0x20 || r == 0x7f:
-		return appendByteEscape(dst, byte(r))
+		return appendByteEscape(dst, byte(r)) //nolint:gosec // r is below 0x80 here
 	}
 	return appendUnicodeEscape(dst, r)
 }
