@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -120,9 +121,19 @@ func New(cfg Config) (*Client, error) {
 
 	inner := cfg.Transport
 	if inner == nil {
+		// A proxy setting that cannot be used is said before any request,
+		// in one line, rather than as every request's failure.
+		if _, err := cfg.Network.ProxyFor(base); err != nil {
+			return nil, err
+		}
 		tr, err := cfg.Network.Transport(s.proxyDecision)
 		if err != nil {
 			return nil, err
+		}
+		refuse := tr.OnProxyConnectResponse
+		tr.OnProxyConnectResponse = func(ctx context.Context, proxy *url.URL, req *http.Request, resp *http.Response) error {
+			s.proxyConnect(proxy, req, resp)
+			return refuse(ctx, proxy, req, resp)
 		}
 		if cfg.IdleConnsPerHost > 0 {
 			tr.MaxIdleConnsPerHost = cfg.IdleConnsPerHost

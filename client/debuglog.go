@@ -3,6 +3,7 @@ package client
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -33,6 +34,17 @@ func (s *site) proxyDecision(req *http.Request, d ProxyDecision) {
 		return
 	}
 	s.log.Printf("PROXY %s (from %s) for %s", d, d.Variable, siteOrigin(req.URL))
+}
+
+// proxyConnect logs a proxy's answer to CONNECT: its status line as the
+// proxy wrote it, the reason phrase included. A proxy reached over plain
+// HTTP is where an attacker on the path would inject text, which the log
+// escapes like everything else.
+func (s *site) proxyConnect(proxy *url.URL, req *http.Request, resp *http.Response) {
+	if !s.log.Enabled() {
+		return
+	}
+	s.log.Printf("PROXY %s answered CONNECT %s: %s", RedactProxyURL(proxy), req.Host, resp.Status)
 }
 
 // redact removes every token value from s: the site's known tokens, the

@@ -91,8 +91,9 @@ func writeTSV(w io.Writer, t TableData) error {
 }
 
 // terminalCell makes a cell safe to print on a terminal: every control
-// character (C0, C1, DEL) and invalid byte is shown escaped, so that server
-// text cannot move the cursor, retitle the window or clear the screen. A
+// character (C0, C1, DEL), bidi control and invalid byte is shown escaped,
+// so that server text cannot move the cursor, retitle the window, clear
+// the screen or reorder what the columns show. A
 // cell that Color wrapped keeps its colour; only the text inside is escaped.
 func terminalCell(s string) string {
 	for _, code := range ansi {
@@ -106,9 +107,13 @@ func terminalCell(s string) string {
 // writeCSV writes a header row and the rows, quoted as RFC 4180 requires.
 // Every row cell goes through textsafe.CSVCell, so that a spreadsheet
 // cannot evaluate a server-sent name as a formula; the headers are the
-// command's own and are written as they are.
+// command's own and are written as they are. The whole goes through
+// textsafe.CSVEscaper: CSV cannot carry a control character in a form that
+// survives a terminal, so cells show them escaped, as in TSV, whether
+// stdout is a terminal or not.
 func writeCSV(w io.Writer, t TableData) error {
-	cw := csv.NewWriter(w)
+	esc := textsafe.NewCSVEscaper(w)
+	cw := csv.NewWriter(esc)
 	if err := cw.Write(t.Headers); err != nil {
 		return err
 	}
@@ -123,5 +128,8 @@ func writeCSV(w io.Writer, t TableData) error {
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return esc.Flush()
 }

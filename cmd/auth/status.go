@@ -151,6 +151,11 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			unreachable++
 		}
 		e.Cause = entryCause(e)
+		// Error texts can quote what a server or proxy sent back, the
+		// token included: the entry's own, of any shape, and anything
+		// shaped like a JWT are removed before they are printed.
+		e.Server = jwtinfo.RedactSecrets(e.Server, e.token)
+		e.Problem = jwtinfo.RedactSecrets(e.Problem, e.token)
 	}
 	if err := output.Print(f.IO, opts.Output, entries, func(tty bool) output.TableData {
 		return statusTable(entries, tty, now)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
 
@@ -65,10 +66,12 @@ func CompleteProfiles(f *Factory) cobra.CompletionFunc {
 			if !strings.HasPrefix(name, toComplete) {
 				continue
 			}
-			if p != nil && p.URL != "" {
-				out = append(out, cobra.CompletionWithDesc(name, p.URL))
-			} else {
-				out = append(out, name)
+			desc := ""
+			if p != nil {
+				desc = p.URL
+			}
+			if c, ok := candidate(name, desc); ok {
+				out = append(out, c)
 			}
 		}
 		slices.Sort(out)
@@ -157,6 +160,7 @@ func listTokensForCompletion(ctx context.Context, f *Factory, user string) ([]cl
 // tokenCandidates turns tokens into completion entries. Digits complete
 // IDs only; anything else completes names and IDs alike. A name held by
 // several tokens is offered once, as it would be ambiguous as an argument.
+// Names from the server go through candidate.
 func tokenCandidates(tokens []client.Token, given []string, toComplete string, now time.Time) []cobra.Completion {
 	onlyIDs := toComplete != "" && strings.Trim(toComplete, "0123456789") == ""
 	nameCount := map[string]int{}
@@ -168,7 +172,9 @@ func tokenCandidates(tokens []client.Token, given []string, toComplete string, n
 	for _, t := range tokens {
 		id := strconv.FormatInt(t.TokenID, 10)
 		if !slices.Contains(given, id) && !slices.Contains(given, t.Name) && strings.HasPrefix(id, toComplete) {
-			ids = append(ids, cobra.CompletionWithDesc(id, t.Name+", "+tokenExpiry(t, now)))
+			if c, ok := candidate(id, t.Name+", "+tokenExpiry(t, now)); ok {
+				ids = append(ids, c)
+			}
 		}
 		if onlyIDs || t.Name == "" || seenName[t.Name] || slices.Contains(given, t.Name) || !strings.HasPrefix(t.Name, toComplete) {
 			continue
@@ -179,9 +185,29 @@ func tokenCandidates(tokens []client.Token, given []string, toComplete string, n
 			// argument, so only the IDs are offered for them.
 			continue
 		}
-		names = append(names, cobra.CompletionWithDesc(t.Name, "ID "+id))
+		if c, ok := candidate(t.Name, "ID "+id); ok {
+			names = append(names, c)
+		}
 	}
 	return append(ids, names...)
+}
+
+// candidate builds a completion entry whose value and description may
+// come from the server. The shell shows both on the terminal and types the
+// value into the command line, so neither may carry what Terminal escapes:
+// a description is shown escaped, and a value holding such a character (a
+// control or bidi character, a tab, a line break) is not offered at all,
+// since raw it would drive the terminal or split into several candidates,
+// and escaped it would no longer name anything. Such a token is still
+// offered by its ID, its name escaped in the description.
+func candidate(value, desc string) (cobra.Completion, bool) {
+	if value == "" || textsafe.Terminal(value) != value {
+		return "", false
+	}
+	if desc == "" {
+		return value, true
+	}
+	return cobra.CompletionWithDesc(value, textsafe.Terminal(desc)), true
 }
 
 // tokenExpiry says when a token expires: "expires in 29 days",

@@ -364,7 +364,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		},
 	}
 	if opts.DryRun {
-		bo.Plan = f.IO.Out
+		bo.Plan = textsafe.NewCSVEscaper(f.IO.Out)
 	}
 	engine, err := bulk.New(bo)
 	if err != nil {

@@ -157,13 +157,13 @@ func unwrapPathError(err error) error {
 //     the returned error (exit 1) says what failed and that the token was
 //     shown instead. The token is never lost.
 //
-// Under GitHub Actions the secret is masked first (maskInCI), whatever
+// Under GitHub Actions the secret is masked first (cmdutil.MaskInCI), whatever
 // happens next: even a token that only goes to a file may be printed by a
 // later step.
 //
 // The returned error never contains the secret.
 func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) error {
-	maskInCI(f, ct.Secret)
+	cmdutil.MaskInCI(f, ct.Secret)
 	var failures []string
 	var stored []string
 	if d.Out != "" {

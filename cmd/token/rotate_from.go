@@ -142,7 +142,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		RecordTimeout:    bulkRowTimeout(f.Timeout),
 	}
 	if opts.DryRun {
-		o.Plan = f.IO.Out
+		o.Plan = textsafe.NewCSVEscaper(f.IO.Out)
 	}
 	rn, err := renew.New(o)
 	if err != nil {

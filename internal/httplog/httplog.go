@@ -124,7 +124,7 @@ func (l *Log) Printf(format string, v ...any) {
 	if !l.Enabled() {
 		return
 	}
-	msg := textsafe.TerminalLines(l.redact(fmt.Sprintf(format, v...)))
+	msg := textsafe.Lines(l.redact(fmt.Sprintf(format, v...)))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	_, _ = fmt.Fprintln(l.w, strings.TrimRight(msg, "\n"))
