@@ -225,6 +225,8 @@ func loginProfile(prof config.Profile, site string, me *client.User, token strin
 		p.TokenName = info.Name
 		p.TokenExpires = info.ExpiresAt
 	}
+	// The site has just accepted the token under this URL.
+	credentials.BindToSite(p, token)
 	return p
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
@@ -49,7 +50,17 @@ server cannot be reached, nothing is forgotten, so that you can try again.`,
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	f := opts.Factory
-	name := f.ProfileName()
+	// The profile in use is the one bound to the site in use: with
+	// --url/AXERO_URL naming a site no profile is logged in to, which
+	// profile to forget is not clear, so nothing is.
+	b, err := f.Binding()
+	if err != nil {
+		return err
+	}
+	if b.Refusal != nil {
+		return b.Refusal
+	}
+	name := b.Profile
 	if err := config.ValidateProfileName(name); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -97,6 +108,9 @@ func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p 
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read the token to revoke it; nothing was changed: %w", err)
+	}
+	if err := credentials.CheckSite(name, p, token); err != nil {
+		return "", fmt.Errorf("cannot revoke the token, so nothing was changed; run `axero logout` without --revoke to forget it: %w", err)
 	}
 	id := p.TokenID
 	if info, err := jwtinfo.Decode(token); err == nil && info.TokenID != 0 {

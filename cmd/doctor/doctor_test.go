@@ -204,7 +204,16 @@ func TestDoctorThroughAProxy(t *testing.T) {
 	e.Vars["HTTPS_PROXY"] = p.URL()
 	checks := doctorJSON(t, e, 0)
 	for _, name := range allChecks {
-		want(t, checks, name, doctor.StatusOK)
+		if name != "token" {
+			want(t, checks, name, doctor.StatusOK)
+		}
+	}
+	// The emulator's tokens name it by its loopback address, so that
+	// AXERO_TOKEN is another site's as far as its iss says: a warning, not
+	// a failure, since a site may answer under two names.
+	want(t, checks, "token", doctor.StatusWarn, "answers under both names")
+	if !strings.Contains(checks["token"].Detail, "issued by "+e.Srv.URL()+", not by the site in use https://"+emulator.TestHost) {
+		t.Errorf("token: %q", checks["token"].Detail)
 	}
 	if !strings.Contains(checks["proxy"].Detail, p.URL()+" (from HTTPS_PROXY)") {
 		t.Errorf("proxy: %q", checks["proxy"].Detail)
@@ -227,5 +236,25 @@ func TestDoctorTimeoutSkipsWhatIsLeft(t *testing.T) {
 	want(t, checks, "http", doctor.StatusFail)
 	for _, name := range []string{"clock", "auth", "role", "policy"} {
 		want(t, checks, name, doctor.StatusSkip)
+	}
+}
+
+// A stored token is bound to its site: doctor does not send it to another
+// site named by AXERO_URL, and says so on the token line.
+func TestDoctorDoesNotSendAStoredTokenToAnotherSite(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	e.Login("jdoe")
+	b := emulator.NewTest(t, emulator.Options{})
+	e.Vars["AXERO_URL"] = b.URL()
+	checks := doctorJSON(t, e, 1)
+	want(t, checks, "token", doctor.StatusFail, "only sent to its own site")
+	if !strings.Contains(checks["token"].Detail, "no profile is logged in to this site") {
+		t.Errorf("token: %q", checks["token"].Detail)
+	}
+	want(t, checks, "site", doctor.StatusOK)
+	want(t, checks, "auth", doctor.StatusSkip)
+	if n := b.RequestCount("", "/api/bearertokens"); n != 0 {
+		t.Errorf("site B received %d token requests", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
 )
@@ -313,8 +314,10 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	return cfg.Save()
 }
 
-// setProfileToken records which token a profile now holds.
+// setProfileToken records which token a profile, whose URL is the site
+// that minted it, now holds.
 func setProfileToken(p *config.Profile, store string, ct *client.CreatedToken) {
+	credentials.BindToSite(p, ct.Secret)
 	p.TokenStore = store
 	p.TokenID = ct.TokenID
 	p.TokenName = ct.Name

@@ -50,6 +50,7 @@ type Profile struct {
 	TokenID      int64        `yaml:"token_id,omitempty"`      // the stored token's jti
 	TokenName    string       `yaml:"token_name,omitempty"`    // the stored token's name, if known
 	TokenExpires *time.Time   `yaml:"token_expires,omitempty"` // from the JWT's exp; nil: never
+	TokenIssuer  string       `yaml:"token_issuer,omitempty"`  // the token's iss when it spells the site otherwise (credentials.BindToSite)
 	AllowHTTP    bool         `yaml:"allow_http,omitempty"`
 	CAFile       string       `yaml:"ca_file,omitempty"` // PEM bundle of extra CAs for the site, an absolute path
 	Paths        client.Paths `yaml:"paths,omitempty"`
