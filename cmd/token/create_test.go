@@ -221,11 +221,39 @@ func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
 	}
 }
 
-// Without a keychain the token is still shown, and the command fails.
-func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
+// Without a keychain, nothing is minted: the keychain is asked first.
+func TestTokenCreateKeychainUnavailableMintsNothing(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Keychain = keychain.Unavailable("no D-Bus session")
+	for _, args := range [][]string{
+		{"token", "create", "--name", "x", "--keychain"},
+		{"token", "rotate", "seed", "--keychain=svc"},
+		{"token", "create-for-user", "--user", "jdoe", "--name", "x", "--keychain"},
+	} {
+		r := e.Expect(1, "--keychain: the OS keychain is unavailable (no D-Bus session); nothing was minted. Pass --out FILE", args...)
+		if r.Stdout != "" || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("%v: stdout %q, stderr %q", args, r.Stdout, r.Stderr)
+		}
+	}
+	if n := e.Srv.RequestCount("POST", "/api"); n != 0 {
+		t.Fatalf("%d create requests reached the server", n)
+	}
+}
+
+// setRefused is a keychain that answers lookups but refuses to store.
+type setRefused struct{ keychain.Store }
+
+func (setRefused) Set(string, string) error {
+	return &keychain.UnavailableError{Cause: "the collection is locked"}
+}
+
+// A keychain that answers, and then refuses the token: the token is still
+// shown, and the command fails.
+func TestTokenCreateKeychainRefusingTheTokenStillShowsIt(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, emulator.Options{})
+	e.Keychain = setRefused{keychain.NewMemory()}
 	r := e.Expect(1, "was created and shown above, but storing it in the keychain", "token", "create", "--name", "x", "--keychain")
 	if _, ok := e.TokenFor(r.Stdout); !ok {
 		t.Fatalf("the token was not shown: %q", r.Stdout)

@@ -16,6 +16,7 @@ import (
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -104,6 +105,15 @@ func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 		}
 		if _, exists := cfg.Profile(name); exists && !d.Force && !d.replaceProfile {
 			return fmt.Errorf("profile %q already exists; choose another with --keychain=PROFILE or pass --force to replace it", name)
+		}
+		// A keychain that does not answer now will not take the token
+		// once it is minted: say so while nothing exists on the server.
+		if err := keychain.Check(f.Keychain()); err != nil {
+			var unavailable *keychain.UnavailableError
+			if errors.As(err, &unavailable) {
+				return fmt.Errorf("--keychain: the OS keychain is unavailable (%s); nothing was minted. Pass --out FILE to keep the token in a 0600 file instead, or leave out --keychain to see it once", unavailable.Cause)
+			}
+			return fmt.Errorf("--keychain: the OS keychain does not answer (%w); nothing was minted", err)
 		}
 	}
 	return nil
