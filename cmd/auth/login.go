@@ -40,8 +40,9 @@ process list and it would end up in your shell history. It is checked with
 GET /api/users/me; only a token the server accepts is kept.
 
 The site URL comes from --url, AXERO_URL, or the profile's earlier login.
-The profile (--profile, AXERO_PROFILE, default "default") records the site and
-the user; the token itself goes to the OS keychain. Where there is none (a
+The profile (--profile, AXERO_PROFILE, else the default that axero auth
+switch chose, else "default") records the site and the user; the token
+itself goes to the OS keychain. Where there is none (a
 headless Linux host has no Secret Service), --insecure-storage keeps it in a
 file with mode 0600 under the configuration directory instead, unencrypted;
 in CI, prefer setting AXERO_TOKEN and not logging in at all. Login checks the

@@ -27,8 +27,11 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 	c := &cobra.Command{
 		Use:   "logout [--revoke]",
 		Short: "Forget the profile's token; --revoke also revokes it on the server",
-		Long: `Forget the token of the profile in use (--profile, AXERO_PROFILE, default
-"default"): its OS keychain entry or --insecure-storage file, and the profile.
+		Long: `Forget the token of the profile in use (--profile, AXERO_PROFILE, else
+the default that axero auth switch chose, else "default"; with --url or
+AXERO_URL, the profile logged in to that site): its OS keychain entry or
+--insecure-storage file, and the profile. A profile that was the default
+stops being it.
 
 With --revoke the token is first revoked on the server, so that a copy of it
 anywhere else stops working too. A token the server no longer knows (already

@@ -43,13 +43,18 @@ type Binding struct {
 }
 
 // selectedProfile is the profile asked for before binding: --profile,
-// else AXERO_PROFILE, else "default". explicit is true for the first two.
-func (f *Factory) selectedProfile() (name string, explicit bool) {
+// else AXERO_PROFILE, else the configuration's default (`axero auth
+// switch`), else "default". explicit is true for the first two. cfg may be
+// nil.
+func (f *Factory) selectedProfile(cfg *config.Config) (name string, explicit bool) {
 	if f.ProfileFlag != "" {
 		return f.ProfileFlag, true
 	}
 	if p := strings.TrimSpace(f.Getenv("AXERO_PROFILE")); p != "" {
 		return p, true
+	}
+	if cfg != nil && cfg.DefaultProfile != "" {
+		return cfg.DefaultProfile, false
 	}
 	return config.DefaultProfile, false
 }
@@ -65,7 +70,7 @@ func (f *Factory) Binding() (*Binding, error) {
 	if err := f.CheckURL(); err != nil {
 		return nil, err
 	}
-	name, explicit := f.selectedProfile()
+	name, explicit := f.selectedProfile(cfg)
 	site, from := f.urlOverride(), SiteFromEnv
 	if f.URLFlag != "" {
 		from = SiteFromFlag

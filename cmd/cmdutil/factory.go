@@ -36,7 +36,7 @@ type Factory struct {
 	Build buildinfo.Info
 
 	// Global flag values, filled by the root command.
-	ProfileFlag string // --profile, else AXERO_PROFILE, else "default"
+	ProfileFlag string // --profile, else AXERO_PROFILE, else the config's default, else "default"
 	URLFlag     string // --url, else AXERO_URL
 	Timeout     time.Duration
 	Debug       bool
@@ -101,14 +101,15 @@ func (f *Factory) Config() (*config.Config, error) {
 	return f.cfg, f.cfgErr
 }
 
-// ProfileName is the profile in use: the one --profile, AXERO_PROFILE or
-// "default" selects, unless --url or AXERO_URL names the site of another
-// profile, which is then used (see Binding).
+// ProfileName is the profile in use: the one --profile, AXERO_PROFILE, the
+// configuration's default or "default" selects, unless --url or AXERO_URL
+// names the site of another profile, which is then used (see Binding).
 func (f *Factory) ProfileName() string {
 	if b, err := f.Binding(); err == nil {
 		return b.Profile
 	}
-	name, _ := f.selectedProfile()
+	cfg, _ := f.Config()
+	name, _ := f.selectedProfile(cfg)
 	return name
 }
 
