@@ -52,6 +52,9 @@ const (
 	CauseServerUnreachable   = "server-unreachable"   // no answer: refused, DNS, timeout
 	CauseCertificate         = "certificate"          // the site's TLS certificate did not verify (--ca-file)
 	CauseServerError         = "server-error"         // an answer, but not a usable one (5xx, HTML, malformed)
+	// CauseMalformed: --offline, and the token does not even decode as
+	// a JWT, so it cannot be an Axero token (online, the server decides).
+	CauseMalformed = "malformed"
 	// CauseOtherSite: no stored token may go to this site, or this
 	// profile's token was issued by another site (a stored token is only
 	// sent to its own site).
@@ -83,6 +86,7 @@ type StatusEntry struct {
 	token       string // in memory only, for the server check
 	unreachable bool
 	expiryKnown bool // from the JWT, or recorded at login
+	decoded     bool // the token decodes as a JWT
 }
 
 // NewCmdStatus builds `axero status`; runF, when set, runs instead of the
@@ -112,8 +116,9 @@ no-token, keychain-unreachable (the OS keychain did not answer: the token
 may be fine), token-unreadable, no-site, expired, rejected (401), forbidden
 (403), server-unreachable (no answer: refused, DNS, timeout), certificate
 (the site's certificate did not verify: see --ca-file), server-error (an
-answer, but not the API's: 5xx, an HTML page) or other-site (no stored token
-may go to this site, or the token was issued by another site). The active
+answer, but not the API's: 5xx, an HTML page), malformed (--offline: the
+token is not even a JWT, so not usable) or other-site (no stored token may
+go to this site, or the token was issued by another site). The active
 entry's SiteFrom says where the site in use comes from. The table's STATUS
 column says the same in words.`,
 		Example: `  $ axero status
@@ -180,7 +185,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		if e.Server == "" {
 			e.Server = verdictNotChecked
 		}
-		e.Usable = e.token != "" && !e.Expired && (opts.Offline || e.Server == verdictValid)
+		if opts.Offline && e.token != "" && !e.decoded && e.Problem == "" {
+			// Without the server, a token is only as good as what it says
+			// of itself, and this one says nothing.
+			e.Problem = "not a JWT, so not an Axero token: check that the whole token was copied"
+			e.Cause = CauseMalformed
+		}
+		e.Usable = e.token != "" && !e.Expired && e.Cause != CauseMalformed && (opts.Offline || e.Server == verdictValid)
 		if e.Usable {
 			usable++
 		}
@@ -322,6 +333,7 @@ func describeStatusToken(e *StatusEntry, tok string, now time.Time) {
 	if err != nil {
 		return
 	}
+	e.decoded = true
 	if info.TokenID != 0 {
 		e.TokenID = info.TokenID
 	}

@@ -232,3 +232,31 @@ func TestStatusRefusesASiteNoProfileIsLoggedInTo(t *testing.T) {
 		t.Errorf("stderr: %s", r.Stderr)
 	}
 }
+
+// Offline, a token is judged by what it says of itself: one that is not
+// even a JWT is not called usable.
+func TestStatusOfflineDoesNotCallAnUndecodableTokenUsable(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	e.Vars["AXERO_TOKEN"] = "opaque-not-a-jwt"
+	entries := statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	env := entries[0]
+	if env.Profile != "(AXERO_TOKEN)" || env.Usable || env.Cause != auth.CauseMalformed || !strings.Contains(env.Problem, "not a JWT") {
+		t.Fatalf("entry = %+v", env)
+	}
+	// A stored token that does not decode is no better.
+	delete(e.Vars, "AXERO_TOKEN")
+	e.Login("jdoe", "--insecure-storage")
+	cfg := e.Config()
+	if err := cfg.WriteFileToken("default", "opaque-not-a-jwt"); err != nil {
+		t.Fatal(err)
+	}
+	entries = statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	if entries[0].Usable || entries[0].Cause != auth.CauseMalformed {
+		t.Fatalf("stored entry = %+v", entries[0])
+	}
+	e.TTY = true
+	if r := e.Expect(cmdutil.ExitAuth, "", "status", "--offline"); !strings.Contains(r.Stdout, "not a JWT") {
+		t.Errorf("table:\n%s", r.Stdout)
+	}
+}

@@ -279,24 +279,29 @@ func (f *Factory) Client() (*client.Client, error) {
 const ExpiryWarningWindow = 7 * 24 * time.Hour
 
 // WarnIfExpiringSoon says once, on stderr, that the token in use expires
-// within ExpiryWarningWindow. It decodes the JWT offline; a token it cannot
-// decode is not warned about.
+// within ExpiryWarningWindow, naming the command that rotates it (its jti
+// is its TokenID). It decodes the JWT offline; a token it cannot decode is
+// not warned about.
 func (f *Factory) WarnIfExpiringSoon(token string) {
-	exp, ok := jwtinfo.Expiry(token)
-	if !ok {
+	info, err := jwtinfo.Decode(token)
+	if err != nil || info.ExpiresAt == nil {
 		return
 	}
-	now := f.Now()
+	exp, now := *info.ExpiresAt, f.Now()
 	if exp.Sub(now) > ExpiryWarningWindow {
 		return
+	}
+	rotate := "axero token rotate ID"
+	if info.TokenID > 0 {
+		rotate = fmt.Sprintf("axero token rotate %d", info.TokenID)
 	}
 	f.warnOnce.Do(func() {
 		if exp.Before(now) {
 			fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expired on %s\n", exp.UTC().Format(time.RFC3339))
 			return
 		}
-		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `axero token rotate`\n",
-			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339))
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `%s`\n",
+			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339), rotate)
 	})
 }
 
