@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -212,6 +213,11 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid site URL: it must not carry a user name or password")
 	}
 	u.Host = strings.ToLower(u.Host)
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("invalid site URL %q: port %s is not between 1 and 65535", raw, port)
+		}
+	}
 	u.Host = withoutDefaultPort(u)
 	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())

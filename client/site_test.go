@@ -20,7 +20,7 @@ func TestNormalizeSite(t *testing.T) {
 			t.Errorf("NormalizeSite(%q) = %q, %v; want %q", raw, got, err, want)
 		}
 	}
-	for _, raw := range []string{"", "ftp://x", "https://user:pw@x.example"} {
+	for _, raw := range []string{"", "ftp://x", "https://user:pw@x.example", "http://host:99999", "https://host:0", "https://host:65536"} {
 		if got, err := NormalizeSite(raw); err == nil {
 			t.Errorf("NormalizeSite(%q) = %q, want an error", raw, got)
 		}
