@@ -119,6 +119,7 @@ var commandsWithAStoredToken = []struct {
 	{[]string{"token", "audit"}, 3},
 	{[]string{"token", "create-for-user", "--user", "jdoe", "--name", "leak"}, 3},
 	{[]string{"token", "revoke", "--from", "revoke.csv", "--yes"}, 3},
+	{[]string{"token", "rotate", "--from", "old.jsonl", "--out", "new.jsonl"}, 3},
 	{[]string{"exec", "--", "true"}, 3},
 	{[]string{"status"}, 3},
 	{[]string{"status", "--offline"}, 3},
@@ -132,6 +133,10 @@ func TestStoredTokenNeverReachesAnotherSite(t *testing.T) {
 	b := startRecordingSite(t)
 	w := newSiteWorld(t)
 	if err := os.WriteFile(filepath.Join(w.dir, "revoke.csv"), []byte("TokenID\n100003\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := `{"user":"jdoe","UserID":3,"TokenID":100003,"name":"seed","expires":null,"token":"eyJ.x.y"}` + "\n"
+	if err := os.WriteFile(filepath.Join(w.dir, "old.jsonl"), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if r := w.run([]string{"AXERO_URL=" + a.URL()}, a.SeedToken("jdoe")+"\n", "login", "--with-token", "--insecure-storage"); r.code != 0 {

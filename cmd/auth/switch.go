@@ -113,13 +113,17 @@ func chooseProfile(f *cmdutil.Factory, cfg *config.Config, names []string, curre
 	if !ios.CanPrompt() {
 		return "", cmdutil.FlagErrorf("which profile? pass it: axero auth switch PROFILE (the profiles are %s)", strings.Join(names, ", "))
 	}
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
 	for i, n := range names {
 		p, _ := cfg.Profile(n)
 		mark := " "
 		if n == current {
 			mark = "*"
 		}
-		fmt.Fprintf(ios.ErrOut, "%s %d. %s  %s", mark, i+1, n, textsafe.Terminal(p.URL))
+		fmt.Fprintf(ios.ErrOut, "%s %d. %-*s  %s", mark, i+1, width, n, textsafe.Terminal(p.URL))
 		if p.User != "" {
 			fmt.Fprintf(ios.ErrOut, "  %s", textsafe.Terminal(p.User))
 		}

@@ -78,7 +78,7 @@ func TestAuthSwitchListsTheProfilesAtATerminal(t *testing.T) {
 	e.TTY = true
 	e.Stdin = "2\n"
 	r := e.Expect(0, `Switched to profile "ops"`, "auth", "switch")
-	for _, want := range []string{"* 1. default  " + e.Srv.URL() + "  jdoe", "  2. ops  " + e.Srv.URL() + "  admin", "Switch to which profile? [1-2] "} {
+	for _, want := range []string{"* 1. default  " + e.Srv.URL() + "  jdoe", "  2. ops      " + e.Srv.URL() + "  admin", "Switch to which profile? [1-2] "} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
