@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -224,6 +225,12 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid site URL: it must not carry a user name or password")
 	}
 	u.Host = strings.ToLower(u.Host)
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("invalid site URL %q: port %s is not between 1 and 65535", raw, port)
+		}
+	}
+	u.Host = withoutDefaultPort(u)
 	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())
 	}
@@ -239,6 +246,18 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p}, nil
 }
+
+// withoutDefaultPort drops the scheme's own port (and an empty one) from
+// u's host, so that https://x.example:443 and https://x.example are one
+// site in one spelling.
+func withoutDefaultPort(u *url.URL) string {
+	if port := u.Port(); port == "" || port == defaultPort[u.Scheme] {
+		return strings.TrimSuffix(u.Host, ":"+port)
+	}
+	return u.Host
+}
+
+var defaultPort = map[string]string{"https": "443", "http": "80"}
 
 // printableText reports whether s is valid UTF-8 without control
 // characters.

@@ -39,7 +39,7 @@ func readLoginToken(ctx context.Context, ios *iostreams.IOStreams, withToken boo
 		}
 		raw = t
 	default:
-		return "", cmdutil.FlagErrorf("no terminal to prompt for the token: pipe it in with --with-token, e.g. `axero login --with-token < token.txt`")
+		return "", errNoTokenPrompt()
 	}
 	token, err := cleanToken(raw)
 	if err != nil {
@@ -49,6 +49,19 @@ func readLoginToken(ctx context.Context, ios *iostreams.IOStreams, withToken boo
 		return "", &cmdutil.FlagError{Err: err}
 	}
 	return token, nil
+}
+
+// canReadLoginToken reports, before anything else happens, whether login
+// has a way to get the token: stdin with --with-token, or a prompt.
+func canReadLoginToken(ios *iostreams.IOStreams, withToken bool) error {
+	if withToken || (ios.CanPrompt() && ios.StdinFd >= 0) {
+		return nil
+	}
+	return errNoTokenPrompt()
+}
+
+func errNoTokenPrompt() error {
+	return cmdutil.FlagErrorf("no terminal to prompt for the token: pipe it in with --with-token, e.g. `axero login --with-token < token.txt`")
 }
 
 // cleanToken trims the whitespace around a pasted token and an optional

@@ -51,7 +51,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE, default \"default\")")
+	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE; default: the one axero auth switch chose, else \"default\")")
 	_ = root.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles(f))
 	pf.StringVar(&f.URLFlag, "url", "", "site URL, e.g. https://intranet.example.com (env AXERO_URL)")
 	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, cmdutil.TimeoutHelp)
@@ -78,6 +78,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		auth.NewCmdLogin(f, nil),
 		auth.NewCmdLogout(f, nil),
 		auth.NewCmdStatus(f, nil),
+		auth.NewCmdAuth(f),
 	)
 	add(groupTokens, token.NewCmdToken(f))
 	add(groupAPI,

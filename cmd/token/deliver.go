@@ -14,7 +14,9 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -80,9 +82,10 @@ func (d *TokenDelivery) profileFor(tokenName string) string {
 }
 
 // Preflight refuses, before anything is minted, a delivery that cannot
-// succeed: an --out file that exists (without --force) or whose directory
-// cannot be written, and a --keychain profile that already exists (without
-// --force). Its errors are ordinary failures (exit 1).
+// succeed: an --out that exists (without --force), is a symbolic link or a
+// directory (usage errors, exit 2), or whose directory cannot be written;
+// a --keychain profile that already exists (without --force); and a
+// keychain that does not answer (exit 1).
 func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 	if d.Out != "" {
 		if err := preflightOutFile(d.Out, d.Force); err != nil {
@@ -104,19 +107,32 @@ func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 		if _, exists := cfg.Profile(name); exists && !d.Force && !d.replaceProfile {
 			return fmt.Errorf("profile %q already exists; choose another with --keychain=PROFILE or pass --force to replace it", name)
 		}
+		// A keychain that does not answer now will not take the token
+		// once it is minted: say so while nothing exists on the server.
+		if err := keychain.Check(f.Keychain()); err != nil {
+			var unavailable *keychain.UnavailableError
+			if errors.As(err, &unavailable) {
+				return fmt.Errorf("--keychain: the OS keychain is unavailable (%s); nothing was minted. Pass --out FILE to keep the token in a 0600 file instead, or leave out --keychain to see it once", unavailable.Cause)
+			}
+			return fmt.Errorf("--keychain: the OS keychain does not answer (%w); nothing was minted", err)
+		}
 	}
 	return nil
 }
 
 // preflightOutFile checks that path can be created: it does not exist
 // (unless force) and its directory accepts new files.
+// What the command line asks for is wrong in these cases, whatever the
+// server would say: they are usage errors (exit 2), as for the bulk runs.
 func preflightOutFile(path string, force bool) error {
 	if fi, err := os.Lstat(path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("--out %s is a directory", path)
-		}
-		if !force {
-			return fmt.Errorf("--out %s already exists; refusing to overwrite it without --force", path)
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			return cmdutil.FlagErrorf("--out %s is a symbolic link; a token is never written through one: give the path of the file itself", path)
+		case fi.IsDir():
+			return cmdutil.FlagErrorf("--out %s is a directory", path)
+		case !force:
+			return cmdutil.FlagErrorf("--out %s already exists; refusing to overwrite it without --force", path)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("--out %s: %w", path, unwrapPathError(err))
@@ -196,17 +212,26 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 			fmt.Fprintf(f.IO.ErrOut, "Stored token %d in %s.\n", ct.TokenID, s)
 		}
 		if err := showSecret(f, ct, d.Output); err != nil {
-			return err
+			return storedButNotShown(ct, stored, err)
 		}
 	default:
 		if err := showStored(f, ct, d.Output, stored); err != nil {
-			return err
+			return storedButNotShown(ct, stored, err)
 		}
 	}
 	if len(failures) > 0 {
 		return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("token %d was created and shown above, but %s", ct.TokenID, strings.Join(failures, "; and ")))
 	}
 	return nil
+}
+
+// storedButNotShown says, when printing fails after the token was stored
+// (a --jq expression that fails on the record, a closed stdout), that the
+// token exists and where it is, keeping the printing error's exit status:
+// the user must not mint another one to be safe.
+func storedButNotShown(ct *client.CreatedToken, stored []string, err error) error {
+	return cmdutil.Exit(cmdutil.ExitCode(err), fmt.Errorf("token %d was minted and stored in %s, but printing it failed: %s",
+		ct.TokenID, strings.Join(stored, " and "), cmdutil.Message(err)))
 }
 
 // showSecret prints the token itself, once.
@@ -313,8 +338,10 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	return cfg.Save()
 }
 
-// setProfileToken records which token a profile now holds.
+// setProfileToken records which token a profile, whose URL is the site
+// that minted it, now holds.
 func setProfileToken(p *config.Profile, store string, ct *client.CreatedToken) {
+	credentials.BindToSite(p, ct.Secret)
 	p.TokenStore = store
 	p.TokenID = ct.TokenID
 	p.TokenName = ct.Name

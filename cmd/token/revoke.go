@@ -47,7 +47,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions)
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
 token (of --user for an administrator). It first shows what it will revoke
 (ID, name, created, last used), then asks on a terminal. Without a terminal it
-needs --yes, and changes nothing without it (exit 1). --dry-run only shows.
+needs --yes, and changes nothing without it (exit 2). --dry-run only shows.
 
 Revoking the token that the current profile itself uses is allowed, with a
 warning: the profile stops working until you log in again.

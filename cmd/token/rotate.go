@@ -273,7 +273,7 @@ func profilesHolding(cfg *config.Config, site string, tokenID int64) map[string]
 		if p == nil || p.TokenID != tokenID || p.TokenStore == "" {
 			continue
 		}
-		if strings.TrimRight(p.URL, "/") != strings.TrimRight(site, "/") {
+		if !client.SameSite(p.URL, site) {
 			continue
 		}
 		out[name] = p
