@@ -301,10 +301,9 @@ func writeTokenRecord(path string, ct *client.CreatedToken, force bool) error {
 
 // storeInKeychainProfile keeps the token in the keychain and records a
 // profile for it on the site in use, so that `axero --profile NAME` and
-// `axero exec` use it. The keychain entry is written before the profile so
-// that a profile never points at a missing entry.
+// `axero exec` use it (credentials.StoreInKeychainProfile).
 func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedToken, userName string) error {
-	site, err := f.SiteURL()
+	url, err := f.SiteURL()
 	if err != nil {
 		return err
 	}
@@ -312,42 +311,27 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	if err != nil {
 		return err
 	}
-	p := &config.Profile{}
+	site := config.Profile{URL: url}
 	if old, ok := cfg.Profile(name); ok {
-		cp := *old
-		p = &cp
+		site.CAFile = old.CAFile
 	}
 	if cur, _, err := f.Profile(); err == nil {
 		// Keep the site's settings (path overrides, plain http on loopback)
 		// so that the new profile talks to the site the same way.
-		p.Paths, p.AllowHTTP = cur.Paths, cur.AllowHTTP
+		site.Paths, site.AllowHTTP = cur.Paths, cur.AllowHTTP
 		if ca, err := f.AbsCAFile(&cur); err == nil {
-			p.CAFile = ca
+			site.CAFile = ca
 		}
 	}
-	p.URL = site
-	p.UserID = ct.UserID
-	if userName != "" {
-		p.User = userName
-	}
-	setProfileToken(p, config.StoreKeychain, ct)
-	if err := f.Credentials().Store(name, p, ct.Secret); err != nil {
-		return err
-	}
-	cfg.SetProfile(name, p)
-	return cfg.Save()
+	to := credentials.NewHolder{Site: site, UserID: ct.UserID, UserName: userName}
+	return f.Credentials().StoreInKeychainProfile(name, to, heldToken(ct), ct.Secret)
 }
 
-// setProfileToken records which token a profile, whose URL is the site
-// that minted it, now holds.
-func setProfileToken(p *config.Profile, store string, ct *client.CreatedToken) {
-	credentials.BindToSite(p, ct.Secret)
-	p.TokenStore = store
-	p.TokenID = ct.TokenID
-	p.TokenName = ct.Name
-	p.TokenExpires = nil
+// heldToken is what a profile records about a newly minted token.
+func heldToken(ct *client.CreatedToken) credentials.Held {
+	h := credentials.Held{TokenID: ct.TokenID, Name: ct.Name}
 	if ct.ExpirationDate != nil && !ct.ExpirationDate.IsZero() {
-		t := ct.ExpirationDate.UTC()
-		p.TokenExpires = &t
+		h.Expires = ct.ExpirationDate.UTC()
 	}
+	return h
 }

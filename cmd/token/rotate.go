@@ -12,6 +12,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/output"
@@ -300,7 +301,7 @@ func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[strin
 			failed = append(failed, fmt.Sprintf("profile %q: %v", name, err))
 			continue
 		}
-		setProfileToken(p, p.TokenStore, ct)
+		credentials.SetHeld(p, p.TokenStore, heldToken(ct), ct.Secret)
 		updated = append(updated, name)
 	}
 	if len(updated) > 0 {
