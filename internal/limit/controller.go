@@ -47,7 +47,7 @@ type controller struct {
 	provisional bool
 
 	round     round
-	lastRound time.Duration // how long the last round took
+	lastRound time.Duration // about how long the last round took
 	base      minWindow
 	answers   rateMeter
 }
@@ -132,9 +132,10 @@ func (c *controller) endRound(now time.Time) (Change, bool) {
 	sd := math.Sqrt(max(r.sumSq/float64(r.n)-float64(mean)*float64(mean), 0))
 	used := min(r.peak, c.limit)
 	appLimited := r.peak < c.limit
-	if !r.start.IsZero() {
-		c.lastRound = now.Sub(r.start)
-	}
+	// A round lasts a latency to fill and as long again to gather its
+	// answers (more when the limit is under roundMin); the wall time
+	// would count any pause the site asked for as well.
+	c.lastRound = mean + time.Duration(float64(mean)*float64(r.n)/float64(max(used, 1)))
 	afterCut := c.cutLatency
 	c.cutLatency = 0
 	provisional := c.provisional
@@ -174,6 +175,7 @@ func (c *controller) endRound(now time.Time) (Change, bool) {
 		// stand-in. If the first round does not look queued against
 		// it either, the cut was noise: the search starts again.
 		c.base.reset(now, mean, r.n)
+		base, q = mean, 0
 		if afterCut > 0 && queueEstimate(c.bad, mean, afterCut) < c.queuedAt(c.bad) {
 			c.slowStart, c.bad = true, 0
 		}
