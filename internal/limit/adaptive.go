@@ -57,8 +57,13 @@ func WithInitial(n int) Option {
 
 // WithClock replaces time.Now, so that a simulation can drive the limiter
 // in virtual time. The clock must agree with the Latency of the outcomes.
+// A nil clock keeps time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(c *adaptiveConfig) { c.now = now }
+	return func(c *adaptiveConfig) {
+		if now != nil {
+			c.now = now
+		}
+	}
 }
 
 // WithObserver has f told each change of the limit with its reason, for

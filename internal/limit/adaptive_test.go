@@ -165,7 +165,7 @@ func TestAdaptiveReportsEachChangeWithItsReason(t *testing.T) {
 	if c := changes[1]; c.From != 16 || c.To >= 16 || c.Reason != ReasonRateLimited || !c.At.Equal(clock.now) {
 		t.Errorf("second change %+v, want 16 → less for a 429, at the time of the answer", c)
 	}
-	if got := changes[1].String(); !strings.HasPrefix(got, "concurrency limit 16 → ") || !strings.Contains(got, "429") {
+	if got := changes[1].String(); !strings.HasPrefix(got, "concurrency limit 16 -> ") || !strings.Contains(got, "429") {
 		t.Errorf("the 429's change reads %q", got)
 	}
 	checkTokens(t, a)
@@ -174,12 +174,12 @@ func TestAdaptiveReportsEachChangeWithItsReason(t *testing.T) {
 func TestChangeReadsAsOneLine(t *testing.T) {
 	t.Parallel()
 	c := Change{From: 48, To: 24, Reason: ReasonQueue, Latency: 220 * ms, Baseline: 20 * ms, Queue: 43.64}
-	want := "concurrency limit 48 → 24: latency over the baseline: the site queues requests (latency 220ms, baseline 20ms, about 43.6 queued)"
+	want := "concurrency limit 48 -> 24: latency over the baseline: the site queues requests (latency 220ms, baseline 20ms, about 43.6 queued)"
 	if got := c.String(); got != want {
 		t.Errorf("String() = %q\nwant %q", got, want)
 	}
 	c = Change{From: 16, To: 8, Reason: ReasonUnavailable}
-	if got, want := c.String(), "concurrency limit 16 → 8: the site answered 503/504 (unavailable)"; got != want {
+	if got, want := c.String(), "concurrency limit 16 -> 8: the site answered 503/504 (unavailable)"; got != want {
 		t.Errorf("String() = %q, want %q", got, want)
 	}
 	for r := ReasonGrow; r <= ReasonNoAnswer; r++ {

@@ -10,12 +10,13 @@ type Reason uint8
 
 // The reasons an adaptive limit moves.
 const (
-	// ReasonGrow: latency stays at the baseline and no refusal has come
-	// yet, so the limit doubles to find the site's knee quickly.
+	// ReasonGrow: latency stays at the baseline (within its noise) and no
+	// overload has been seen yet, so the limit doubles to find the site's
+	// knee quickly.
 	ReasonGrow Reason = iota + 1
-	// ReasonProbe: latency stays at the baseline, so the limit rises
-	// toward the lowest limit that last showed queueing, or past it once
-	// that memory has expired.
+	// ReasonProbe: latency stays at the baseline (within its noise), so
+	// the limit rises toward the lowest limit that last showed queueing,
+	// or past it once that memory has expired.
 	ReasonProbe
 	// ReasonQueue: latency rose over the baseline, so the site queues our
 	// requests; the limit falls by the estimated queue.
@@ -37,9 +38,9 @@ const (
 func (r Reason) String() string {
 	switch r {
 	case ReasonGrow:
-		return "latency at the baseline: growing"
+		return "no queue seen: growing"
 	case ReasonProbe:
-		return "latency at the baseline: probing for more"
+		return "no queue seen: probing for more"
 	case ReasonQueue:
 		return "latency over the baseline: the site queues requests"
 	case ReasonSlower:
@@ -73,10 +74,10 @@ type Change struct {
 // String describes the change in one line for --debug.
 func (c Change) String() string {
 	if c.Latency > 0 {
-		return fmt.Sprintf("concurrency limit %d → %d: %s (latency %s, baseline %s, about %.1f queued)",
+		return fmt.Sprintf("concurrency limit %d -> %d: %s (latency %s, baseline %s, about %.1f queued)",
 			c.From, c.To, c.Reason, c.Latency.Round(100*time.Microsecond), c.Baseline.Round(100*time.Microsecond), c.Queue)
 	}
-	return fmt.Sprintf("concurrency limit %d → %d: %s", c.From, c.To, c.Reason)
+	return fmt.Sprintf("concurrency limit %d -> %d: %s", c.From, c.To, c.Reason)
 }
 
 // Observer is told each change of an adaptive limit, in order. It is called

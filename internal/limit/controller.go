@@ -20,6 +20,9 @@ type controller struct {
 	// limit searches between them.
 	good, bad     int
 	goodAt, badAt time.Time
+	// badPaused says that bad was set by a refusal that paused the whole
+	// run (a Retry-After): it is trusted for pausedBoundTTL.
+	badPaused bool
 	// step is how far the limit probes past good when bad is unknown; it
 	// doubles with each round that still shows no queueing.
 	step int
@@ -32,9 +35,12 @@ type controller struct {
 	refusedLimit int
 	refusedAt    time.Time
 
-	// lastCut is when the limit last fell: a refusal of a request sent
-	// before it is old news.
-	lastCut time.Time
+	// changed is when the limit last moved: a request sent before then
+	// ran under another limit and says nothing about this one. lastCut
+	// is when it last fell: a refusal of a request sent before it is old
+	// news. (Both start at the zero time, so the first requests count,
+	// even one sent at the very moment the limiter was made.)
+	changed, lastCut time.Time
 	// cutLatency is the mean latency of the round that caused the last
 	// deep latency cut, for the round right after it; 0 otherwise.
 	// flatCuts counts the deep cuts in a row that left latency as it was.
@@ -52,10 +58,9 @@ type controller struct {
 	answers   rateMeter
 }
 
-// round gathers the latencies of the requests sent after the limit last
+// round gathers the latencies of requests sent since the limit last
 // changed, until there are as many as the limit (at least roundMin).
 type round struct {
-	start time.Time
 	n     int
 	sum   time.Duration
 	sumSq float64 // of the latencies in nanoseconds, for their spread
@@ -64,7 +69,7 @@ type round struct {
 }
 
 func newController(p params, now time.Time) *controller {
-	c := &controller{
+	return &controller{
 		p:         p,
 		limit:     min(max(p.initial, p.min), p.max),
 		slowStart: true,
@@ -72,9 +77,6 @@ func newController(p params, now time.Time) *controller {
 		base:      newMinWindow(p.baselineWindow),
 		answers:   newRateMeter(p.rateWindow, now),
 	}
-	// The first round starts at the zero time, so it counts every
-	// request, even one sent at the very moment the limiter was made.
-	return c
 }
 
 // update takes the outcome of one request, released at now while inFlight
@@ -93,9 +95,9 @@ func (c *controller) update(now time.Time, o Outcome, inFlight int) (Change, boo
 		return c.refusal(now, o)
 	}
 	c.answers.add(now, false)
-	// A request sent before the round began (or at the same instant) ran
-	// under the old limit and says nothing about the new one.
-	if o.Latency <= 0 || !sent.After(c.round.start) {
+	// A request sent before the limit moved (or at that instant) ran
+	// under the old limit.
+	if o.Latency <= 0 || !sent.After(c.changed) {
 		return Change{}, false
 	}
 	r := &c.round
@@ -140,7 +142,7 @@ func (c *controller) endRound(now time.Time) (Change, bool) {
 	c.cutLatency = 0
 	provisional := c.provisional
 	c.provisional = false
-	c.round = round{start: now}
+	c.round = round{}
 	c.expireBounds(now)
 
 	base, baseN := c.base.get(now)
@@ -230,7 +232,11 @@ func queueEstimate(used int, base, mean time.Duration) float64 {
 
 func (c *controller) expireBounds(now time.Time) {
 	ttl := max(c.p.boundTTL, time.Duration(c.p.boundRounds)*c.lastRound)
-	if c.bad > 0 && now.Sub(c.badAt) >= ttl {
+	badTTL := ttl
+	if c.badPaused {
+		badTTL = max(ttl, c.p.pausedBoundTTL)
+	}
+	if c.bad > 0 && now.Sub(c.badAt) >= badTTL {
 		c.bad = 0
 	}
 	if c.good > 0 && now.Sub(c.goodAt) >= ttl {

@@ -275,6 +275,30 @@ func TestRuleRefusalWithRetryAfterHalvesOncePerRound(t *testing.T) {
 	r.wantChange(ch, ok, 2, ReasonNoAnswer)
 }
 
+func TestRuleLoneRefusalWithAPauseHalvesAndIsNotProbedSoon(t *testing.T) {
+	t.Parallel()
+	r := newRule(t, func(p *params) { p.initial, p.max = 16, 16 })
+	for range 4 {
+		r.round(20 * ms) // plenty of answers: one refusal is rare
+	}
+	ch, ok := r.refuse(503, time.Second, time.Microsecond)
+	r.wantChange(ch, ok, 8, ReasonUnavailable)
+	// No ceiling: latency leads it back at once, a quarter of the way
+	// each round, up to one under the limit refused.
+	for _, want := range []int{10, 11, 12, 13, 14, 15} {
+		ch, ok = r.round(20 * ms)
+		r.wantChange(ch, ok, want, ReasonProbe)
+	}
+	// A cap on requests in flight refuses with a pause each time it is
+	// passed: 16 is not tried again for a while.
+	r.now = r.now.Add(5 * time.Second)
+	ch, ok = r.round(20 * ms)
+	r.wantNoChange(ch, ok)
+	r.now = r.now.Add(r.c.p.pausedBoundTTL)
+	ch, ok = r.round(20 * ms)
+	r.wantChange(ch, ok, 16, ReasonProbe)
+}
+
 func TestRuleRareFaultWithoutRetryAfterStepsDownByATenth(t *testing.T) {
 	t.Parallel()
 	r := newRule(t, func(p *params) { p.initial, p.max = 40, 40 })

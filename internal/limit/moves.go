@@ -12,7 +12,7 @@ import (
 func (c *controller) cut(now time.Time, used int, mean, base time.Duration, q float64) (Change, bool) {
 	c.slowStart = false
 	c.step = 1
-	c.bad, c.badAt = used, now
+	c.bad, c.badAt, c.badPaused = used, now, false
 	if c.good >= used {
 		c.good = 0 // the knee moved below it
 	}
@@ -85,11 +85,13 @@ func (c *controller) refusalCeiling(now time.Time) int {
 }
 
 // refusal cuts the limit on a 429, 503, 504 or a request without an
-// answer. A 429, or any refusal that names a Retry-After, says plainly that
-// the site is past its rate or capacity: the limit halves (AIMD's
-// multiplicative decrease) and a ceiling holds it down while it recovers.
-// Other refusals do the same when they are frequent; a rare one is more
-// likely a fault, and the limit only steps down by a tenth.
+// answer, by how plainly it says that the site is past its rate or its
+// capacity. A 429, or refusals that come often, halve it (AIMD's
+// multiplicative decrease) under a ceiling that rises with time, since a
+// rate limit shows nothing in latency; a 429 takes it further down, to
+// what the site let through. A rarer refusal with a Retry-After halves it
+// too, and latency leads it back. A rarer one without is more likely a
+// fault: a tenth off.
 func (c *controller) refusal(now time.Time, o Outcome) (Change, bool) {
 	reason := ReasonNoAnswer
 	switch o.Status {
@@ -99,18 +101,14 @@ func (c *controller) refusal(now time.Time, o Outcome) (Change, bool) {
 		reason = ReasonUnavailable
 	}
 	base, _ := c.base.get(now)
-	if o.Status != 429 && o.RetryAfter <= 0 {
-		answered, refused := c.answers.counts(now)
-		if refused < c.p.strongCount || float64(refused) < c.p.strongShare*float64(answered+refused) {
-			// What is known of the knee stands: the limit grows back
-			// as fast as latency allows.
-			return c.set(now, int(c.p.gentleCut*float64(c.limit)), reason, 0, base, 0)
-		}
+	strong := o.Status == 429 || c.refusingOften(now)
+	if !strong && o.RetryAfter <= 0 {
+		// What is known of the knee stands: the limit grows back as
+		// fast as latency allows.
+		return c.set(now, int(c.p.gentleCut*float64(c.limit)), reason, 0, base, 0)
 	}
-	c.slowStart = false
-	c.step = 1
-	c.bad, c.badAt = c.limit, now
-	c.good = 0
+	c.slowStart, c.step = false, 1
+	c.bad, c.badAt, c.badPaused, c.good = c.limit, now, o.RetryAfter > 0, 0
 	next := c.limit / 2
 	// A 429 says that we sent more than the site's rate over the period it
 	// names in Retry-After (a second if it names none). What it let
@@ -124,20 +122,33 @@ func (c *controller) refusal(now time.Time, o Outcome) (Change, bool) {
 			next = carried
 		}
 	}
-	next = max(c.p.min, next)
-	// The ceiling starts to rise when the site lets requests through
-	// again, after the pause it asked for.
-	c.refused, c.refusedLimit, c.refusedAt = true, next, now.Add(min(o.RetryAfter, time.Minute))
-	return c.set(now, next, reason, 0, base, 0)
+	ch, changed := c.set(now, max(c.p.min, next), reason, 0, base, 0)
+	if strong {
+		// The ceiling starts to rise when the site lets requests
+		// through again, after the pause it asked for.
+		c.refused, c.refusedLimit, c.refusedAt = true, c.limit, now.Add(min(o.RetryAfter, time.Minute))
+	}
+	return ch, changed
+}
+
+// refusingOften reports whether the site refused clearly more than
+// strongShare of the requests it answered lately: two standard deviations
+// above it, so that a few faults early in a run, among few answers, do not
+// pass for an overload.
+func (c *controller) refusingOften(now time.Time) bool {
+	answered, refused := c.answers.counts(now)
+	n, p := float64(answered+refused), c.p.strongShare
+	return refused >= c.p.strongCount && float64(refused) >= p*n+2*math.Sqrt(n*p*(1-p))
 }
 
 // set moves the limit to next (within min and max) and starts a new round.
 func (c *controller) set(now time.Time, next int, reason Reason, mean, base time.Duration, q float64) (Change, bool) {
 	next = min(max(next, c.p.min), c.p.max)
-	c.round = round{start: now}
+	c.round = round{}
 	if next == c.limit {
 		return Change{}, false
 	}
+	c.changed = now
 	if next < c.limit {
 		c.lastCut = now
 	}

@@ -28,6 +28,10 @@ type params struct {
 	// faster, and on a slow site probing stays a small share of the time.
 	boundTTL    time.Duration
 	boundRounds int
+	// pausedBoundTTL is how long a limit refused with a Retry-After is
+	// not probed again: a cap on requests in flight shows nothing before
+	// it refuses, and each refusal pauses the whole run.
+	pausedBoundTTL time.Duration
 	// baselineWindow is how long the best round's latency is remembered.
 	baselineWindow time.Duration
 	// slowerRatio: when deep latency cuts (each by at least a quarter)
@@ -39,10 +43,11 @@ type params struct {
 	// rateWindow is how far back the rate the site let through, and the
 	// share it refused, are measured when it refuses a request.
 	rateWindow time.Duration
-	// A 503, 504 or unanswered request without Retry-After halves the
-	// limit only when at least strongCount and strongShare of the answers
-	// in the rate window were such refusals; a rarer one is a fault more
-	// likely than an overload and takes the limit down by gentleCut.
+	// A 503, 504 or unanswered request halves the limit under a ceiling
+	// only when at least strongCount, and clearly more than strongShare,
+	// of the answers in the rate window were refusals; a rarer one is a
+	// fault more likely than an overload: it halves the limit without a
+	// ceiling if it names a Retry-After, else takes it down by gentleCut.
 	strongCount            int
 	strongShare, gentleCut float64
 	// refusalDoubling is how fast the ceiling set by a refusal rises
@@ -64,6 +69,7 @@ func defaultParams() params {
 		baseZ:           4,
 		boundTTL:        2 * time.Second,
 		boundRounds:     16,
+		pausedBoundTTL:  20 * time.Second,
 		baselineWindow:  30 * time.Second,
 		slowerRatio:     0.95,
 		rateWindow:      2 * time.Second,

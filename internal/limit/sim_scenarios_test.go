@@ -199,6 +199,30 @@ func TestSimRareFaultsDoNotCollapseTheLimit(t *testing.T) {
 	}
 }
 
+// TestSimCapOnRequestsInFlightIsNotProbedOften: a site that refuses
+// every request past 16 in flight at once, with a 503 and Retry-After: 1
+// (as the emulator's cap on requests in flight does), shows nothing in
+// latency, and each probe past the cap pauses the whole run for a second.
+// Auto probes the refused limit again only every 20 s, so over a long run
+// it comes near the fixed limit that happens to equal the cap.
+func TestSimCapOnRequestsInFlightIsNotProbedOften(t *testing.T) {
+	t.Parallel()
+	for _, noise := range noises {
+		t.Run(noiseName(noise), func(t *testing.T) {
+			t.Parallel()
+			site := siteModel{base: 20 * time.Millisecond, refuseOver: 16, retryAfter: time.Second, refuseLatency: time.Millisecond, jitter: noise}
+			sw := runSweep(site, 10000)
+			t.Logf("a cap of 16 in flight answering 503 with Retry-After: 1, 10000 users:\n%s", sw.table())
+			if sw.autoRatio < 0.8 {
+				t.Errorf("auto ran at %.2fx the best fixed concurrency (c=%d), want at least 0.8x", sw.autoRatio, sw.best)
+			}
+			if share := sw.auto.refusedShare(); share > 0.01 {
+				t.Errorf("auto had %.2f%% of its requests refused, want at most 1%%", 100*share)
+			}
+		})
+	}
+}
+
 // assertLimitSettles fails unless the limit is within lo..hi from settle
 // after the site's change to the end of the run, which must go on for at
 // least a second after that.

@@ -30,6 +30,10 @@ type siteModel struct {
 	rate          float64
 	retryAfter    time.Duration
 	refuseLatency time.Duration
+	// refuseOver, when set, answers 503 with retryAfter at once to a
+	// request that finds that many already in flight (a server's hard
+	// cap on concurrent requests).
+	refuseOver int
 	// failRate is the share of requests answered 503 (with retryAfter)
 	// after their latency, as random faults, not overload.
 	failRate float64
@@ -120,6 +124,7 @@ type simWorker struct {
 	slot   Slot
 	sentAt time.Duration
 	status int
+	atSite bool // the request is being served (not refused at the door)
 }
 
 // simResult is what one simulated run measured.
@@ -160,11 +165,11 @@ func (r simResult) seriesString(every time.Duration) string {
 func (r simResult) seriesFrom(from, every time.Duration) string {
 	var b strings.Builder
 	step := max(int(every/r.sampleEvery), 1)
-	for i := max(int(from/r.sampleEvery), 0); i < len(r.series); i += step {
+	for i := max(int(from/r.sampleEvery)/step*step, 0); i < len(r.series); i += step {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		fmt.Fprintf(&b, "%.1fs:%d", (time.Duration(i) * r.sampleEvery).Seconds(), r.series[i])
+		fmt.Fprintf(&b, "%.2fs:%d", (time.Duration(i) * r.sampleEvery).Seconds(), r.series[i])
 	}
 	return b.String()
 }
@@ -321,7 +326,13 @@ func (s *simulation) send(w int) {
 		}
 		s.tokens--
 	}
+	if s.site.refuseOver > 0 && s.siteInFlight >= s.site.refuseOver {
+		wk.status = 503
+		s.schedule(s.now+s.site.refuseLatency, evDone, w)
+		return
+	}
 	s.siteInFlight++
+	wk.atSite = true
 	factor := 1.0
 	if s.capacity > 0 && s.siteInFlight > s.capacity {
 		factor += s.site.overload * float64(s.siteInFlight-s.capacity) / float64(s.capacity)
@@ -340,8 +351,9 @@ func (s *simulation) send(w int) {
 func (s *simulation) done(w int) {
 	wk := &s.workers[w]
 	o := Outcome{Latency: s.now - wk.sentAt, Status: wk.status}
-	if wk.status != 429 {
+	if wk.atSite {
 		s.siteInFlight--
+		wk.atSite = false
 	}
 	if wk.status == 429 || wk.status == 503 {
 		o.RetryAfter = s.site.retryAfter
