@@ -221,7 +221,10 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 
 // revokeTable shows what revoke acts on: ID, name, created, last used.
 func revokeTable(tokens []client.Token, tty bool, now time.Time) output.TableData {
-	td := output.TableData{Headers: []string{"ID", "NAME", "CREATED", "LAST USED"}}
+	td := output.TableData{
+		Headers: []string{"ID", "NAME", "CREATED", "LAST USED"},
+		Fit:     output.Fit{Truncate: []string{"NAME"}},
+	}
 	for _, t := range tokens {
 		lastUsed := "never"
 		if t.LastUsedDate != nil && !t.LastUsedDate.IsZero() {
