@@ -81,7 +81,7 @@ refused or failed (they are in the failed file).`,
 			if c.Flags().Changed("concurrency") {
 				return cmdutil.FlagErrorf("--concurrency works only with --from")
 			}
-			if len(args) == 0 && !opts.Expired {
+			if len(args) == 0 && !opts.Expired && !cmdutil.CanPick(f.IO) {
 				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired or --from FILE")
 			}
 			if c.Flags().Changed("user") && strings.TrimSpace(opts.User) == "" {
@@ -119,7 +119,8 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	targets, err := revokeTargets(ctx, c, opts, now)
+	targets, ctx, done, err := revokeTargets(ctx, f, c, opts, now)
+	defer done()
 	if err != nil {
 		return err
 	}
@@ -188,25 +189,39 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 
 // revokeTargets resolves the arguments and --expired to a list of tokens,
 // each once, in the order given. Any unknown ID or name fails the whole
-// command before anything is revoked.
-func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, now time.Time) ([]client.Token, error) {
+// command before anything is revoked. On a terminal, a name several
+// tokens share, or no argument and no --expired, is settled at a picker;
+// the context to go on with (a fresh deadline after a picker) is returned
+// with the function that releases it.
+func revokeTargets(ctx context.Context, f *cmdutil.Factory, c *client.Client, opts *RevokeOptions, now time.Time) (targets []client.Token, next context.Context, done context.CancelFunc, err error) {
+	var dones []context.CancelFunc
+	done = func() {
+		for _, d := range dones {
+			d()
+		}
+	}
 	tokens, err := cmdutil.ListTokens(ctx, c, opts.User)
 	if err != nil {
-		return nil, err
+		return nil, ctx, done, err
 	}
 	seen := map[int64]bool{}
-	var targets []client.Token
 	add := func(t client.Token) {
 		if !seen[t.TokenID] {
 			seen[t.TokenID] = true
 			targets = append(targets, t)
 		}
 	}
-	for _, arg := range opts.Tokens {
-		t, err := cmdutil.ResolveToken(ctx, c, tokens, arg)
+	args := opts.Tokens
+	if len(args) == 0 && !opts.Expired {
+		args = []string{""} // the picker offers them all
+	}
+	for _, arg := range args {
+		t, picked, d, err := f.PickToken(ctx, c, tokens, arg, "revoke")
+		dones = append(dones, d)
 		if err != nil {
-			return nil, err
+			return nil, ctx, done, err
 		}
+		ctx = picked
 		add(t)
 	}
 	if opts.Expired {
@@ -216,7 +231,7 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 			}
 		}
 	}
-	return targets, nil
+	return targets, ctx, done, nil
 }
 
 // revokeTable shows what revoke acts on: ID, name, created, last used.

@@ -82,6 +82,9 @@ leaves either the old token working or the new one delivered. As for create,
 				}
 				return rotateFromRun(c.Context(), opts)
 			}
+			if len(args) == 0 && cmdutil.CanPick(f.IO) {
+				args = []string{""} // no token named: a picker offers them (rotateRun)
+			}
 			if err := validateSingleRotate(c, args); err != nil {
 				return err
 			}
@@ -135,7 +138,8 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := cmdutil.ResolveToken(ctx, c, mine, opts.Token)
+	old, ctx, picked, err := f.PickToken(ctx, c, mine, opts.Token, "rotate")
+	defer picked()
 	if err != nil {
 		return err
 	}
