@@ -133,7 +133,7 @@ func chooseProfile(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, 
 		}
 	}
 	lines := output.TableLines(td, max(f.IO.ForStderr().TerminalWidth()-4, 0))
-	i, err := prompt.Select(cmdutil.PromptContext(ctx), f.IO.In, f.IO.ErrOut, "Switch to which profile?", lines[0], lines[1:], start)
+	i, err := prompt.Select(cmdutil.PromptContext(ctx), f.IO.In, f.IO.ErrOut, prompt.List{Title: "Switch to which profile?", Header: lines[0], Choices: lines[1:], Start: start})
 	if errors.Is(err, prompt.ErrAborted) {
 		return "", cmdutil.Exit(cmdutil.ExitInterrupted, errors.New("no profile chosen; nothing changed"))
 	}

@@ -26,56 +26,102 @@ func CanPick(ios *iostreams.IOStreams) bool {
 // errNothingChosen: the person left a picker with Ctrl-C or Esc.
 var errNothingChosen = Exit(ExitInterrupted, errors.New("nothing chosen; nothing changed"))
 
+// TokenPick says what a token is picked for.
+type TokenPick struct {
+	// Verb names the action: "revoke", "rename", "rotate".
+	Verb string
+	// NewName, when set, also asks for a new name for the token, checked
+	// by it (rename without NEW-NAME).
+	NewName func(string) error
+}
+
+// Picked is what PickToken found.
+type Picked struct {
+	Token client.Token
+	// Name is the new name asked for (TokenPick.NewName), or "".
+	Name string
+	// Ctx is the context to go on with: after a prompt it carries a
+	// fresh --timeout, since the time a person takes to answer is not the
+	// server's. Done releases it; it is never nil.
+	Ctx  context.Context
+	Done context.CancelFunc
+}
+
 // PickToken finds the token idOrName names among tokens, as ResolveToken
 // does, and where that leaves a choice lets the person at the terminal
 // make it: a name that several tokens share offers those tokens, and no
-// name at all ("") offers every token in the list. verb says what the
-// choice is for ("revoke"). Where no picker may appear (CanPick), the
-// errors stay: a shared name lists the IDs (exit 1), and no name is a
-// usage error (exit 2).
-//
-// The time the person takes is not the server's: when a picker was shown,
-// the returned context carries a fresh --timeout (RestartDeadline), and
-// done releases it; the caller uses that context from then on.
-func (f *Factory) PickToken(ctx context.Context, c *client.Client, tokens []client.Token, idOrName, verb string) (t client.Token, next context.Context, done context.CancelFunc, err error) {
-	done = func() {}
+// name at all ("") offers every token in the list. Where no picker may
+// appear (CanPick), the errors stay: a shared name lists the IDs (exit
+// 1), and no name is a usage error (exit 2). With p.NewName, the new name
+// is asked for too, in the same form as the choice when there is one.
+func (f *Factory) PickToken(ctx context.Context, c *client.Client, tokens []client.Token, idOrName string, p TokenPick) (Picked, error) {
+	picked := Picked{Ctx: ctx, Done: func() {}}
 	name := strings.TrimSpace(idOrName)
 	var title string
 	var offer []client.Token
 	if name == "" {
 		if !CanPick(f.IO) {
-			return t, ctx, done, FlagErrorf("name the token to %s: its ID or exact name", verb)
+			return picked, FlagErrorf("name the token to %s: its ID or exact name", p.Verb)
 		}
 		offer = tokens
-		title = fmt.Sprintf("Which token do you want to %s?", verb)
+		title = fmt.Sprintf("Which token do you want to %s?", p.Verb)
 	} else {
-		t, err = ResolveToken(ctx, c, tokens, name)
+		t, err := ResolveToken(ctx, c, tokens, name)
 		var ambiguous *resolve.AmbiguousError
+		if err == nil && p.NewName != nil && CanPick(f.IO) {
+			picked.Token = t
+			return f.askNewName(ctx, picked, p)
+		}
 		if err == nil || !errors.As(err, &ambiguous) || !CanPick(f.IO) {
-			return t, ctx, done, err
+			picked.Token = t
+			return picked, err
 		}
 		for _, tok := range tokens {
 			if tok.Name == name {
 				offer = append(offer, tok)
 			}
 		}
-		title = fmt.Sprintf("%s names %d tokens: which one do you want to %s?", strconv.Quote(name), len(offer), verb)
+		title = fmt.Sprintf("%s names %d tokens: which one do you want to %s?", strconv.Quote(name), len(offer), p.Verb)
 	}
 	if len(offer) == 0 {
-		return t, ctx, done, Exit(ExitNotFound, fmt.Errorf("there is no token to %s", verb))
+		return picked, Exit(ExitNotFound, fmt.Errorf("there is no token to %s", p.Verb))
 	}
-	ios := f.IO.ForStderr()
 	// The selector and the form's margin take four columns.
-	header, choices := TokenChoices(offer, f.Now(), max(ios.TerminalWidth()-4, 0))
-	i, err := prompt.Select(PromptContext(ctx), f.IO.In, f.IO.ErrOut, textsafe.Terminal(title), header, choices, 0)
+	header, choices := TokenChoices(offer, f.Now(), max(f.IO.ForStderr().TerminalWidth()-4, 0))
+	list := prompt.List{Title: textsafe.Terminal(title), Header: header, Choices: choices}
+	var line *prompt.Line
+	if p.NewName != nil {
+		line = &prompt.Line{Title: func(i int) string { return newNameTitle(offer[i]) }, Validate: p.NewName}
+	}
+	i, newName, err := prompt.SelectThenText(PromptContext(ctx), f.IO.In, f.IO.ErrOut, list, line)
 	if errors.Is(err, prompt.ErrAborted) {
-		return t, ctx, done, errNothingChosen
+		return picked, errNothingChosen
 	}
 	if err != nil {
-		return t, ctx, done, err
+		return picked, err
 	}
-	next, done = f.RestartDeadline(ctx)
-	return offer[i], next, done, nil
+	picked.Token, picked.Name = offer[i], newName
+	picked.Ctx, picked.Done = f.RestartDeadline(ctx)
+	return picked, nil
+}
+
+// askNewName asks for the new name of a token already found.
+func (f *Factory) askNewName(ctx context.Context, picked Picked, p TokenPick) (Picked, error) {
+	s, err := prompt.Text(PromptContext(ctx), f.IO.In, f.IO.ErrOut, newNameTitle(picked.Token), p.NewName)
+	if errors.Is(err, prompt.ErrAborted) {
+		return picked, errNothingChosen
+	}
+	if err != nil {
+		return picked, err
+	}
+	picked.Name = s
+	picked.Ctx, picked.Done = f.RestartDeadline(ctx)
+	return picked, nil
+}
+
+// newNameTitle asks for a token's new name, its old one escaped.
+func newNameTitle(t client.Token) string {
+	return textsafe.Terminal(fmt.Sprintf("New name for token %d (%s):", t.TokenID, t.Name))
 }
 
 // TokenChoices lays tokens out as a picker shows them: a header and one
@@ -103,21 +149,6 @@ func TokenChoices(tokens []client.Token, now time.Time, width int) (header strin
 	}
 	lines := output.TableLines(td, width)
 	return lines[0], lines[1:]
-}
-
-// PickText asks the person at the terminal for a line (a new name), until
-// validate accepts it. Callers check CanPick first. The returned context
-// carries a fresh --timeout, as PickToken's does.
-func (f *Factory) PickText(ctx context.Context, title string, validate func(string) error) (s string, next context.Context, done context.CancelFunc, err error) {
-	s, err = prompt.Text(PromptContext(ctx), f.IO.In, f.IO.ErrOut, textsafe.Terminal(title), validate)
-	if errors.Is(err, prompt.ErrAborted) {
-		return "", ctx, func() {}, errNothingChosen
-	}
-	if err != nil {
-		return "", ctx, func() {}, err
-	}
-	next, done = f.RestartDeadline(ctx)
-	return s, next, done, nil
 }
 
 // PromptContext is ctx without the command's --timeout, still cancelled

@@ -73,20 +73,19 @@ func renameRun(ctx context.Context, opts *RenameOptions) error {
 	if err != nil {
 		return err
 	}
-	old, ctx, done, err := f.PickToken(ctx, c, tokens, opts.Token, "rename")
-	defer done()
+	pick := cmdutil.TokenPick{Verb: "rename"}
+	if opts.NewName == "" {
+		// Only a terminal gets here (Args): the new name is asked for.
+		pick.NewName = resolve.ValidateName
+	}
+	picked, err := f.PickToken(ctx, c, tokens, opts.Token, pick)
+	defer picked.Done()
 	if err != nil {
 		return err
 	}
-	newName := opts.NewName
+	old, ctx, newName := picked.Token, picked.Ctx, opts.NewName
 	if newName == "" {
-		// Only a terminal gets here (Args): ask for it.
-		var doneName context.CancelFunc
-		newName, ctx, doneName, err = f.PickText(ctx, fmt.Sprintf("New name for token %d (%s):", old.TokenID, old.Name), resolve.ValidateName)
-		defer doneName()
-		if err != nil {
-			return err
-		}
+		newName = picked.Name
 	}
 	renamed, err := c.RenameToken(ctx, old.TokenID, newName)
 	if err != nil {

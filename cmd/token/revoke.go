@@ -216,13 +216,13 @@ func revokeTargets(ctx context.Context, f *cmdutil.Factory, c *client.Client, op
 		args = []string{""} // the picker offers them all
 	}
 	for _, arg := range args {
-		t, picked, d, err := f.PickToken(ctx, c, tokens, arg, "revoke")
-		dones = append(dones, d)
+		picked, err := f.PickToken(ctx, c, tokens, arg, cmdutil.TokenPick{Verb: "revoke"})
+		dones = append(dones, picked.Done)
 		if err != nil {
 			return nil, ctx, done, err
 		}
-		ctx = picked
-		add(t)
+		ctx = picked.Ctx
+		add(picked.Token)
 	}
 	if opts.Expired {
 		for _, t := range tokens {

@@ -138,11 +138,12 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	old, ctx, picked, err := f.PickToken(ctx, c, mine, opts.Token, "rotate")
-	defer picked()
+	picked, err := f.PickToken(ctx, c, mine, opts.Token, cmdutil.TokenPick{Verb: "rotate"})
+	defer picked.Done()
 	if err != nil {
 		return err
 	}
+	old, ctx := picked.Token, picked.Ctx
 	policy, err := c.Policy(ctx)
 	if err != nil {
 		return err

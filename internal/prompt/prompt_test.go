@@ -39,7 +39,7 @@ func TestSelectFollowsTheKeys(t *testing.T) {
 		{"j" + keyEnter, 1},
 	}
 	for _, tt := range tests {
-		got, err := Select(testContext(t), strings.NewReader(tt.keys), io.Discard, "Which token?", "ID      NAME", choices, 0)
+		got, err := Select(testContext(t), strings.NewReader(tt.keys), io.Discard, List{Title: "Which token?", Header: "ID      NAME", Choices: choices})
 		if err != nil || got != tt.want {
 			t.Errorf("keys %q: chose %d, %v; want %d", tt.keys, got, err, tt.want)
 		}
@@ -47,7 +47,7 @@ func TestSelectFollowsTheKeys(t *testing.T) {
 }
 
 func TestSelectCtrlCIsAborted(t *testing.T) {
-	_, err := Select(testContext(t), strings.NewReader(keyCtrlC), io.Discard, "Which?", "", []Choice{"a", "b"}, 0)
+	_, err := Select(testContext(t), strings.NewReader(keyCtrlC), io.Discard, List{Title: "Which?", Choices: []Choice{"a", "b"}})
 	if !errors.Is(err, ErrAborted) {
 		t.Errorf("err = %v, want ErrAborted", err)
 	}
@@ -58,14 +58,14 @@ func TestSelectCancelledContextIsAborted(t *testing.T) {
 	cancel()
 	r, w := io.Pipe()
 	defer func() { _ = w.Close() }()
-	_, err := Select(ctx, r, io.Discard, "Which?", "", []Choice{"a", "b"}, 0)
+	_, err := Select(ctx, r, io.Discard, List{Title: "Which?", Choices: []Choice{"a", "b"}})
 	if !errors.Is(err, ErrAborted) {
 		t.Errorf("err = %v, want ErrAborted", err)
 	}
 }
 
 func TestSelectNeedsChoices(t *testing.T) {
-	if _, err := Select(testContext(t), strings.NewReader(keyEnter), io.Discard, "Which?", "", nil, 0); err == nil {
+	if _, err := Select(testContext(t), strings.NewReader(keyEnter), io.Discard, List{Title: "Which?"}); err == nil {
 		t.Error("an empty list was offered")
 	}
 }
@@ -85,11 +85,11 @@ func TestTextValidates(t *testing.T) {
 }
 
 func TestSelectStartsAtTheGivenChoice(t *testing.T) {
-	got, err := Select(testContext(t), strings.NewReader(keyEnter), io.Discard, "Which?", "", []Choice{"a", "b", "c"}, 2)
+	got, err := Select(testContext(t), strings.NewReader(keyEnter), io.Discard, List{Title: "Which?", Choices: []Choice{"a", "b", "c"}, Start: 2})
 	if err != nil || got != 2 {
 		t.Errorf("chose %d, %v; want the one in focus, 2", got, err)
 	}
-	got, _ = Select(testContext(t), strings.NewReader(keyDown+keyEnter), io.Discard, "Which?", "", []Choice{"a", "b", "c"}, 1)
+	got, _ = Select(testContext(t), strings.NewReader(keyDown+keyEnter), io.Discard, List{Title: "Which?", Choices: []Choice{"a", "b", "c"}, Start: 1})
 	if got != 2 {
 		t.Errorf("down from 1 chose %d, want 2", got)
 	}
