@@ -49,6 +49,12 @@ token (of --user for an administrator). It first shows what it will revoke
 (ID, name, created, last used), then asks on a terminal. Without a terminal it
 needs --yes, and changes nothing without it (exit 2). --dry-run only shows.
 
+On a terminal, a name that several tokens share offers those tokens to
+choose from, and no argument at all offers every token (of --user, for an
+administrator). In CI, without a terminal or with AXERO_NO_PROMPT=1, a
+shared name is an error listing the IDs (exit 1) and no argument a usage
+error (exit 2).
+
 Revoking the token that the current profile itself uses is allowed, with a
 warning: the profile stops working until you log in again.
 

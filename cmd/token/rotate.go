@@ -58,6 +58,9 @@ untouched. The steps run in that order so that an interruption at any point
 leaves either the old token working or the new one delivered. As for create,
 --jq is refused unless --out or --keychain keeps the new token.
 
+On a terminal, a name that several tokens share, or no ID|NAME at all,
+offers the tokens to choose from; elsewhere ID|NAME is needed.
+
 ` + rotateFromHelp,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
@@ -114,7 +117,7 @@ leaves either the old token working or the new one delivered. As for create,
 	addDeliveryFlags(c, f, &opts.Delivery)
 	addRotateFromFlags(c, opts)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
-	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 
