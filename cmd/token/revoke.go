@@ -52,8 +52,8 @@ needs --yes, and changes nothing without it (exit 2). --dry-run only shows.
 On a terminal, a name that several tokens share offers those tokens to
 choose from, and no argument at all offers every token (of --user, for an
 administrator). In CI, without a terminal or with AXERO_NO_PROMPT=1, a
-shared name is an error listing the IDs (exit 1) and no argument a usage
-error (exit 2).
+shared name is an error that lists the IDs, and no argument a usage error
+(exit 2).
 
 Revoking the token that the current profile itself uses is allowed, with a
 warning: the profile stops working until you log in again.
