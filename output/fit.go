@@ -20,7 +20,8 @@ type Fit struct {
 	Drop []string
 	// Wrap lists columns of prose (a status, a problem and what to do
 	// about it) that are wrapped onto more lines rather than cut, within
-	// their column, down to minWrapWidth columns.
+	// their column, down to minWrapWidth columns, once every Drop column
+	// is left out.
 	Wrap []string
 }
 
@@ -45,12 +46,12 @@ var displayWidth = &runewidth.Condition{EastAsianWidth: false}
 
 // fitColumns decides which columns a table keeps and how wide each is, so
 // that its lines fit within limit columns (0: no limit). natural is each
-// column's widest cell, header included. It first narrows the Wrap and
-// Truncate columns, widest first; when they are all as narrow as they may get, it
+// column's widest cell, header included. It first narrows the Truncate
+// columns, widest first; when they are all as narrow as they may get, it
 // leaves out the Drop columns one by one, least important first, and
-// fits again (a column left out gives the others back their room). A
-// table that cannot fit even then is shown at its narrowest, and the
-// terminal wraps it.
+// fits again (a column left out gives the others back their room); with
+// every Drop column gone, the Wrap columns narrow too. A table that cannot
+// fit even then is shown at its narrowest, and the terminal wraps it.
 func fitColumns(headers []string, headerWidths, natural []int, fit Fit, limit int) (keep []bool, widths []int) {
 	index := make(map[string]int, len(headers))
 	for i, h := range headers {
@@ -70,13 +71,14 @@ func fitColumns(headers []string, headerWidths, natural []int, fit Fit, limit in
 	for _, i := range cut {
 		floors[i] = max(headerWidths[i], min(natural[i], minCutWidth))
 	}
-	// A wrapped column gives way like a cut one, and before it: wrapping
-	// loses nothing.
+	// A wrapped column gives way like a cut one, but only once no column
+	// is left to leave out: a row on two lines is harder to scan than a
+	// row without a minor column.
 	wrap := columns(fit.Wrap)
 	for _, i := range wrap {
 		floors[i] = max(headerWidths[i], min(natural[i], minWrapWidth))
 	}
-	cut = append(wrap, cut...)
+	cutOrWrap := append(append([]int(nil), wrap...), cut...)
 
 	for dropped := 0; ; dropped++ {
 		keep = make([]bool, len(natural))
@@ -101,10 +103,14 @@ func fitColumns(headers []string, headerWidths, natural []int, fit Fit, limit in
 		if shown > 1 {
 			excess += len(columnGap) * (shown - 1)
 		}
+		shrinkable := cut
+		if dropped == len(drop) {
+			shrinkable = cutOrWrap
+		}
 		for excess > 0 {
-			// Cut the widest column that may still give way by one.
+			// Narrow the widest column that may still give way by one.
 			widest := -1
-			for _, i := range cut {
+			for _, i := range shrinkable {
 				if keep[i] && widths[i] > floors[i] && (widest < 0 || widths[i] > widths[widest]) {
 					widest = i
 				}

@@ -231,3 +231,21 @@ func TestCutNameStaysEscaped(t *testing.T) {
 		}
 	}
 }
+
+func TestWrapComesAfterDropping(t *testing.T) {
+	td := TableData{
+		Headers: []string{"PROFILE", "SOURCE", "EXPIRES"},
+		Rows:    [][]string{{"default", "keychain", "in 1 year (2027-12-02T17:10:00Z)"}},
+		Fit:     Fit{Wrap: []string{"EXPIRES"}, Drop: []string{"SOURCE"}},
+	}
+	// Three columns too many: SOURCE goes, the expiry stays on one line.
+	lines := printAt(t, 50, false, td)
+	if len(lines) != 2 || strings.Contains(lines[0], "SOURCE") || !strings.HasSuffix(lines[1], "in 1 year (2027-12-02T17:10:00Z)") {
+		t.Errorf("at 50 columns: %q", lines)
+	}
+	// Narrower still: with SOURCE gone, the expiry wraps.
+	lines = printAt(t, 36, false, td)
+	if len(lines) != 3 || !strings.HasSuffix(lines[1], "in 1 year") || strings.TrimSpace(lines[2]) != "(2027-12-02T17:10:00Z)" {
+		t.Errorf("at 36 columns: %q", lines)
+	}
+}
