@@ -23,7 +23,7 @@ func CanPick(ios *iostreams.IOStreams) bool {
 	return ios.CanPrompt() && ios.IsStderrTTY()
 }
 
-// errNothingChosen: the person left a picker with Ctrl-C or Esc.
+// errNothingChosen: the person left a picker with Ctrl-C.
 var errNothingChosen = Exit(ExitInterrupted, errors.New("nothing chosen; nothing changed"))
 
 // TokenPick says what a token is picked for.

@@ -4,8 +4,9 @@
 // AXERO_NO_PROMPT) is the caller's decision.
 //
 // Each call runs one huh form. Questions that follow one another (choose
-// a token, then type its new name) are asked in one form, not two in a
-// row: a form that has just ended can still take a key meant for the next.
+// a token, then type its new name) are asked in one form: two forms run
+// one after the other were seen on a terminal to drop a key typed into
+// the second.
 package prompt
 
 import (
@@ -17,7 +18,7 @@ import (
 	"charm.land/huh/v2"
 )
 
-// ErrAborted: the person pressed Ctrl-C (or Esc) instead of answering.
+// ErrAborted: the person pressed Ctrl-C instead of answering.
 var ErrAborted = errors.New("no answer: nothing was chosen")
 
 // Choice is one line of a Select: what the person sees, already safe for
