@@ -14,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
@@ -206,7 +207,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		e.Problem = jwtinfo.RedactSecrets(e.Problem, e.token)
 	}
 	if err := output.Print(f.IO, opts.Output, entries, func(tty bool) output.TableData {
-		return statusTable(entries, tty, now)
+		return statusTable(f.IO, entries, tty, now)
 	}); err != nil {
 		return err
 	}
@@ -426,9 +427,21 @@ func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Confi
 }
 
 // statusTable lays the entries out: on a terminal the profile in use is
-// starred and expiries are relative; piped, expiries are RFC 3339.
-func statusTable(entries []*StatusEntry, tty bool, now time.Time) output.TableData {
-	t := output.TableData{Headers: []string{"PROFILE", "SITE", "USER", "SOURCE", "TOKEN", "EXPIRES", "STATUS"}}
+// starred and expiries are relative; piped, expiries are RFC 3339. On a
+// colour terminal STATUS is green when the token works, yellow when that
+// could not be told, red when it does not, and EXPIRES is coloured as in
+// token list. On a narrow terminal STATUS and EXPIRES wrap within their
+// columns, a long token name is cut, then SOURCE and USER are left out;
+// the site stays whole.
+func statusTable(ios *iostreams.IOStreams, entries []*StatusEntry, tty bool, now time.Time) output.TableData {
+	t := output.TableData{
+		Headers: []string{"PROFILE", "SITE", "USER", "SOURCE", "TOKEN", "EXPIRES", "STATUS"},
+		Fit: output.Fit{
+			Wrap:     []string{"STATUS", "EXPIRES"},
+			Truncate: []string{"TOKEN"},
+			Drop:     []string{"SOURCE", "USER"},
+		},
+	}
 	for _, e := range entries {
 		name := e.Profile
 		if tty && e.Active {
@@ -459,7 +472,27 @@ func statusTable(entries []*StatusEntry, tty bool, now time.Time) output.TableDa
 		} else if e.Expired && e.Server != verdictValid {
 			state = "expired"
 		}
+		if tty {
+			expires = output.Tint(ios, output.ExpiryTone(e.Expires, now), expires)
+			state = output.Tint(ios, statusTone(e), state)
+		}
 		t.Rows = append(t.Rows, []string{name, e.Site, e.User, e.Source, tokenDesc, expires, state})
 	}
 	return t
+}
+
+// statusTone is what an entry's state means: the server accepts the
+// token; it could not tell (or was not asked, for a keychain that did not
+// answer); or the token cannot be used. An unchecked token (--offline)
+// is plain.
+func statusTone(e *StatusEntry) output.Tone {
+	switch e.Cause {
+	case CauseValid:
+		return output.Good
+	case CauseNotChecked:
+		return output.Plain
+	case CauseServerUnreachable, CauseCertificate, CauseServerError, CauseKeychainUnreachable:
+		return output.Warning
+	}
+	return output.Bad
 }

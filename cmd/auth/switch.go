@@ -1,17 +1,18 @@
 package auth
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/prompt"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/output"
 )
 
 // SwitchOptions are the inputs of `axero auth switch`.
@@ -31,8 +32,9 @@ func NewCmdSwitch(f *cmdutil.Factory, runF func(context.Context, *SwitchOptions)
 --profile nor AXERO_PROFILE names one (before, "default"). The choice is kept
 in the configuration file.
 
-Without PROFILE, on a terminal, the profiles are listed to choose from;
-elsewhere (a pipe, CI, AXERO_NO_PROMPT) PROFILE is required (exit 2).
+Without PROFILE, on a terminal, the profiles are offered at a picker (arrow
+keys and Enter; Ctrl-C changes nothing); elsewhere (a pipe, CI,
+AXERO_NO_PROMPT) PROFILE is required (exit 2).
 axero status stars the profile in use.`,
 		Example: `  $ axero auth switch staging
   $ axero auth switch
@@ -46,13 +48,13 @@ axero status stars the profile in use.`,
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
-			return switchRun(opts)
+			return switchRun(c.Context(), opts)
 		},
 	}
 	return c
 }
 
-func switchRun(opts *SwitchOptions) error {
+func switchRun(ctx context.Context, opts *SwitchOptions) error {
 	f := opts.Factory
 	cfg, err := f.Config()
 	if err != nil {
@@ -68,7 +70,7 @@ func switchRun(opts *SwitchOptions) error {
 	}
 	name := opts.Profile
 	if name == "" {
-		if name, err = chooseProfile(f, cfg, names, current); err != nil {
+		if name, err = chooseProfile(ctx, f, cfg, names, current); err != nil {
 			return err
 		}
 	}
@@ -105,46 +107,38 @@ func switchRun(opts *SwitchOptions) error {
 	return nil
 }
 
-// chooseProfile lists the profiles on stderr, numbered, and reads the
-// number of the one to switch to. It needs a terminal: elsewhere PROFILE
-// must be given.
-func chooseProfile(f *cmdutil.Factory, cfg *config.Config, names []string, current string) (string, error) {
-	ios := f.IO
-	if !ios.CanPrompt() {
+// chooseProfile offers the profiles at a picker, the default one first
+// in focus and starred, each with its site and user. It needs a terminal:
+// elsewhere PROFILE must be given.
+func chooseProfile(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, names []string, current string) (string, error) {
+	if !cmdutil.CanPick(f.IO) {
 		return "", cmdutil.FlagErrorf("which profile? pass it: axero auth switch PROFILE (the profiles are %s)", strings.Join(names, ", "))
 	}
-	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
+	td := output.TableData{
+		Headers: []string{"  PROFILE", "SITE", "USER"},
+		Fit:     output.Fit{Truncate: []string{"SITE", "USER"}},
 	}
-	for i, n := range names {
+	for _, n := range names {
 		p, _ := cfg.Profile(n)
-		mark := " "
+		mark := "  "
 		if n == current {
-			mark = "*"
+			mark = "* "
 		}
-		fmt.Fprintf(ios.ErrOut, "%s %d. %-*s  %s", mark, i+1, width, n, textsafe.Terminal(p.URL))
-		if p.User != "" {
-			fmt.Fprintf(ios.ErrOut, "  %s", textsafe.Terminal(p.User))
-		}
-		fmt.Fprintln(ios.ErrOut)
+		td.Rows = append(td.Rows, []string{mark + n, p.URL, p.User})
 	}
-	fmt.Fprintf(ios.ErrOut, "Switch to which profile? [1-%d] ", len(names))
-	line, err := bufio.NewReader(ios.In).ReadString('\n')
-	answer := strings.TrimSpace(line)
-	if answer == "" {
-		if err != nil {
-			fmt.Fprintln(ios.ErrOut)
-		}
-		return "", cmdutil.FlagErrorf("no profile chosen; nothing changed")
-	}
-	if n, convErr := strconv.Atoi(answer); convErr == nil && n >= 1 && n <= len(names) {
-		return names[n-1], nil
-	}
-	for _, n := range names {
-		if n == answer {
-			return n, nil
+	start := 0
+	for i, n := range names {
+		if n == current {
+			start = i
 		}
 	}
-	return "", cmdutil.FlagErrorf("%q is not one of the profiles 1 to %d; nothing changed", answer, len(names))
+	lines := output.TableLines(td, max(f.IO.ForStderr().TerminalWidth()-4, 0))
+	i, err := prompt.Select(cmdutil.PromptContext(ctx), f.IO.In, f.IO.ErrOut, prompt.List{Title: "Switch to which profile?", Header: lines[0], Choices: lines[1:], Start: start})
+	if errors.Is(err, prompt.ErrAborted) {
+		return "", cmdutil.Exit(cmdutil.ExitInterrupted, errors.New("no profile chosen; nothing changed"))
+	}
+	if err != nil {
+		return "", err
+	}
+	return names[i], nil
 }

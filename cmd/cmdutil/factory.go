@@ -17,6 +17,7 @@ import (
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/timefmt"
 	"github.com/axero-cli/axero/keychain"
+	"github.com/axero-cli/axero/output"
 )
 
 // Token sources, as `status` reports them.
@@ -276,7 +277,7 @@ func (f *Factory) Client() (*client.Client, error) {
 
 // ExpiryWarningWindow is how close to its expiry a token in use must be
 // for commands to warn about it.
-const ExpiryWarningWindow = 7 * 24 * time.Hour
+const ExpiryWarningWindow = output.ExpirySoon
 
 // WarnIfExpiringSoon says once, on stderr, that the token in use expires
 // within ExpiryWarningWindow, naming the command that rotates it (its jti

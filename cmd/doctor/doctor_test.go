@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/doctor"
@@ -276,5 +278,34 @@ func TestDoctorDoesNotSendAStoredTokenToAnotherSite(t *testing.T) {
 	want(t, checks, "auth", doctor.StatusSkip)
 	if n := b.RequestCount("", "/api/bearertokens"); n != 0 {
 		t.Errorf("site B received %d token requests", n)
+	}
+}
+
+func TestDoctorFitsTheTerminalAndColoursStatuses(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, emulator.Options{})
+	id := e.TokenIDOf(e.Vars["AXERO_TOKEN"])
+	e.MustRun("token", "revoke", id, "--yes")
+	e.TTY, e.Color, e.Width = true, true, 80
+	r := e.Run("doctor")
+	plain := regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(r.Stdout, "")
+	for _, l := range strings.Split(plain, "\n") {
+		if n := utf8.RuneCountInString(l); n > 80 {
+			t.Errorf("a line of %d columns: %q", n, l)
+		}
+	}
+	// A long detail goes on under itself, not under the status.
+	if !regexp.MustCompile(`(?m)^OK    http      GET .*\n {16}\(application/json`).MatchString(plain) {
+		t.Errorf("the http detail does not wrap under itself:\n%s", plain)
+	}
+	for _, want := range []string{"\x1b[32mOK\x1b[0m    config", "\x1b[31mFAIL\x1b[0m  auth"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("want %q in:\n%s", want, r.Stdout)
+		}
+	}
+	e.Color, e.Width = false, 0
+	r = e.Run("doctor")
+	if strings.Contains(r.Stdout, "\x1b") || !strings.Contains(r.Stdout, "\nOK    http      GET ") {
+		t.Errorf("without colour or a width limit:\n%s", r.Stdout)
 	}
 }

@@ -44,9 +44,12 @@ const environmentHelp = `Environment variables and global flags:
   -o, --output                     table, json, yaml or csv, where a command
                                    prints records
   --jq EXPR                        filter JSON output with a jq expression
-  NO_COLOR                         no colour
-  AXERO_NO_PROMPT=1, CI            never prompt; a command that would need to ask
-                                   fails and names the flag to pass
+  NO_COLOR                         no colour (piped output never has any)
+  COLUMNS                          the terminal's width for tables (else the
+                                   terminal's own; piped output is never cut)
+  AXERO_NO_PROMPT=1, CI            never prompt or offer a picker; a command
+                                   that would need to ask fails and names the
+                                   flag or argument to pass
   AXERO_KEYCHAIN=off               never touch the OS keychain
   AXERO_FORCE_TTY=1                behave as on a terminal even when piped
 

@@ -99,6 +99,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		root.AddCommand(t)
 	}
 	usageErrors(root)
+	completeUserFlags(root, f)
 	withDeadlines(root, f)
 	return root
 }

@@ -178,9 +178,21 @@ func (s *bufferedAuditSink) finish(complete bool) error {
 		rows = []audit.Row{}
 	}
 	return output.Print(s.f.IO, s.o, rows, func(tty bool) output.TableData {
-		td := output.TableData{Headers: []string{"USER ID", "USER", "TOKEN ID", "NAME", "TYPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "FINDINGS"}}
+		td := output.TableData{
+			Headers: []string{"USER ID", "USER", "TOKEN ID", "NAME", "TYPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "FINDINGS"},
+			// A narrow terminal cuts names first, then leaves out what the
+			// other columns or the findings already say; FINDINGS stays whole.
+			Fit: output.Fit{
+				Truncate: []string{"NAME", "USER", "CREATED BY"},
+				Drop:     []string{"USER ID", "CREATED", "CREATED BY", "TYPE", "LAST USED"},
+			},
+		}
 		for _, r := range rows {
-			td.Rows = append(td.Rows, auditCells(r, tty, s.now))
+			cells := auditCells(r, tty, s.now)
+			if tty {
+				cells[8] = output.Tint(s.f.IO, output.ExpiryTone(r.Expires, s.now), cells[8])
+			}
+			td.Rows = append(td.Rows, cells)
 		}
 		return td
 	})

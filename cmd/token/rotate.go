@@ -59,6 +59,9 @@ untouched. The steps run in that order so that an interruption at any point
 leaves either the old token working or the new one delivered. As for create,
 --jq is refused unless --out or --keychain keeps the new token.
 
+On a terminal, a name that several tokens share, or no ID|NAME at all,
+offers the tokens to choose from; elsewhere ID|NAME is needed.
+
 ` + rotateFromHelp,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
@@ -82,6 +85,9 @@ leaves either the old token working or the new one delivered. As for create,
 					return runF(c.Context(), opts)
 				}
 				return rotateFromRun(c.Context(), opts)
+			}
+			if len(args) == 0 && cmdutil.CanPick(f.IO) {
+				args = []string{""} // no token named: a picker offers them (rotateRun)
 			}
 			if err := validateSingleRotate(c, args); err != nil {
 				return err
@@ -112,7 +118,7 @@ leaves either the old token working or the new one delivered. As for create,
 	addDeliveryFlags(c, f, &opts.Delivery)
 	addRotateFromFlags(c, opts)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
-	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 
@@ -136,10 +142,12 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := cmdutil.ResolveToken(ctx, c, mine, opts.Token)
+	picked, err := f.PickToken(ctx, c, mine, opts.Token, cmdutil.TokenPick{Verb: "rotate"})
+	defer picked.Done()
 	if err != nil {
 		return err
 	}
+	old, ctx := picked.Token, picked.Ctx
 	policy, err := c.Policy(ctx)
 	if err != nil {
 		return err
