@@ -103,9 +103,10 @@ func asSinkError(s sink.Sink, op string, err error) error {
 func Deliver(ctx context.Context, sinks []sink.Sink, v sink.Value, rec Recorder, prev Report) Report {
 	rec = orNop(rec)
 	rep := prev.align(sinks)
+	rep.Stopped = nil
 	for i, s := range sinks {
 		r := &rep.Sinks[i]
-		if r.State == StateVerified || r.State == StateCommitted {
+		if r.State.Holds() {
 			continue
 		}
 		if ctx.Err() != nil || rep.Stopped != nil {
@@ -134,8 +135,11 @@ func Deliver(ctx context.Context, sinks []sink.Sink, v sink.Value, rec Recorder,
 func Commit(ctx context.Context, sinks []sink.Sink, v sink.Value, rec Recorder, prev Report) Report {
 	rec = orNop(rec)
 	rep := prev.align(sinks)
-	if !rep.AllVerified() {
-		return rep
+	rep.Stopped = nil
+	for _, x := range rep.Sinks {
+		if !x.State.Holds() {
+			return rep
+		}
 	}
 	for i, s := range sinks {
 		r := &rep.Sinks[i]
@@ -165,7 +169,7 @@ func runStep(rec Recorder, rep *Report, r *Result, s sink.Sink, op Op, v sink.Va
 	if err != nil {
 		err = asSinkError(s, string(op), err)
 		r.State = failedState(op)
-		r.Detail = detail(err, v.Secret)
+		r.Detail = Detail(err, v.Secret)
 		r.Kind = sink.KindOf(err)
 	}
 	if rerr := rec.Record(Step{Sink: s.String(), Op: op, Done: true, Err: err}); rerr != nil {

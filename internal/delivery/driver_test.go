@@ -110,7 +110,7 @@ func TestDeliverStopsWhenCancelled(t *testing.T) {
 }
 
 func TestDetailIsOneSafeLine(t *testing.T) {
-	got := detail(errors.New("line one\nline\x1b[2J two "+secret+" eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.abcdefghijklmnop"), secret)
+	got := Detail(errors.New("line one\nline\x1b[2J two "+secret+" eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.abcdefghijklmnop"), secret)
 	if strings.ContainsAny(got, "\n\x1b") || strings.Contains(got, secret) || strings.Contains(got, "eyJhbGciOiJub25lIn0") {
 		t.Fatalf("detail = %q", got)
 	}

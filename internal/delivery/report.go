@@ -147,10 +147,10 @@ func (r Report) JSON() []Result {
 	return r.Sinks
 }
 
-// detail is an error as one line for the report: no line breaks, control
+// Detail is an error as one line for the report: no line breaks, control
 // characters escaped, the secret and anything shaped like a token cut
 // out.
-func detail(err error, secret string) string {
+func Detail(err error, secret string) string {
 	if err == nil {
 		return ""
 	}
