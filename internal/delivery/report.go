@@ -120,11 +120,11 @@ func (r Report) Err() error {
 		}
 		return nil
 	}
-	msg := f[0].Sink + ": " + string(f[0].State) + ": " + f[0].Detail
+	msg := f[0].Detail
 	if len(f) > 1 {
 		msg += " (and " + strconv.Itoa(len(f)-1) + " more sink(s) failed)"
 	}
-	return &sink.Error{Sink: f[0].Sink, Op: "deliver", Kind: f[0].Kind, Err: errors.New(msg)}
+	return &sink.Error{Sink: f[0].Sink, Op: strings.TrimPrefix(string(f[0].State), "failed at "), Kind: f[0].Kind, Err: errors.New(msg)}
 }
 
 // TableHeaders are the columns of Rows.

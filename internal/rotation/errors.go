@@ -39,11 +39,11 @@ func (e *LostRaceError) Error() string {
 	return fmt.Sprintf("another rotation of %q replaced it at the same time (token %d); this run changed nothing", e.Name, e.Winner)
 }
 
-// ProofError: the new token did not authenticate, and was revoked.
+// ProofError: the new token did not authenticate, and was revoked. It
+// does not unwrap, for the reason RetireError does not.
 type ProofError struct{ Err error }
 
 func (e *ProofError) Error() string { return e.Err.Error() }
-func (e *ProofError) Unwrap() error { return e.Err }
 
 // RetireError: every sink holds the new token, but revoking (or renaming)
 // the old one failed; the pending file is kept so that --resume retries.
@@ -62,7 +62,8 @@ func (e *RetireError) Error() string {
 	return fmt.Sprintf("the new token %d is delivered, but %s the old token %d failed (%v); finish with `axero token rotate %s --resume`, or revoke it with `axero token revoke %d`", e.NewID, what, e.OldID, e.Err, quoteArg(e.Name), e.OldID)
 }
 
-func (e *RetireError) Unwrap() error { return e.Err }
+// RetireError does not unwrap: a wrapped context.Canceled would shrink
+// the message to "interrupted", and it must say which token is where.
 
 // quoteArg quotes a token name for a command line shown to the user.
 func quoteArg(s string) string {

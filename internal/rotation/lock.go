@@ -100,3 +100,13 @@ func (s Store) lock(ctx context.Context, base string, w io.Writer, now func() ti
 		}
 	}
 }
+
+// LockName takes the lock of the delivery of a new token named name
+// (token create --to), so that two runs never create one at once.
+func (s Store) LockName(ctx context.Context, site, name string, w io.Writer, now func() time.Time) (func(), error) {
+	sum := sha256.Sum256([]byte(name))
+	base := filepath.Join(s.locksDir(), siteHash(site)+"-name-"+hex.EncodeToString(sum[:8]))
+	return s.lock(ctx, base, w, now, func(pid int) string {
+		return fmt.Sprintf("waiting for another run that creates a token named %q%s to finish", name, pidText(pid))
+	})
+}

@@ -322,10 +322,10 @@ func (m *Machine) unproven(ctx context.Context, p *Pending, proofErr error) erro
 		old = fmt.Sprintf("the old token %d is untouched", p.Old.ID)
 	}
 	if err := m.revoke(cctx, p.New.ID); err != nil {
-		return &ProofError{Err: fmt.Errorf("the new token %d did not work (%w), and revoking it failed too (%v): revoke it with `axero token revoke %d`; %s", p.New.ID, proofErr, err, p.New.ID, old)}
+		return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; %s", p.New.ID, proofErr, err, p.New.ID, old)}
 	}
 	_ = m.Store.Remove(p.Key())
-	return &ProofError{Err: fmt.Errorf("the new token %d did not work (%w), so it was revoked; %s", p.New.ID, proofErr, old)}
+	return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), so it was revoked; %s", p.New.ID, proofErr, old)}
 }
 
 func (m *Machine) partial(p *Pending, rep delivery.Report) error {

@@ -97,6 +97,9 @@ type Pending struct {
 	Phase   Phase       `json:"phase"`
 	New     *NewToken   `json:"new,omitempty"`
 	Sinks   []SinkState `json:"sinks"`
+	// To are the sinks the user named (--to, --sinks), a part of Sinks;
+	// the others are implicit (a profile, --out, stdout).
+	To []string `json:"to,omitempty"`
 	// Grace renames the old token instead of revoking it; KeepOld
 	// leaves it alone.
 	Grace   time.Duration `json:"grace,omitempty"`
