@@ -260,6 +260,14 @@ func rotateFresh(ctx context.Context, r *oneRun, opts *RotateOptions, old client
 	if err != nil {
 		return err
 	}
+	// A newer token of the same name is another rotation's replacement
+	// (on another machine, which no lock here can see): this one would
+	// leave two. The check after minting covers the rest of the window.
+	for _, t := range before {
+		if t.Name == old.Name && t.TokenID > old.TokenID {
+			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("token %d has the same name and is newer than token %d: another rotation of %q is under way or has finished; nothing was minted (rotate token %d instead, or rename one of them)", t.TokenID, old.TokenID, old.Name, t.TokenID))
+		}
+	}
 	r.pending = p
 	res, err := r.machine(api, sinks).Start(ctx, p, before)
 	if err := r.finish(ctx, res, err, p); err != nil {
