@@ -26,8 +26,8 @@ type RevokeOptions struct {
 	// their time has passed (revoke_superseded.go).
 	Superseded bool
 	User       string
-	Yes     bool
-	DryRun  bool
+	Yes        bool
+	DryRun     bool
 
 	// From revokes the tokens listed in a file instead (revoke_from.go).
 	From        string

@@ -25,9 +25,9 @@ func TestParse(t *testing.T) {
 		t.Fatalf("%v", sinks)
 	}
 	for spec, want := range map[string]string{
-		"ftp:host/x":          `unknown sink scheme "ftp" (known: github, gitlab, vault, aws-sm, file, keychain, exec)`,
-		"no-scheme":           "a sink is SCHEME:...",
-		"keychain:ci":         "not available",
+		"ftp:host/x":  `unknown sink scheme "ftp" (known: github, gitlab, vault, aws-sm, file, keychain, exec)`,
+		"no-scheme":   "a sink is SCHEME:...",
+		"keychain:ci": "not available",
 	} {
 		_, err := Parse([]string{spec}, d)
 		if err == nil || sink.KindOf(err) != sink.Invalid || (want != "" && !strings.Contains(err.Error(), want)) {

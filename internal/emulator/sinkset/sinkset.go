@@ -20,11 +20,11 @@ import (
 
 // The sandbox's credentials and seeds. They are worthless anywhere else.
 const (
-	GitHubToken     = "github_pat_sandbox_0000000000000000000000"     //nolint:gosec // the sandbox's own credential, not a real one
-	GitLabToken     = "glpat-sandbox-00000000000000"                  //nolint:gosec // the sandbox's own credential, not a real one
-	VaultToken      = "hvs.sandbox000000000000000000"                 //nolint:gosec // the sandbox's own credential, not a real one
-	AWSAccessKeyID  = "AKIASANDBOX000000000"                          //nolint:gosec // the sandbox's own credential, not a real one
-	AWSSecretKey    = "sandboxSecretAccessKey0000000000000000000"     //nolint:gosec // the sandbox's own credential, not a real one
+	GitHubToken     = "github_pat_sandbox_0000000000000000000000" //nolint:gosec // the sandbox's own credential, not a real one
+	GitLabToken     = "glpat-sandbox-00000000000000"              //nolint:gosec // the sandbox's own credential, not a real one
+	VaultToken      = "hvs.sandbox000000000000000000"             //nolint:gosec // the sandbox's own credential, not a real one
+	AWSAccessKeyID  = "AKIASANDBOX000000000"                      //nolint:gosec // the sandbox's own credential, not a real one
+	AWSSecretKey    = "sandboxSecretAccessKey0000000000000000000" //nolint:gosec // the sandbox's own credential, not a real one
 	AWSRegion       = awssm.DefaultRegion
 	Repo            = "acme/api" // GitHub repository and GitLab project
 	GitLabProjectID = 42

@@ -2,7 +2,6 @@ package sinkset_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -40,7 +39,7 @@ func TestTheREADMEsSinksWorkAgainstTheSet(t *testing.T) {
 	if err := delivery.Check(ctx, sinks); err != nil {
 		t.Fatal(err)
 	}
-	v := sink.Value{Secret: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzIn0." + string(make([]byte, 0)) + "c2lnbmF0dXJlLW9mLXRoZS10b2tlbi1sb25nLWVub3VnaC10by1iZS1tYXNrZWQ", TokenID: 100005, Name: "ci", Started: time.Now().Add(-time.Minute)}
+	v := sink.Value{Secret: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIzIn0.c2lnbmF0dXJlLW9mLXRoZS10b2tlbi1sb25nLWVub3VnaC10by1iZS1tYXNrZWQ", TokenID: 100005, Name: "ci", Started: time.Now().Add(-time.Minute)}
 	rep := delivery.Deliver(ctx, sinks, v, nil, delivery.Report{})
 	if !rep.AllVerified() {
 		t.Fatalf("%+v", rep)
@@ -51,5 +50,4 @@ func TestTheREADMEsSinksWorkAgainstTheSet(t *testing.T) {
 	if got, _ := set.AWS.Staged(sinkset.AWSSecret, "AWSCURRENT"); got != v.Secret {
 		t.Fatalf("AWSCURRENT = %q", got)
 	}
-	_ = os.Getenv
 }
