@@ -22,12 +22,13 @@ type RevokeOptions struct {
 	Factory *cmdutil.Factory
 	Tokens  []string // IDs or exact names
 	Expired bool
+	User    string
+	Yes     bool
+	DryRun  bool
+
 	// Superseded revokes the tokens a rotation with --grace renamed, once
 	// their time has passed (revoke_superseded.go).
 	Superseded bool
-	User       string
-	Yes        bool
-	DryRun     bool
 
 	// From revokes the tokens listed in a file instead (revoke_from.go).
 	From        string
