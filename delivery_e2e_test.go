@@ -32,8 +32,9 @@ type deliveryEnv struct {
 	set  *sinkset.Set
 	dir  string
 	bin  string
-	old  int64
-	vars map[string]string
+	old       int64
+	oldSecret string
+	vars      map[string]string
 }
 
 func newDeliveryEnv(t *testing.T) *deliveryEnv {
@@ -54,7 +55,7 @@ func newDeliveryEnv(t *testing.T) *deliveryEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.old = ct.TokenID
+	e.old, e.oldSecret = ct.TokenID, ct.Secret
 	e.vars = map[string]string{
 		"PATH":             os.Getenv("PATH"),
 		"HOME":             e.dir,
@@ -213,6 +214,37 @@ func (e *deliveryEnv) noSecretIn(what, text string) {
 	}
 }
 
+// secretsOnlyInPrivateFiles fails when a file under the test's directory
+// holds a token value the site issued and others may read it.
+func (e *deliveryEnv) secretsOnlyInPrivateFiles() {
+	e.t.Helper()
+	err := filepath.Walk(e.dir, func(path string, fi os.FileInfo, err error) error {
+		if err != nil || !fi.Mode().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path) //nolint:gosec // the test's own directory
+		if err != nil {
+			return err
+		}
+		for _, s := range e.srv.Secrets() {
+			if bytes.Contains(b, []byte(s[strings.LastIndex(s, ".")+1:])) && fi.Mode().Perm() != 0o600 {
+				e.t.Errorf("%s holds a token and is %v", path, fi.Mode().Perm())
+			}
+		}
+		if strings.Contains(path, string(filepath.Separator)+"locks"+string(filepath.Separator)) {
+			for _, s := range e.srv.Secrets() {
+				if bytes.Contains(b, []byte(s[strings.LastIndex(s, ".")+1:])) {
+					e.t.Errorf("the lock file %s holds a token", path)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // pendingFiles are the pending rotation files left in the config.
 func (e *deliveryEnv) pendingFiles() []string {
 	m, _ := filepath.Glob(filepath.Join(e.dir, "config", "pending", "*.json"))
@@ -281,12 +313,7 @@ func TestDeliveredRotationToSixSinks(t *testing.T) {
 
 func TestDeliveredRotationRefusedThenResumed(t *testing.T) {
 	e := newDeliveryEnv(t)
-	oldSecret := ""
-	for _, s := range e.srv.Secrets() {
-		if ts, ok := e.tokenOf(s); ok && ts.TokenID == e.old {
-			oldSecret = s
-		}
-	}
+	oldSecret := e.oldSecret
 	sinks := e.sinks()[:5] // all but exec
 	e.set.GitLab.SetFaults(sinkemu.Faults{ForbidWrites: true})
 	r := e.run(e.bin, nil, append([]string{"token", "rotate", "ci"}, toArgs(sinks)...)...)
@@ -309,6 +336,7 @@ func TestDeliveredRotationRefusedThenResumed(t *testing.T) {
 	if fi, _ := os.Stat(pending[0]); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the pending file is %v", fi.Mode())
 	}
+	e.secretsOnlyInPrivateFiles()
 	// Another plain run refuses, and says how to go on.
 	r = e.run(e.bin, nil, append([]string{"token", "rotate", "ci"}, toArgs(sinks)...)...)
 	if r.code != 1 || !strings.Contains(r.stderr, "is unfinished: new token") || !strings.Contains(r.stderr, "held by 4 of 5 sinks") {
@@ -446,6 +474,50 @@ func TestOverlappingRotationsLeaveOneLiveToken(t *testing.T) {
 		}
 		if !delivered {
 			t.Fatalf("round %d: the live token %d is in no sink", round, live[0].TokenID)
+		}
+	}
+}
+
+// The same with the token held by a profile (no AXERO_TOKEN): the profile
+// ends up holding the one live token, and a run that did not store it
+// never claims it did.
+func TestOverlappingRotationsOfAProfilesToken(t *testing.T) {
+	for round := range 6 {
+		e := newDeliveryEnv(t)
+		delete(e.vars, "AXERO_TOKEN")
+		cmd := exec.Command(e.bin, "login", "--with-token", "--insecure-storage") //nolint:gosec // the axero binary this test suite built
+		for k, v := range e.vars {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		cmd.Stdin = strings.NewReader(e.oldSecret + "\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("login: %v\n%s", err, out)
+		}
+		var wg sync.WaitGroup
+		results := make([]deliveryRun, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = e.run(e.bin, nil, "token", "rotate", "ci")
+			}()
+		}
+		wg.Wait()
+		live := e.live("ci")
+		if len(live) != 1 {
+			t.Fatalf("round %d: %d live tokens named ci\n%s\n%s", round, len(live), results[0].stderr, results[1].stderr)
+		}
+		held, err := os.ReadFile(filepath.Join(e.dir, "config", "credentials", "default")) //nolint:gosec // the test's own file
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ts, ok := e.tokenOf(strings.TrimSpace(string(held))); !ok || ts.TokenID != live[0].TokenID {
+			t.Fatalf("round %d: the profile does not hold the live token %d\n%s\n%s", round, live[0].TokenID, results[0].stderr, results[1].stderr)
+		}
+		for _, r := range results {
+			if r.code != 0 && strings.Contains(r.stderr, "now holds") {
+				t.Fatalf("round %d: a failed run claims the profile holds its token:\n%s", round, r.stderr)
+			}
 		}
 	}
 }

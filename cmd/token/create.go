@@ -70,7 +70,7 @@ A date such as 2027-01-31 means the end of that day in UTC. Without
 			}
 			opts.Name = strings.TrimSpace(opts.Name)
 			opts.Delivery.normalize(c)
-			if err := opts.Delivery.checkSecretOutput("token create"); err != nil {
+			if err := opts.Sinks.checkJQ(&opts.Delivery, "token create"); err != nil {
 				return err
 			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {

@@ -67,9 +67,21 @@ func (s *SinkFlags) specs() ([]string, error) {
 	return specs, nil
 }
 
+// delivers reports whether the token goes to --to sinks.
+func (s *SinkFlags) delivers() bool { return len(s.To) > 0 || s.SinksFile != "" }
+
+// checkJQ refuses --jq where it could drop the only copy of a new token;
+// with --to the sinks hold it, and --jq filters the record without it.
+func (s *SinkFlags) checkJQ(d *TokenDelivery, command string) error {
+	if s.delivers() {
+		return nil
+	}
+	return d.checkSecretOutput(command)
+}
+
 // validate checks the flags that need no network.
 func (s *SinkFlags) validate(c *cobra.Command, resume, dryRun bool) error {
-	to := len(s.To) > 0 || s.SinksFile != ""
+	to := s.delivers()
 	switch {
 	case resume && s.Abandon:
 		return cmdutil.FlagErrorf("--resume and --abandon cannot be used together")

@@ -92,7 +92,7 @@ leaves either the old token working or the new one delivered. As for create,
 				return err
 			}
 			opts.Token = args[0]
-			if err := opts.Delivery.checkSecretOutput("token rotate"); err != nil {
+			if err := opts.Sinks.checkJQ(&opts.Delivery, "token rotate"); err != nil {
 				return err
 			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
