@@ -27,11 +27,11 @@ import (
 // deliveryEnv is one test's world: a site, the four sink emulators, a
 // working directory and a token named "ci" of jdoe to rotate.
 type deliveryEnv struct {
-	t    *testing.T
-	srv  *emulator.Server
-	set  *sinkset.Set
-	dir  string
-	bin  string
+	t         *testing.T
+	srv       *emulator.Server
+	set       *sinkset.Set
+	dir       string
+	bin       string
 	old       int64
 	oldSecret string
 	vars      map[string]string
@@ -363,7 +363,7 @@ var crashBinary = sync.OnceValues(func() (string, error) {
 	bin := filepath.Join(dir, "axero-crash")
 	out, err := exec.Command("go", "build", "-tags", "axero_crashpoints", "-o", bin, ".").CombinedOutput() //nolint:gosec // the go tool the tests were built with
 	if err != nil {
-		return "", fmt.Errorf("%v\n%s", err, out)
+		return "", fmt.Errorf("%w\n%s", err, out)
 	}
 	return bin, nil
 })

@@ -274,19 +274,11 @@ type deliveredRecord struct {
 // resumeHint is the command that finishes the delivery of name.
 func resumeHint(p *rotation.Pending) string {
 	if p.Old == nil {
-		return "axero token create --name " + shellArg(p.Name) + " --resume"
+		return "axero token create --name " + rotation.ShellQuote(p.Name) + " --resume"
 	}
-	return "axero token rotate " + shellArg(p.Name) + " --resume"
+	return "axero token rotate " + rotation.ShellQuote(p.Name) + " --resume"
 }
 
-func shellArg(s string) string {
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
-	}
-	return s
-}
 
 // unfinishedError refuses to start while a delivery of the same name is
 // unfinished.

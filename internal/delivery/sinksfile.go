@@ -120,7 +120,7 @@ func withOptions(spec string, opts map[string]string) (string, error) {
 	}
 	sp, err := sinkspec.Parse(rest)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", spec, err)
+		return "", fmt.Errorf("%s: %w", spec, err)
 	}
 	keys := make([]string, 0, len(opts))
 	for k := range opts {

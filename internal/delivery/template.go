@@ -69,7 +69,7 @@ func (t *Template) Render(r Row) (string, error) {
 	}
 	s, err := renderName(t.t, r)
 	if err != nil {
-		return "", fmt.Errorf("sink template %q: %v", t.text, err)
+		return "", fmt.Errorf("sink template %q: %w", t.text, err)
 	}
 	return s, nil
 }

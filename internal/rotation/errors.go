@@ -3,6 +3,7 @@ package rotation
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/axero-cli/axero/internal/delivery"
 )
@@ -59,18 +60,21 @@ func (e *RetireError) Error() string {
 	if e.Rename {
 		what = "renaming"
 	}
-	return fmt.Sprintf("the new token %d is delivered, but %s the old token %d failed (%v); finish with `axero token rotate %s --resume`, or revoke it with `axero token revoke %d`", e.NewID, what, e.OldID, e.Err, quoteArg(e.Name), e.OldID)
+	return fmt.Sprintf("the new token %d is delivered, but %s the old token %d failed (%v); finish with `axero token rotate %s --resume`, or revoke it with `axero token revoke %d`", e.NewID, what, e.OldID, e.Err, ShellQuote(e.Name), e.OldID)
 }
 
 // RetireError does not unwrap: a wrapped context.Canceled would shrink
 // the message to "interrupted", and it must say which token is where.
 
-// quoteArg quotes a token name for a command line shown to the user.
-func quoteArg(s string) string {
-	for _, r := range s {
-		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-		}
+// ShellQuote quotes a token name for a command line shown to the user:
+// as it is when it is made only of letters, digits, '-', '_' and '.',
+// else in single quotes.
+func ShellQuote(s string) string {
+	plain := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' || r > unicode.MaxASCII
+	}) < 0
+	if plain {
+		return s
 	}
-	return s
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

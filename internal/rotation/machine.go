@@ -85,12 +85,6 @@ func (m *Machine) crash(point string) {
 	}
 }
 
-func (m *Machine) logf(format string, args ...any) {
-	if m.Log != nil {
-		fmt.Fprintf(m.Log, format+"\n", args...)
-	}
-}
-
 // cleanupTimeout bounds the steps that run after Ctrl-C: revoking a token
 // nobody will hold.
 const cleanupTimeout = 30 * time.Second
@@ -145,7 +139,7 @@ func (m *Machine) Start(ctx context.Context, p *Pending, before []client.Token) 
 		cctx, cancel := cleanupCtx(ctx)
 		defer cancel()
 		if rerr := m.revoke(cctx, ct.TokenID); rerr != nil {
-			return nil, fmt.Errorf("%w; token %d was minted but could not be revoked (%v): revoke it with `axero token revoke %d`", err, ct.TokenID, rerr, ct.TokenID)
+			return nil, fmt.Errorf("%w; token %d was minted but could not be revoked (%v): revoke it with `axero token revoke %d`", err, ct.TokenID, rerr, ct.TokenID) //nolint:errorlint // the revoke's error is told, not wrapped: a wrapped context.Canceled would shrink the message to "interrupted"
 		}
 		_ = m.Store.Remove(p.Key())
 		return nil, fmt.Errorf("%w; the new token %d was revoked, and nothing else changed", err, ct.TokenID)
@@ -307,7 +301,7 @@ func (m *Machine) race(ctx context.Context, p *Pending) error {
 	cctx, cancel := cleanupCtx(ctx)
 	defer cancel()
 	if err := m.revoke(cctx, p.New.ID); err != nil {
-		return fmt.Errorf("another rotation of %q replaced it at the same time (token %d), and revoking this run's token %d failed (%v): revoke it with `axero token revoke %d`", p.Name, winner, p.New.ID, err, p.New.ID)
+		return fmt.Errorf("another rotation of %q replaced it at the same time (token %d), and revoking this run's token %d failed (%v): revoke it with `axero token revoke %d`", p.Name, winner, p.New.ID, err, p.New.ID) //nolint:errorlint // told, not wrapped: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left
 	}
 	_ = m.Store.Remove(p.Key())
 	return &LostRaceError{Name: p.Name, Winner: winner}
@@ -322,10 +316,10 @@ func (m *Machine) unproven(ctx context.Context, p *Pending, proofErr error) erro
 		old = fmt.Sprintf("the old token %d is untouched", p.Old.ID)
 	}
 	if err := m.revoke(cctx, p.New.ID); err != nil {
-		return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; %s", p.New.ID, proofErr, err, p.New.ID, old)}
+		return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; %s", p.New.ID, proofErr, err, p.New.ID, old)} //nolint:errorlint // told, not wrapped: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left
 	}
 	_ = m.Store.Remove(p.Key())
-	return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), so it was revoked; %s", p.New.ID, proofErr, old)}
+	return &ProofError{Err: fmt.Errorf("the new token %d did not work (%v), so it was revoked; %s", p.New.ID, proofErr, old)} //nolint:errorlint // told, not wrapped, for the same reason
 }
 
 func (m *Machine) partial(p *Pending, rep delivery.Report) error {

@@ -183,7 +183,7 @@ func (s Store) Load(k Key) (*Pending, error) {
 		return nil, fmt.Errorf("the pending rotation file %s is damaged (%s); move it away to start afresh", path, oneLine(err.Error()))
 	}
 	if err := p.validate(); err != nil {
-		return nil, fmt.Errorf("the pending rotation file %s is not usable (%v); move it away to start afresh", path, err)
+		return nil, fmt.Errorf("the pending rotation file %s is not usable (%w); move it away to start afresh", path, err)
 	}
 	if p.Key() != k {
 		return nil, fmt.Errorf("the pending rotation file %s belongs to another rotation; move it away to start afresh", path)

@@ -45,7 +45,7 @@ func TestPendingFileIsPrivateAndAtomic(t *testing.T) {
 		t.Fatal("another profile sees this rotation")
 	}
 	// A file that others may read is refused: it holds a secret.
-	if err := os.Chmod(path, 0o644); err != nil {
+	if err := os.Chmod(path, 0o644); err != nil { //nolint:gosec // a file others may read, on purpose: it must be refused
 		t.Fatal(err)
 	}
 	if _, err := s.Load(k); err == nil {
@@ -79,7 +79,7 @@ func TestPendingFileIsPrivateAndAtomic(t *testing.T) {
 	if err := s.Save(p); err == nil {
 		t.Fatal("saved through a symbolic link")
 	}
-	if data, _ := os.ReadFile(target); len(data) != 0 {
+	if data, _ := os.ReadFile(target); len(data) != 0 { //nolint:gosec // the test's own file
 		t.Fatal("the secret reached the link's target")
 	}
 	dir2 := t.TempDir()
