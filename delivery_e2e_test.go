@@ -408,6 +408,15 @@ func TestDeliveredRotationKilledAtEveryStep(t *testing.T) {
 					t.Fatalf("token %d is live, with no pending file to finish its delivery", ts.TokenID)
 				}
 			}
+			// A plain run does not take the unfinished rotation for an
+			// ambiguous name: it says how to finish it, or, when nothing
+			// was kept yet, settles it and starts afresh.
+			if point != "intent" && point != "mint" {
+				r = e.run(bin, nil, append([]string{"token", "rotate", "ci"}, toArgs(sinks)...)...)
+				if r.code != 1 || !strings.Contains(r.stderr, "is unfinished") || !strings.Contains(r.stderr, "axero token rotate ci --resume") {
+					t.Fatalf("a plain run after %s: exit %d\n%s", point, r.code, r.stderr)
+				}
+			}
 			r = e.run(bin, nil, append([]string{"token", "rotate", "ci", "--resume"}, toArgs(sinks)...)...)
 			if r.code != 0 {
 				t.Fatalf("resume after %s: exit %d\n%s", point, r.code, r.stderr)
@@ -522,6 +531,33 @@ func TestOverlappingRotationsOfAProfilesToken(t *testing.T) {
 	}
 }
 
+// Two overlapping rotations of one token given by ID: the one that waited
+// finds it gone, and says so.
+func TestOverlappingRotationsByID(t *testing.T) {
+	for round := range 3 {
+		e := newDeliveryEnv(t)
+		var wg sync.WaitGroup
+		results := make([]deliveryRun, 2)
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = e.run(e.bin, nil, "token", "rotate", fmt.Sprint(e.old), "--to", "file:"+filepath.Join(e.dir, fmt.Sprintf("out-%d", i)))
+			}()
+		}
+		wg.Wait()
+		codes := []int{results[0].code, results[1].code}
+		if len(e.live("ci")) != 1 || !(codes[0] == 0 && codes[1] == 4 || codes[0] == 4 && codes[1] == 0) {
+			t.Fatalf("round %d: exits %v, %d live\n%s\n%s", round, codes, len(e.live("ci")), results[0].stderr, results[1].stderr)
+		}
+		for _, r := range results {
+			if r.code == 4 && !strings.Contains(r.stderr, fmt.Sprintf("token %d no longer exists: another rotation replaced it", e.old)) && !strings.Contains(r.stderr, "no token matches") {
+				t.Fatalf("round %d: %s", round, r.stderr)
+			}
+		}
+	}
+}
+
 func TestGraceThenRevokeSuperseded(t *testing.T) {
 	e := newDeliveryEnv(t)
 	r := e.run(e.bin, nil, "token", "rotate", "ci", "--to", "vault:secret/ci/axero#token", "--grace", "7d")
@@ -577,6 +613,12 @@ func TestDeliveredCreateAndAbandon(t *testing.T) {
 		t.Fatalf("exit %d, %d minted\n%s", r.code, len(e.live("svc2")), r.stderr)
 	}
 	e.vars["VAULT_TOKEN"] = sinkset.VaultToken
+	// Under GitHub Actions the token is masked before any sink runs.
+	r = e.run(e.bin, map[string]string{"GITHUB_ACTIONS": "true"}, "token", "create", "--name", "svc4", "--to", "vault:secret/svc4#token")
+	data, _, _ = e.set.Vault.Read("", "secret", "svc4")
+	if r.code != 0 || data["token"] == "" || !strings.Contains(r.stderr, "::add-mask::"+data["token"]+"\n") || strings.Count(r.stderr, "::add-mask::") != 1 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
 	// A partial delivery, then --abandon: the new token is revoked.
 	e.set.GitHub.SetFaults(sinkemu.Faults{ForbidWrites: true})
 	r = e.run(e.bin, nil, "token", "create", "--name", "svc3", "--to", "vault:secret/svc3#token", "--to", "github:acme/api#SVC3")

@@ -372,7 +372,8 @@ func (r *oneRun) sayAbandoned(p *rotation.Pending, revoked []int64) {
 	var holders []string
 	for _, s := range p.Sinks {
 		if s.State.Holds() || s.State == delivery.StatePut || strings.HasSuffix(s.Detail, "under way") {
-			holders = append(holders, s.Spec)
+			name, _, _ := strings.Cut(s.Spec, "?") // stdout's options say nothing here
+			holders = append(holders, name)
 		}
 	}
 	if len(holders) > 0 {
