@@ -279,7 +279,6 @@ func resumeHint(p *rotation.Pending) string {
 	return "axero token rotate " + rotation.ShellQuote(p.Name) + " --resume"
 }
 
-
 // unfinishedError refuses to start while a delivery of the same name is
 // unfinished.
 func unfinishedError(p *rotation.Pending) error {
