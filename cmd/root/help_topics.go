@@ -41,6 +41,17 @@ const environmentHelp = `Environment variables and global flags:
   NO_PROXY
   GITHUB_ACTIONS=true              a revealed token is masked first with
                                    ::add-mask:: on stderr
+  GH_TOKEN, GITHUB_TOKEN,          --to github:...: the credential, and the API
+  GITHUB_API_URL, GH_HOST          (else GitHub Enterprise Server at GH_HOST)
+  GITLAB_TOKEN, CI_API_V4_URL,     --to gitlab:...: the credential, and the API
+  GITLAB_HOST
+  VAULT_ADDR, VAULT_TOKEN,         --to vault:...: the server, the credential,
+  VAULT_NAMESPACE, VAULT_CACERT    the namespace, extra certificate authorities
+  AWS_REGION, AWS_ACCESS_KEY_ID,   --to aws-sm:...: the AWS SDK's usual chain
+  AWS_SECRET_ACCESS_KEY,           (keys, profiles, roles) and endpoint
+  AWS_PROFILE,
+  AWS_ENDPOINT_URL_SECRETS_MANAGER,
+  AWS_ENDPOINT_URL
   -o, --output                     table, json, yaml or csv, where a command
                                    prints records
   --jq EXPR                        filter JSON output with a jq expression
@@ -67,7 +78,8 @@ const exitCodesHelp = `Exit codes:
   3    not authenticated or not permitted (401/403), or not logged in
   4    not found: no such token, user or path
   5    partial failure in a bulk run (see the failed file); token audit: some
-       users could not be scanned
+       users could not be scanned; --to: a sink failed (the old token is kept;
+       --resume finishes)
   6    token list --exit-code or token audit --exit-code found tokens
   130  interrupted (Ctrl-C)
 

@@ -14,13 +14,18 @@ import (
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/emulator/sinkset"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
 // demoEnv is every variable that could make the tour touch the user's real
 // configuration, keychain or site; the tour's commands do not see them.
-var demoEnv = []string{"AXERO_TOKEN", "AXERO_URL", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_CONFIG_DIR", "AXERO_KEYCHAIN", "AXERO_CA_FILE"}
+var demoEnv = []string{"AXERO_TOKEN", "AXERO_URL", "AXERO_PROFILE", "AXERO_DEBUG", "AXERO_CONFIG_DIR", "AXERO_KEYCHAIN", "AXERO_CA_FILE",
+	// The sinks' endpoints and credentials: the tour delivers to its own
+	// emulators, never to the user's real services.
+	"GITHUB_API_URL", "GH_HOST", "GH_TOKEN", "GITHUB_TOKEN", "CI_API_V4_URL", "GITLAB_HOST", "GITLAB_TOKEN",
+	"VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "VAULT_CACERT", "GITHUB_ACTIONS"}
 
 // Executor runs one command line on a factory and returns its exit code:
 // the root's Execute, which the demo cannot import without a cycle.
@@ -43,7 +48,8 @@ func NewCmdDemo(f *cmdutil.Factory, execute Executor, runF func(context.Context,
 		Short: "A narrated tour of every command against a built-in sandbox",
 		Long: `Start an Axero emulator on loopback, then run the main commands against it
 as a user would type them, each printed before its output: log in, create a
-token and see it once, list, rename, rotate, mint impersonation tokens for
+token and see it once, list, rename, rotate (also to GitHub, GitLab, Vault
+and a file, through built-in emulators of those services), mint impersonation tokens for
 one user and for a CSV of users, audit the site's tokens and revoke the
 stale ones from the audit's CSV, call the API, revoke, inspect, log out.
 
@@ -103,6 +109,16 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}
 	defer func() { _ = srv.Close() }()
+	sinks, err := sinkset.Start()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = sinks.Close() }()
+	for _, v := range sinks.Env() {
+		if slices.Contains(demoEnv, v.Name) {
+			tourEnv[v.Name] = v.Value
+		}
+	}
 
 	d := &demo{ctx: ctx, parent: f, execute: opts.Execute, getenv: getenv, out: f.IO.Out, keys: keychain.NewMemory(), dir: dir}
 	url := srv.URL()
@@ -129,6 +145,13 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 	d.narrate("Rotate it: mint a replacement, prove it works, then revoke the old one:")
 	d.run("", 0, "token", "rotate", "ci-deploy-prod")
+
+	d.narrate("Or deliver the replacement where it is used: a GitHub Actions secret, a GitLab CI/CD variable, a Vault entry, a .env file. The old token is revoked only once every sink holds the new one:")
+	d.run("", 0, "token", "rotate", "ci-deploy-prod",
+		"--to", "github:acme/api#AXERO_TOKEN", "--to", "gitlab:project/acme/api#AXERO_TOKEN",
+		"--to", "vault:secret/ci/axero#token", "--to", "file:"+filepath.Join(dir, "axero.env")+"#AXERO_TOKEN")
+	d.narrate("One token of that name is left, the one every sink holds:")
+	d.run("", 0, "token", "list", "--jq", `.[] | select(.Name == "ci-deploy-prod") | "\(.TokenID) \(.Name)"`)
 
 	d.narrate("As an administrator, mint an impersonation token for one user:")
 	d.run("", 0, "token", "create-for-user", "--user", "jdoe", "--name", "jdoe-integration", "--expires", "7d")

@@ -31,6 +31,7 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		"$ axero login --url",
 		"$ axero token create --name ci-deploy --expires 30d",
 		"$ axero token rotate ci-deploy-prod",
+		"$ axero token rotate ci-deploy-prod --to github:acme/api#AXERO_TOKEN --to gitlab:project/acme/api#AXERO_TOKEN --to vault:secret/ci/axero#token --to file:",
 		"$ axero token create-for-user --from",
 		"holds 5 token records, mode -rw-------",
 		"$ axero token audit --stale 180d --never-expires --exit-code",
@@ -48,6 +49,12 @@ func TestDemoRunsEveryStep(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("stdout lacks %q\n%s", want, out)
 		}
+	}
+	if !regexp.MustCompile(`Delivered token \d+ to 4 sinks\.\nRevoked the old token \d+\.`).MatchString(out.String() + errOut.String()) {
+		t.Errorf("the delivered rotation did not deliver to the four sinks and then revoke the old token:\n%s\n%s", out, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^\d+ ci-deploy-prod$`).MatchString(out.String()) {
+		t.Errorf("the tour does not show the one token left")
 	}
 	if !strings.Contains(errOut.String(), "revoked 2, already revoked 0, expired 0, refused 0, failed 0") {
 		t.Errorf("the revoke from the audit's CSV did not revoke exactly the two stale tokens:\n%s", errOut)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/emulator/sinkset"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
@@ -45,6 +46,8 @@ type SandboxOptions struct {
 	History           bool
 	HistorySeed       uint64
 	TLS               sandboxTLS
+	// Sinks also runs the emulators of the --to sinks (sandbox_sinks.go).
+	Sinks bool
 
 	// Started, when set, is called with the running server, so that tests
 	// can talk to it before stopping it.
@@ -98,7 +101,16 @@ authority it generates, as an intranet site behind a corporate CA does, and
 writes that CA's certificate to a file (--ca-out, else next to the --state
 file, else a temporary directory) whose path it prints, with the
 AXERO_CA_FILE and --ca-file lines to trust it. --tls-host adds names to the
-certificate (e.g. one a proxy or the hosts file maps to loopback).`,
+certificate (e.g. one a proxy or the hosts file maps to loopback).
+
+With --sinks it also runs emulators of the services a token is delivered to
+with --to (GitHub Actions secrets, GitLab CI/CD variables, Vault KV version 2,
+AWS Secrets Manager), each on a loopback port of its own and seeded with a
+repository and a project acme/api, a mount "secret" and a secret ci/axero,
+and prints the variables that point the sinks at them (GITHUB_API_URL,
+GH_TOKEN, CI_API_V4_URL, GITLAB_TOKEN, VAULT_ADDR, VAULT_TOKEN,
+AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_REGION, AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY). They keep what they are given in memory only.`,
 		Example: `  # Start a sandbox, paste the export lines it prints into another terminal
   $ axero sandbox
   $ echo "$ADMIN_TOKEN" | axero login --url "$AXERO_URL" --with-token
@@ -117,7 +129,10 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
   $ axero sandbox --allow-no-expiration --max-expiration 90d
 
   # HTTPS from a private CA, as on an intranet; then try axero doctor
-  $ axero sandbox --tls --ca-out ./sandbox-ca.pem`,
+  $ axero sandbox --tls --ca-out ./sandbox-ca.pem
+
+  # With emulators of GitHub, GitLab, Vault and AWS Secrets Manager, for --to
+  $ axero sandbox --sinks`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.addrChanged = c.Flags().Changed("addr")
@@ -154,6 +169,7 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 	fl.BoolVar(&opts.TLS.Enabled, "tls", false, "serve HTTPS with a certificate from a private CA generated for this run")
 	fl.StringSliceVar(&opts.TLS.Hosts, "tls-host", nil, "extra host `NAME` the certificate is valid for (repeatable; with --tls)")
 	fl.StringVar(&opts.TLS.CAOut, "ca-out", "", "write the CA certificate to `PATH` (with --tls; default: next to --state, else a temporary directory)")
+	fl.BoolVar(&opts.Sinks, "sinks", false, "also run GitHub, GitLab, Vault and AWS Secrets Manager emulators for --to, and print their variables")
 	cmdutil.NoDeadline(c)
 	return c
 }
@@ -297,6 +313,15 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		caPath = path
 	}
 	printSandboxBanner(f.IO.Out, srv, opts, caPath)
+	if opts.Sinks {
+		set, err := sinkset.Start()
+		if err != nil {
+			_ = srv.Close() // the sink emulators' error is the one to report
+			return err
+		}
+		defer func() { _ = set.Close() }()
+		printSinksBanner(f.IO.Out, set)
+	}
 	if opts.Started != nil {
 		opts.Started(srv)
 	}

@@ -55,7 +55,7 @@ func getJSON(t *testing.T, url, token string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-var exportRE = regexp.MustCompile(`(?m)^export ([A-Z_]+)='?([^'\n]+)'?$`)
+var exportRE = regexp.MustCompile(`(?m)^export ([A-Z0-9_]+)='?([^'\n]+)'?$`)
 
 func exports(out string) map[string]string {
 	m := map[string]string{}
@@ -233,5 +233,27 @@ func TestSandboxRetryAfterZeroSendsNone(t *testing.T) {
 	}, "--fail-rate", "1", "--retry-after", "0")
 	if code != 0 || sent {
 		t.Errorf("--retry-after 0: exit %d, Retry-After %q sent, want none", code, header)
+	}
+}
+
+func TestSandboxSinksPrintsTheirVariables(t *testing.T) {
+	out, _, code := runSandbox(t, func(*emulator.Server) {}, "--sinks")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	vars := exports(out)
+	for _, name := range []string{"GITHUB_API_URL", "GH_TOKEN", "CI_API_V4_URL", "GITLAB_TOKEN", "VAULT_ADDR", "VAULT_TOKEN",
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		if vars[name] == "" {
+			t.Errorf("no export line for %s:\n%s", name, out)
+		}
+	}
+	for _, u := range []string{vars["GITHUB_API_URL"], vars["CI_API_V4_URL"], vars["VAULT_ADDR"], vars["AWS_ENDPOINT_URL_SECRETS_MANAGER"]} {
+		if !strings.HasPrefix(u, "http://127.0.0.1:") {
+			t.Errorf("endpoint %q is not on loopback", u)
+		}
+	}
+	if !strings.Contains(out, "--to vault:secret/ci/axero#token") {
+		t.Errorf("the banner does not show the sinks to try:\n%s", out)
 	}
 }

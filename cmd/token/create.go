@@ -19,6 +19,11 @@ type CreateOptions struct {
 	Name     string
 	Expires  string
 	Delivery TokenDelivery
+	// Sinks, Resume and DryRun deliver the token with --to
+	// (create_delivered.go).
+	Sinks  SinkFlags
+	Resume bool
+	DryRun bool
 }
 
 // NewCmdCreate builds `axero token create`; runF, when set, runs instead of
@@ -44,22 +49,28 @@ If storing fails, the token is printed after all and the command exits 1.
 
 --expires is checked against the site's policy before anything is created.
 A date such as 2027-01-31 means the end of that day in UTC. Without
---expires the site's default lifetime applies.`,
+--expires the site's default lifetime applies.
+
+` + createDeliveredHelp,
 		Example: `  $ axero token create --name ci-deploy-prod --expires 90d
   $ TOKEN=$(axero token create --name nightly-export --expires 30d)
   $ axero token create --name reporting --keychain
-  $ axero token create --name backup --out backup-token.json`,
+  $ axero token create --name backup --out backup-token.json
+  $ axero token create --name ci-deploy --to github:acme/api#AXERO_TOKEN --to vault:secret/ci/axero#token`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if !c.Flags().Changed("name") {
 				return cmdutil.FlagErrorf("--name is required")
+			}
+			if err := opts.Sinks.validate(c, opts.Resume, opts.DryRun); err != nil {
+				return err
 			}
 			if err := resolve.ValidateName(opts.Name); err != nil {
 				return &cmdutil.FlagError{Err: err}
 			}
 			opts.Name = strings.TrimSpace(opts.Name)
 			opts.Delivery.normalize(c)
-			if err := opts.Delivery.checkSecretOutput("token create"); err != nil {
+			if err := opts.Sinks.checkJQ(&opts.Delivery, "token create"); err != nil {
 				return err
 			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
@@ -68,12 +79,18 @@ A date such as 2027-01-31 means the end of that day in UTC. Without
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
+			if opts.delivered() {
+				return createDeliveredRun(c.Context(), opts)
+			}
 			return createRun(c.Context(), opts)
 		},
 	}
 	c.Flags().StringVar(&opts.Name, "name", "", "the token's `name` (1 to 100 characters)")
 	c.Flags().StringVar(&opts.Expires, "expires", "", "when it expires, `E`: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	addDeliveryFlags(c, f, &opts.Delivery)
+	addSinkFlags(c, &opts.Sinks, false)
+	c.Flags().BoolVar(&opts.Resume, "resume", false, "finish an unfinished delivery of the token named --name")
+	c.Flags().BoolVar(&opts.DryRun, "dry-run", false, "with --to: check every sink and stop; nothing is minted")
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c

@@ -26,6 +26,10 @@ type RevokeOptions struct {
 	Yes     bool
 	DryRun  bool
 
+	// Superseded revokes the tokens a rotation with --grace renamed, once
+	// their time has passed (revoke_superseded.go).
+	Superseded bool
+
 	// From revokes the tokens listed in a file instead (revoke_from.go).
 	From        string
 	Concurrency int
@@ -45,7 +49,8 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions)
 		Short:   "Revoke tokens, immediately and irreversibly",
 		Aliases: []string{"rm", "delete"},
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
-token (of --user for an administrator). It first shows what it will revoke
+token (of --user for an administrator), or with --superseded every token
+that ` + "`token rotate --grace D`" + ` renamed as superseded and whose time has passed. It first shows what it will revoke
 (ID, name, created, last used), then asks on a terminal. Without a terminal it
 needs --yes, and changes nothing without it (exit 2). --dry-run only shows.
 
@@ -67,6 +72,7 @@ refused or failed (they are in the failed file).`,
   $ axero token revoke old-ci-token --yes
   $ axero token revoke --expired --dry-run
   $ axero token revoke --expired --user jdoe@example.com --yes
+  $ axero token revoke --superseded --dry-run
 
   # In bulk, from an audit (or any axero output with token IDs)
   $ axero token audit --stale 180d -o csv > stale.csv
@@ -87,8 +93,8 @@ refused or failed (they are in the failed file).`,
 			if c.Flags().Changed("concurrency") {
 				return cmdutil.FlagErrorf("--concurrency works only with --from")
 			}
-			if len(args) == 0 && !opts.Expired && !cmdutil.CanPick(f.IO) {
-				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired or --from FILE")
+			if len(args) == 0 && !opts.Expired && !opts.Superseded && !cmdutil.CanPick(f.IO) {
+				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired, --superseded or --from FILE")
 			}
 			if c.Flags().Changed("user") && strings.TrimSpace(opts.User) == "" {
 				return cmdutil.FlagErrorf("--user needs a UserID, an email address or a user name")
@@ -109,6 +115,7 @@ refused or failed (they are in the failed file).`,
 	cmdutil.SelfDeadline(c)
 	fl := c.Flags()
 	fl.BoolVar(&opts.Expired, "expired", false, "revoke every expired token")
+	fl.BoolVar(&opts.Superseded, "superseded", false, "revoke every token a rotation with --grace marked superseded, once its time has passed")
 	fl.StringVar(&opts.User, "user", "", "act on this `user`'s tokens (admin): a UserID, email or user name")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would be revoked and change nothing")
@@ -132,7 +139,7 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	if len(targets) == 0 {
 		if ios.IsStdoutTTY() {
-			fmt.Fprintln(ios.Out, "No expired tokens to revoke.")
+			fmt.Fprintln(ios.Out, nothingToRevoke(opts))
 		}
 		return nil
 	}
@@ -218,7 +225,7 @@ func revokeTargets(ctx context.Context, f *cmdutil.Factory, c *client.Client, op
 		}
 	}
 	args := opts.Tokens
-	if len(args) == 0 && !opts.Expired {
+	if len(args) == 0 && !opts.Expired && !opts.Superseded {
 		args = []string{""} // the picker offers them all
 	}
 	for _, arg := range args {
@@ -235,6 +242,11 @@ func revokeTargets(ctx context.Context, f *cmdutil.Factory, c *client.Client, op
 			if t.Expired(now) {
 				add(t)
 			}
+		}
+	}
+	if opts.Superseded {
+		for _, t := range supersededDue(tokens, now) {
+			add(t)
 		}
 	}
 	return targets, ctx, done, nil

@@ -2,9 +2,6 @@ package token
 
 import (
 	"context"
-	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,9 +9,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
-	"github.com/axero-cli/axero/internal/credentials"
-	"github.com/axero-cli/axero/internal/expiry"
-	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -25,6 +19,7 @@ type RotateOptions struct {
 	Expires  string
 	KeepOld  bool
 	Delivery TokenDelivery // its Out is NEW with --from
+	Sinks    SinkFlags     // --to, --sinks, --grace, --abandon (rotate_one.go)
 
 	// Many tokens: a bulk renewal (rotate_from.go).
 	From             string
@@ -62,10 +57,20 @@ leaves either the old token working or the new one delivered. As for create,
 On a terminal, a name that several tokens share, or no ID|NAME at all,
 offers the tokens to choose from; elsewhere ID|NAME is needed.
 
+` + rotateOneHelp + `
+
 ` + rotateFromHelp,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
   $ NEW=$(axero token rotate nightly-export)
+
+  # Deliver the new token to a GitHub secret and a Vault entry, then revoke the old one
+  $ axero token rotate ci-deploy --to github:acme/api#AXERO_TOKEN --to vault:secret/ci/axero#token
+  $ axero token rotate ci-deploy --resume      # after fixing a sink that failed
+
+  # Keep the old token for a week, then revoke every superseded token past its time
+  $ axero token rotate ci-deploy --to vault:secret/ci/axero#token --grace 7d
+  $ axero token revoke --superseded --yes
 
   # Renew every impersonation token a create-for-user run wrote
   $ axero token rotate --from tokens.jsonl --out renewed.jsonl
@@ -87,13 +92,13 @@ offers the tokens to choose from; elsewhere ID|NAME is needed.
 				return rotateFromRun(c.Context(), opts)
 			}
 			if len(args) == 0 && cmdutil.CanPick(f.IO) {
-				args = []string{""} // no token named: a picker offers them (rotateRun)
+				args = []string{""} // no token named: a picker offers them (rotateOneRun)
 			}
-			if err := validateSingleRotate(c, args); err != nil {
+			if err := validateRotateOne(c, args, opts); err != nil {
 				return err
 			}
 			opts.Token = args[0]
-			if err := opts.Delivery.checkSecretOutput("token rotate"); err != nil {
+			if err := opts.Sinks.checkJQ(&opts.Delivery, "token rotate"); err != nil {
 				return err
 			}
 			if err := opts.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML); err != nil {
@@ -117,145 +122,16 @@ offers the tokens to choose from; elsewhere ID|NAME is needed.
 	c.Flags().BoolVar(&opts.KeepOld, "keep-old", false, "do not revoke the old token")
 	addDeliveryFlags(c, f, &opts.Delivery)
 	addRotateFromFlags(c, opts)
+	addSinkFlags(c, &opts.Sinks, true)
+	c.Flags().Lookup("resume").Usage = "finish an unfinished rotation (of this token, or with --from the run whose output is --out)"
+	c.Flags().Lookup("dry-run").Usage = "with --to, check every sink and stop; with --from, print the plan as CSV; nothing changes"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 
 func rotateRun(ctx context.Context, opts *RotateOptions) error {
-	f := opts.Factory
-	ios := f.IO
-	now := f.Now()
-	var spec expiry.Spec
-	if opts.Expires != "" {
-		s, err := expiry.Parse(opts.Expires, now)
-		if err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-		spec = s
-	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	mine, err := cmdutil.ListTokens(ctx, c, "")
-	if err != nil {
-		return err
-	}
-	picked, err := f.PickToken(ctx, c, mine, opts.Token, cmdutil.TokenPick{Verb: "rotate"})
-	defer picked.Done()
-	if err != nil {
-		return err
-	}
-	old, ctx := picked.Token, picked.Ctx
-	policy, err := c.Policy(ctx)
-	if err != nil {
-		return err
-	}
-	if opts.Expires == "" {
-		spec = expiry.FromToken(old, now).Clamp(now, policy)
-	}
-	minutes, err := spec.Minutes(now, policy)
-	if err != nil {
-		return err
-	}
-
-	site, err := f.SiteURL()
-	if err != nil {
-		return err
-	}
-	cfg, err := f.Config()
-	if err != nil {
-		return err
-	}
-	holders := profilesHolding(cfg, site, old.TokenID)
-	d := opts.Delivery
-	if d.Keychain {
-		target := d.profileFor(old.Name)
-		if _, isHolder := holders[target]; isHolder {
-			// The profile holds the old token: replacing its credential is
-			// the point of the rotation, and the delivery does it.
-			delete(holders, target)
-			d.replaceProfile = true
-		}
-	}
-	if err := d.Preflight(f, old.Name); err != nil {
-		return err
-	}
-
-	// 1. Mint the replacement. Until it is delivered, the old token is
-	// untouched and keeps working.
-	req := client.CreateTokenRequest{Name: old.Name, ExpiresInMinutes: minutes}
-	// The tokens listed before minting (the old one among them) are never
-	// taken for the orphan of a lost answer.
-	m := selfMinter(c, req, ios.ErrOut).withExisting(mine)
-	if old.IsImpersonation {
-		if m, err = userMinter(c, old.UserID, req, ios.ErrOut).snapshot(ctx); err != nil {
-			return err
-		}
-	}
-	ct, err := mintReconciled(ctx, m, old.Name)
-	if err != nil {
-		return err
-	}
-
-	// 2. Prove it works. A replacement that does not is revoked at once.
-	if err := proveToken(ctx, c, ct, old.UserID); err != nil {
-		return revokeFailedReplacement(ctx, c, ct, old, err)
-	}
-
-	// 3. Store it wherever the old one was stored, then show it once.
-	// From here on the new token is delivered.
-	updated, holderErr := replaceInProfiles(f, cfg, holders, ct)
-	for _, name := range updated {
-		fmt.Fprintf(ios.ErrOut, "Profile %q now holds the new token %d.\n", name, ct.TokenID)
-	}
-	if err := deliverToken(f, ct, d); err != nil {
-		return keepOld(old, err)
-	}
-	if holderErr != nil {
-		return keepOld(old, holderErr)
-	}
-
-	// 4. Retire the old token.
-	if opts.KeepOld {
-		fmt.Fprintf(ios.ErrOut, "Kept the old token %d; revoke it with `axero token revoke %d` once nothing uses it.\n", old.TokenID, old.TokenID)
-		return nil
-	}
-	if err := c.RevokeToken(ctx, old.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d is delivered, but revoking the old token %d failed (%v); revoke it with `axero token revoke %d`", ct.TokenID, old.TokenID, err, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
-	}
-	fmt.Fprintf(ios.ErrOut, "Revoked the old token %d.\n", old.TokenID)
-	if tok, source, err := f.Token(); err == nil && source == cmdutil.SourceEnv {
-		if info, err := jwtinfo.Decode(tok); err == nil && info.TokenID == old.TokenID {
-			fmt.Fprintln(ios.ErrOut, "! AXERO_TOKEN still holds the old token, which no longer works: replace it with the new one.")
-		}
-	}
-	return nil
-}
-
-// proveToken checks that the new token authenticates as the old token's
-// user, with GET users/me.
-func proveToken(ctx context.Context, c *client.Client, ct *client.CreatedToken, userID int64) error {
-	me, err := c.WithToken(ct.Secret).Me(ctx)
-	if err != nil {
-		return err
-	}
-	if userID != 0 && me.UserID != userID {
-		return fmt.Errorf("it authenticates as user %d, not %d", me.UserID, userID)
-	}
-	return nil
-}
-
-// revokeFailedReplacement revokes a new token that failed its proof. It
-// uses a context of its own so that it still runs after Ctrl-C.
-func revokeFailedReplacement(ctx context.Context, c *client.Client, ct *client.CreatedToken, old client.Token, proofErr error) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
-	defer cancel()
-	if err := c.RevokeToken(cctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
-		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
-	}
-	return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), so it was revoked; the old token %d is untouched", ct.TokenID, proofErr, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where
+	return rotateOneRun(ctx, opts)
 }
 
 // failureCode is 130 after Ctrl-C and 1 otherwise. Rotation failures carry
@@ -266,12 +142,6 @@ func failureCode(ctx context.Context) int {
 		return cmdutil.ExitInterrupted
 	}
 	return cmdutil.ExitFailure
-}
-
-// keepOld wraps a storage failure after the new token was shown: the old
-// token is not revoked, since something may still depend on it.
-func keepOld(old client.Token, err error) error {
-	return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("%v; the old token %d was not revoked", cmdutil.Message(err), old.TokenID))
 }
 
 // profilesHolding returns the profiles on site whose stored token is
@@ -288,37 +158,4 @@ func profilesHolding(cfg *config.Config, site string, tokenID int64) map[string]
 		out[name] = p
 	}
 	return out
-}
-
-// replaceInProfiles stores the new token where each holder keeps its token
-// (keychain or file) and records it in the profile. A holder whose store
-// fails keeps its old token and profile; the caller then keeps the old
-// token unrevoked. It returns the profiles updated,
-// in name order, and an error naming those that could not be.
-func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[string]*config.Profile, ct *client.CreatedToken) ([]string, error) {
-	names := make([]string, 0, len(holders))
-	for name := range holders {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	creds := f.Credentials()
-	var updated, failed []string
-	for _, name := range names {
-		p := holders[name]
-		if err := creds.Store(name, p, ct.Secret); err != nil {
-			failed = append(failed, fmt.Sprintf("profile %q: %v", name, err))
-			continue
-		}
-		credentials.SetHeld(p, p.TokenStore, heldToken(ct), ct.Secret)
-		updated = append(updated, name)
-	}
-	if len(updated) > 0 {
-		if err := cfg.Save(); err != nil {
-			failed = append(failed, "saving the config: "+err.Error())
-		}
-	}
-	if len(failed) > 0 {
-		return updated, fmt.Errorf("could not store the new token in %s", strings.Join(failed, "; "))
-	}
-	return updated, nil
 }
