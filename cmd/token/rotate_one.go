@@ -283,7 +283,7 @@ func rotateFresh(ctx context.Context, r *oneRun, opts *RotateOptions, old client
 	// terminal chose this token over, is a token of its own: names need
 	// not be unique, and rotating one of two is allowed.
 	for _, t := range before {
-		if !r.chosen && t.Name == old.Name && t.TokenID > old.TokenID && t.DateCreated.Time.After(now.Add(-concurrentRotationWindow)) {
+		if !r.chosen && t.Name == old.Name && t.TokenID > old.TokenID && t.DateCreated.After(now.Add(-concurrentRotationWindow)) {
 			return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("token %d has the same name and is newer than token %d: another rotation of %q is under way or has finished; nothing was minted (rotate token %d instead, or rename one of them)", t.TokenID, old.TokenID, old.Name, t.TokenID))
 		}
 	}
