@@ -11,6 +11,7 @@ import (
 // unknown path, 405 for a known path with the wrong method), then
 // authentication, permission and validation, in that order.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer s.gauge.enter()()
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
 	if skew := s.faults.ClockSkew; skew != 0 {

@@ -40,6 +40,7 @@ type Server struct {
 
 	limiter  rateLimiter
 	inflight chan struct{} // nil when MaxConcurrent is 0; resized by SetFaults
+	gauge    gauge         // requests being answered, and the peak (gauge.go)
 
 	saver saver
 
