@@ -270,7 +270,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 		return err
 	}
 	req := client.CreateTokenRequest{Name: opts.Name, ExpiresInMinutes: minutes}
-	ct, err := mintReconciled(ctx, userMinter(c, user.UserID, req, f.IO.ErrOut), opts.Name)
+	ct, err := mintReconciled(ctx, userMint(c, user.UserID, req, f.IO.ErrOut))
 	if err != nil {
 		return err
 	}

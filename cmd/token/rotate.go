@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -33,11 +33,6 @@ type RotateOptions struct {
 	Resume           bool
 	DryRun           bool
 }
-
-// cleanupTimeout bounds the revocation of a replacement that failed its
-// proof; it runs even after Ctrl-C, since a minted token must not be left
-// behind undelivered.
-const cleanupTimeout = 30 * time.Second
 
 // NewCmdRotate builds `axero token rotate`; runF, when set, runs instead of
 // the command once the arguments are checked.
@@ -179,13 +174,13 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	req := client.CreateTokenRequest{Name: old.Name, ExpiresInMinutes: minutes}
 	// The tokens listed before minting (the old one among them) are never
 	// taken for the orphan of a lost answer.
-	m := selfMinter(c, req, ios.ErrOut).withExisting(mine)
+	m := withExisting(selfMint(c, req, ios.ErrOut), mine)
 	if old.IsImpersonation {
-		if m, err = userMinter(c, old.UserID, req, ios.ErrOut).snapshot(ctx); err != nil {
+		if m, err = snapshot(ctx, userMint(c, old.UserID, req, ios.ErrOut)); err != nil {
 			return err
 		}
 	}
-	ct, err := mintReconciled(ctx, m, old.Name)
+	ct, err := mintReconciled(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -241,7 +236,7 @@ func proveToken(ctx context.Context, c *client.Client, ct *client.CreatedToken, 
 // revokeFailedReplacement revokes a new token that failed its proof. It
 // uses a context of its own so that it still runs after Ctrl-C.
 func revokeFailedReplacement(ctx context.Context, c *client.Client, ct *client.CreatedToken, old client.Token, proofErr error) error {
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), reconcile.CleanupTimeout)
 	defer cancel()
 	if err := c.RevokeToken(cctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
 		return cmdutil.Exit(failureCode(ctx), fmt.Errorf("the new token %d did not work (%v), and revoking it failed too (%v): revoke it with `axero token revoke %d`; the old token %d is untouched", ct.TokenID, proofErr, err, ct.TokenID, old.TokenID)) //nolint:errorlint // not wrapped on purpose: a wrapped context.Canceled would shrink the message to "interrupted", and it must say which token is left where

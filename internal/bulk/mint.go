@@ -295,8 +295,8 @@ func (e *Engine) reconcilePending(ctx context.Context) error {
 
 // retryPolicy bounds the retries of idempotent requests (a lookup, a
 // list, a revoke) that fail transiently.
-func (e *Engine) retryPolicy() reconcile.Retry {
-	return reconcile.Retry{Attempts: e.o.MaxAttempts, Wait: e.o.RetryBackoff / 8}
+func (e *Engine) retryPolicy() reconcile.Policy {
+	return reconcile.Policy{Tries: e.o.MaxAttempts, Wait: e.o.RetryBackoff / 8}
 }
 
 // retry runs an idempotent request by retryPolicy.
@@ -308,7 +308,7 @@ func (e *Engine) retry(ctx context.Context, do func() error) error {
 // transiently (a 5xx, a broken connection or body), waiting first wait,
 // then twice as long each time, at most 10s.
 func Retry(ctx context.Context, attempts int, wait time.Duration, do func() error) error {
-	return reconcile.Retry{Attempts: attempts, Wait: wait}.Do(ctx, do)
+	return reconcile.Policy{Tries: attempts, Wait: wait}.Do(ctx, do)
 }
 
 // sleep waits d or until ctx is done, and reports whether it waited.

@@ -467,6 +467,6 @@ func (r *Renewal) retry(ctx context.Context, do func() error) error {
 	return r.retryPolicy().Do(ctx, do)
 }
 
-func (r *Renewal) retryPolicy() reconcile.Retry {
-	return reconcile.Retry{Attempts: r.o.MaxAttempts, Wait: r.o.RetryBackoff / 8}
+func (r *Renewal) retryPolicy() reconcile.Policy {
+	return reconcile.Policy{Tries: r.o.MaxAttempts, Wait: r.o.RetryBackoff / 8}
 }
