@@ -6,22 +6,22 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
-	"github.com/axero-cli/axero/internal/bulkrevoke"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/revoke"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // revokeFromHelp is the part of revoke's help about --from.
 const revokeFromHelp = `With --from FILE it revokes, as an administrator with the impersonation
 permission, every token the file lists: the CSV or JSON of 'token audit', the
-output of create-for-user (JSON Lines or CSV), or any CSV with a TokenID
-column and, optionally, a UserID column. It shows the plan (how many tokens,
-of how many users, a sample) and asks on a terminal, or needs --yes.
+output of create-for-user or of a renewal (JSON Lines or CSV), or any CSV
+with a TokenID column and, optionally, a UserID column. It shows the plan
+(how many tokens, of how many users, a sample) and asks on a terminal, or
+needs --yes.
 
 Each token is first checked against its owner's current token list: a row
 whose token belongs to another user than the row says is refused, so a
@@ -47,19 +47,16 @@ func (o *RevokeOptions) validateFrom(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("--from and --expired cannot be used together")
 	case c.Flags().Changed("user"):
 		return cmdutil.FlagErrorf("--from and --user cannot be used together: the file says whose each token is")
-	case o.Concurrency < 1 || o.Concurrency > maxConcurrency:
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
 	}
-	return nil
+	return checkConcurrency(o.Concurrency)
 }
 
 func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	f := opts.Factory
 	ios := f.IO
-	plan, err := bulkrevoke.ReadPlan(opts.From, planSample)
+	plan, err := revoke.ReadPlan(opts.From, planSample)
 	if err != nil {
-		var usage interface{ Usage() bool }
-		if errors.As(err, &usage) {
+		if isUsage(err) {
 			return err
 		}
 		return &cmdutil.FlagError{Err: err} // a file that cannot be read is the caller's to fix
@@ -72,20 +69,13 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	if !opts.DryRun && !opts.Yes && !ios.CanPrompt() {
 		return errNeedYes
 	}
-
-	// Every worker shares one client, so that one Retry-After pauses them
-	// all; its connection pool must hold a connection per worker.
-	f.IdleConnsPerHost = opts.Concurrency + 2
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
 	// Ask about the permission before asking the user: a question whose
 	// yes can only end in "not permitted" wastes their time.
-	api, err := startBulkRun(ctx, f, c, "revoke other users' tokens", false)
+	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("revoke other users' tokens"), false)
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	if !opts.DryRun && !opts.Yes {
 		q := fmt.Sprintf("Revoke %s of %s? This cannot be undone. [y/N] ", cmdutil.CountNoun(plan.Tokens, "token"), cmdutil.CountNoun(plan.Users, "user"))
 		ok, err := cmdutil.Confirm(f.IO, q)
@@ -96,44 +86,33 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
 		}
 	}
-
-	var done, problems atomic.Int64
-	bar := newCountBar(ios.ErrOut, ios.IsStderrTTY(), int64(plan.Tokens+plan.Unreadable), "tokens", func() string {
-		return fmt.Sprintf("done %d, refused or failed %d", done.Load(), problems.Load())
+	bar := newProgressBar(ios.ErrOut, ios.IsStderrTTY(), int64(plan.Tokens+plan.Unreadable), "tokens", func(good, bad int64) string {
+		return fmt.Sprintf("done %d, refused or failed %d", good, bad)
 	})
-	var shown []bulkrevoke.Result
-	sum, runErr := bulkrevoke.Run(ctx, bulkrevoke.Options{
-		API:         api,
-		From:        opts.From,
-		DryRun:      opts.DryRun,
-		Concurrency: opts.Concurrency,
-		Now:         func() time.Time { return f.Now() },
-		Events: func(r bulkrevoke.Result) {
-			if r.Outcome == bulkrevoke.Refused || r.Outcome == bulkrevoke.Failed {
-				problems.Add(1)
+	var shown []revoke.Result
+	var sum revoke.Summary
+	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", func(run *job.Run) {
+		sum, err = revoke.Run(run, revoke.Options{
+			API: s.client, From: opts.From, DryRun: opts.DryRun,
+			Workers: s.workers, Now: f.Now, Progress: bar,
+			Problem: func(r revoke.Result) {
 				if len(shown) < problemLines {
 					shown = append(shown, r)
 				}
-			} else {
-				done.Add(1)
-			}
-			bar.increment()
-		},
+			},
+		})
 	})
 	bar.stop()
 	writeRevokeProblems(ios.ErrOut, shown, sum)
-	fmt.Fprintln(ios.ErrOut, revokeSummaryLine(sum, opts.DryRun))
-	switch {
-	case runErr != nil:
-		return runErr
-	case sum.Partial():
-		return cmdutil.Exit(cmdutil.ExitPartial, nil)
+	fmt.Fprintln(ios.ErrOut, textsafe.Terminal(revokeSummaryLine(sum, opts.DryRun)))
+	if err == nil && sum.Interrupted {
+		return context.Canceled
 	}
-	return nil
+	return bulkExit(err, false, sum.Partial())
 }
 
 // writeRevokePlan shows what the file asks for, from the file alone.
-func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
+func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	verb := "About to revoke"
 	if opts.DryRun {
 		verb = "Dry run: checking"
@@ -160,13 +139,13 @@ func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
 
 // writeRevokeProblems shows the first refused and failed rows with their
 // reasons; the failed file has every one.
-func writeRevokeProblems(w io.Writer, shown []bulkrevoke.Result, sum bulkrevoke.Summary) {
+func writeRevokeProblems(w io.Writer, shown []revoke.Result, sum revoke.Summary) {
 	for _, r := range shown {
-		what := fmt.Sprintf("TokenID %d", r.Item.TokenID)
-		if r.Item.TokenID == 0 {
+		what := fmt.Sprintf("TokenID %d", r.Entry.TokenID)
+		if r.Entry.TokenID == 0 {
 			what = "row"
 		}
-		fmt.Fprintf(w, "! line %d, %s: %s: %s\n", r.Item.Line, what, r.Outcome, textsafe.Terminal(r.Reason))
+		fmt.Fprintf(w, "! line %d, %s: %s: %s\n", r.Entry.Line, what, r.Outcome, textsafe.Terminal(r.Reason))
 	}
 	if more := sum.Refused + sum.Failed - len(shown); more > 0 {
 		fmt.Fprintf(w, "! ... and %d more refused or failed rows\n", more)
@@ -174,21 +153,15 @@ func writeRevokeProblems(w io.Writer, shown []bulkrevoke.Result, sum bulkrevoke.
 }
 
 // revokeSummaryLine is the one line a bulk revoke ends with on stderr.
-func revokeSummaryLine(s bulkrevoke.Summary, dryRun bool) string {
-	elapsed := roundElapsed(s.Elapsed)
-	var line string
+func revokeSummaryLine(s revoke.Summary, dryRun bool) string {
+	first := count{"revoked %d", s.Revoked, true}
 	if dryRun {
-		line = fmt.Sprintf("dry run: would revoke %d, already revoked %d, expired %d, refused %d, failed %d, elapsed %s",
-			s.WouldRevoke, s.AlreadyRevoked, s.Expired, s.Refused, s.Failed, elapsed)
-	} else {
-		line = fmt.Sprintf("revoked %d, already revoked %d, expired %d, refused %d, failed %d, elapsed %s",
-			s.Revoked, s.AlreadyRevoked, s.Expired, s.Refused, s.Failed, elapsed)
+		first = count{"dry run: would revoke %d", s.WouldRevoke, true}
 	}
-	if s.Unprocessed > 0 {
-		line += fmt.Sprintf("; %d not reached (run again to finish)", s.Unprocessed)
-	}
-	if s.FailedPath != "" {
-		line += "; refused and failed rows are in " + s.FailedPath
-	}
-	return line
+	return summaryLine([]count{first,
+		{"already revoked %d", s.AlreadyRevoked, true}, {"expired %d", s.Expired, true},
+		{"refused %d", s.Refused, true}, {"failed %d", s.Failed, true},
+	}, s.Elapsed,
+		count{"%d not reached (run again to finish)", s.Unprocessed, false},
+		count{"refused and failed rows are in %s", s.FailedPath, false})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/output"
 )
@@ -32,6 +34,11 @@ type RotateOptions struct {
 	Concurrency      int
 	Resume           bool
 	DryRun           bool
+
+	// Parsed by validateFrom.
+	within   time.Duration
+	expires  *expiry.Spec
+	template *nametemplate.Template
 }
 
 // NewCmdRotate builds `axero token rotate`; runF, when set, runs instead of

@@ -1,0 +1,226 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/axero-cli/axero/internal/safefile"
+	"github.com/axero-cli/axero/internal/tokenfile"
+)
+
+// Durable is the opt-in layer of a run whose results are tokens that must
+// never be lost (minting, renewal): the lock on the output, held for the
+// whole run; the journal beside it, whose intents are on disk before each
+// create is sent; and the output, to which each token is committed (on
+// disk) before the run acts on it. A run killed at any point is finished
+// by resuming it.
+//
+// A resume always checks, before it acts for a user that the output and
+// the journal do not show as finished, that user's tokens minted since
+// Since (one list request per such user): it never trusts the journal to
+// know every create an earlier run sent.
+type Durable struct {
+	out     string
+	lock    *Lock
+	journal *Journal
+	commit  *committer
+
+	// Since is, on a resume, the earliest moment an earlier run of the
+	// output may have minted a token: the tokens of an unfinished user
+	// created since then are checked before anything is minted for it.
+	Since time.Time
+	// Warning says, on a resume, what is wrong with the journal (missing,
+	// damaged, cut off mid-line), for one line on stderr; "" when nothing.
+	Warning string
+}
+
+// DurableOptions say which output to open and how.
+type DurableOptions struct {
+	Out  string
+	Lock *Lock // taken by the caller before its first request; the run releases it
+	// Resume continues the earlier runs of Out; else neither Out nor its
+	// journal may exist.
+	Resume bool
+	Start  time.Time // when this run started
+	// Output and Journal hear, on a resume, each complete record of the
+	// output and each sound record of the journal, in order, before
+	// anything is appended to either.
+	Output  func(tokenfile.Record)
+	Journal func(Record)
+}
+
+// OpenDurable opens the run's files under its lock. Nothing is sent
+// before it succeeds, and on failure the lock is released.
+func OpenDurable(o DurableOptions) (*Durable, error) {
+	d := &Durable{out: o.Out, lock: o.Lock}
+	var output *tokenfile.Output
+	var err error
+	if o.Resume {
+		output, err = d.resume(o)
+	} else {
+		output, err = d.fresh(o.Start)
+	}
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	d.commit = startCommitter(output)
+	return d, nil
+}
+
+// fresh starts the output's first run.
+func (d *Durable) fresh(start time.Time) (*tokenfile.Output, error) {
+	jpath := JournalPath(d.out)
+	if _, err := os.Lstat(d.out); err == nil {
+		return nil, &tokenfile.ExistsError{Path: d.out}
+	}
+	if _, err := os.Lstat(jpath); err == nil {
+		return nil, fmt.Errorf("the journal %s of an earlier run exists: pass --resume to settle and finish that run, which may have minted tokens it never recorded", jpath)
+	}
+	output, err := tokenfile.CreateOutput(d.out)
+	if err != nil {
+		return nil, err
+	}
+	run := newRunID()
+	if err = d.lock.start(run, start); err == nil {
+		d.journal, err = createJournal(jpath, d.out, run, start)
+	}
+	if err != nil {
+		_ = output.Close()
+		return nil, err
+	}
+	return output, nil
+}
+
+// resume reads what the earlier runs left and opens everything for
+// appending.
+func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
+	size, err := readOutput(d.out, o.Output)
+	if err != nil {
+		return nil, err
+	}
+	jpath := JournalPath(d.out)
+	what := "the journal " + jpath
+	prev := d.lock.Previous()
+	f, err := safefile.Open(jpath, what, os.O_RDONLY, true)
+	if err != nil {
+		return nil, err
+	}
+	var st *journalState
+	run, started := newRunID(), o.Start
+	if f != nil {
+		st, err = scanJournal(f, o.Journal)
+		_ = f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		h := st.header
+		if h == nil {
+			return nil, &safefile.NotOursError{What: what, Why: fmt.Sprintf("has no valid header: it is not the journal of --out %s, or its beginning is damaged; move it aside and run --resume again to check every user's tokens before minting", d.out)}
+		}
+		if h.Out != filepath.Base(d.out) {
+			return nil, &safefile.NotOursError{What: what, Why: fmt.Sprintf("belongs to the output %q, not to --out %s", h.Out, d.out)}
+		}
+		run, started = h.Run, h.At
+		d.Since = earliest(h.At, st.earliest)
+		if prev.Run == h.Run {
+			d.Since = earliest(d.Since, prev.Started)
+		}
+		switch {
+		case st.damaged > 0:
+			d.Warning = fmt.Sprintf("%s is damaged at line %d", what, st.firstDamaged)
+		case st.torn():
+			d.Warning = what + " ends in a line cut off"
+		}
+	} else {
+		_, statErr := os.Lstat(d.out)
+		switch {
+		case prev.Known():
+			run, started, d.Since = prev.Run, prev.Started, prev.Started
+			d.Warning = what + " is missing"
+		case !errors.Is(statErr, os.ErrNotExist):
+			return nil, fmt.Errorf("cannot resume --out %s safely: %s and so is its lock file, so nothing says when its run started or which tokens it may have minted without recording them", d.out, what+" is missing")
+		}
+		// Else nothing ran before: a resume of nothing starts afresh.
+	}
+	if d.Warning != "" {
+		d.Warning += fmt.Sprintf(": every unfinished user's tokens created since %s are checked before minting", d.Since.UTC().Format(time.RFC3339))
+	}
+	if st != nil {
+		d.journal, err = appendJournal(jpath, st.size)
+	} else {
+		d.journal, err = createJournal(jpath, d.out, run, started)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.lock.start(run, started); err != nil {
+		return nil, err
+	}
+	return tokenfile.AppendOutput(d.out, size)
+}
+
+// readOutput hands each complete record of an existing output to each and
+// returns where they end. A missing output is empty; one that is a
+// symbolic link, not a regular file or readable by others is refused, so
+// that a resume stops before it changes anything.
+func readOutput(out string, each func(tokenfile.Record)) (int64, error) {
+	f, err := safefile.Open(out, "--out "+out, os.O_RDONLY, true)
+	if err != nil || f == nil {
+		return 0, err
+	}
+	r, err := tokenfile.OpenComplete(f, out)
+	if err != nil {
+		return 0, fmt.Errorf("--out %w", err)
+	}
+	defer func() { _ = r.Close() }()
+	for {
+		e, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return r.Size(), nil
+		}
+		if err == nil && e.Err == nil && e.UserID <= 0 {
+			e.Err = errors.New("it names no user")
+		}
+		if err != nil || e.Err != nil {
+			return 0, fmt.Errorf("--out %s is damaged at line %d; it is not a file this command wrote", out, e.Line)
+		}
+		if each != nil {
+			each(e.Record)
+		}
+	}
+}
+
+func earliest(ts ...time.Time) time.Time {
+	var first time.Time
+	for _, t := range ts {
+		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
+			first = t
+		}
+	}
+	return first
+}
+
+// Journal is the run's journal.
+func (d *Durable) Journal() *Journal { return d.journal }
+
+// Commit writes rec to the output and returns once it is on disk, or with
+// the error that kept it off: records committed together share one fsync
+// (group commit), and after a failure every later commit fails too, the
+// file being suspect.
+func (d *Durable) Commit(rec tokenfile.Record) error { return d.commit.write(rec) }
+
+// Close closes the output, the journal and the lock.
+func (d *Durable) Close() {
+	if d.commit != nil {
+		d.commit.close()
+		d.commit = nil
+	}
+	_ = d.journal.Close()
+	d.journal = nil
+	_ = d.lock.Release()
+}

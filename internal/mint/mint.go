@@ -1,0 +1,294 @@
+// Package mint mints impersonation tokens for the users of a CSV file
+// (create-for-user --from), safely: every token minted is either recorded
+// in the output file or revoked, no user ends up with two live tokens
+// from one output, and a run killed at any point can be resumed. It is an
+// operation on the bulk runner (internal/job) with its durable layer.
+//
+// Per row, a worker looks the user up when it must, checks the row
+// (duplicates, name, expiry against the policy), records the intent in
+// the journal, mints by reconcile.Mint (never re-sending a create whose
+// answer was lost) and commits the token to the output; the collector
+// journals the outcome and writes the failed file and a dry run's plan.
+package mint
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/nametemplate"
+	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/tokenfile"
+)
+
+// API is the part of the client that minting uses.
+type API interface {
+	CreateUserToken(ctx context.Context, userID int64, req client.CreateTokenRequest) (*client.CreatedToken, error)
+	ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error)
+	RevokeToken(ctx context.Context, tokenID int64) error
+}
+
+// Resolver turns a user as given (UserID, email or user name) into a user.
+type Resolver interface {
+	Resolve(ctx context.Context, user string) (*client.User, error)
+}
+
+// ExpiryFunc turns a row's expires value ("" for none) into the
+// ExpiresInMinutes to send, checking it against the site's policy.
+type ExpiryFunc func(expires string, now time.Time) (*int64, error)
+
+// Options configure a run.
+type Options struct {
+	API      API
+	Resolver Resolver
+	Input    *tokenfile.Users // its header already read
+	Out      string           // the output file; unused by a dry run
+	Lock     *job.Lock        // Out's lock, taken by the caller; the run releases it
+	Resume   bool
+	DryRun   bool
+	Plan     io.Writer // a dry run writes what it would do here, as CSV
+
+	Name     string                 // a name for every row without its own
+	Template *nametemplate.Template // else each name comes from this
+	Expiry   ExpiryFunc
+	Admin    int64 // the caller: only its impersonation tokens are ever revoked
+
+	Workers int // the pool; the client's limiter bounds the requests
+	Retry   reconcile.Policy
+	Now     func() time.Time
+	// Progress hears each row's outcome: minted (good) or failed (bad).
+	Progress job.Progress
+	// Warn is told, in one line, what is wrong with the journal a resume
+	// found. Print it on stderr.
+	Warn func(msg string)
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Minted      int
+	Skipped     int // --resume: the user already has a record
+	Failed      int
+	Planned     int // --dry-run: rows that would be minted
+	LostRevoked int // tokens whose answer was lost, revoked
+	Reconciled  int // unfinished creates of an earlier run settled
+	Rechecked   int // users whose tokens a resume checked before minting
+	Unprocessed int // rows read but not minted because the run stopped
+	Interrupted bool
+	Elapsed     time.Duration
+	FailedPath  string // where failed rows went, when any did
+}
+
+// FailedPath is the failed file kept beside the output.
+func FailedPath(out string) string { return out + ".failed.csv" }
+
+// minting is one run's state.
+type minting struct {
+	o       Options
+	run     *job.Run
+	start   time.Time
+	date    string
+	durable *job.Durable // nil in a dry run
+	journal *job.Journal
+	failed  *tokenfile.FailedFile
+	plan    *tokenfile.CSVWriter
+	earlier *earlier
+
+	claimMu sync.Mutex
+	claimed map[int64]int // UserID → the line that took it
+
+	sum Summary
+}
+
+// Run mints a token for every row. It returns when all rows are handled
+// or, after the run stops (Ctrl-C, a fatal error), once the creates in
+// flight are recorded. The Summary is valid in every case; the error is
+// the fatal one, if any (a permission error, a file that cannot be
+// written).
+func Run(run *job.Run, o Options) (Summary, error) {
+	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, earlier: newEarlier()}
+	m.start = m.o.Now()
+	m.date = m.start.UTC().Format(time.DateOnly)
+	if err := m.open(); err != nil {
+		_ = o.Lock.Release()
+		return m.finish(), err
+	}
+	job.Pipeline(run, m.o.Workers, m.read, m.do, m.collect)
+	if !run.Stopped() && m.durable != nil {
+		m.settleLeftovers()
+	}
+	m.close()
+	return m.finish(), run.Err()
+}
+
+func withDefaults(o Options) Options {
+	if o.Name == "" && o.Template == nil {
+		o.Template, _ = nametemplate.Parse(nametemplate.Default)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Progress == nil {
+		o.Progress = job.NoProgress{}
+	}
+	if o.Warn == nil {
+		o.Warn = func(string) {}
+	}
+	o.Retry = o.Retry.OrDefault()
+	return o
+}
+
+// open checks the failed file and opens the durable files, or a dry
+// run's plan. Nothing is sent before it succeeds.
+func (m *minting) open() error {
+	if m.o.DryRun {
+		if m.o.Plan != nil {
+			p, err := tokenfile.NewCSVWriter(m.o.Plan, "user", "UserID", "name", "expires", "result")
+			if err != nil {
+				return err
+			}
+			m.plan = p
+		}
+		return nil
+	}
+	failed, err := tokenfile.NewFailedFile(FailedPath(m.o.Out), m.o.Input.Header())
+	if err != nil {
+		return err
+	}
+	m.failed = failed
+	d, err := job.OpenDurable(job.DurableOptions{
+		Out: m.o.Out, Lock: m.o.Lock, Resume: m.o.Resume, Start: m.start,
+		Output: m.earlier.recorded, Journal: m.earlier.journaled,
+	})
+	if err != nil {
+		return err
+	}
+	m.durable, m.journal = d, d.Journal()
+	if d.Warning != "" {
+		m.o.Warn(d.Warning)
+	}
+	return nil
+}
+
+func (m *minting) close() {
+	if m.durable != nil {
+		m.durable.Close()
+	}
+	if m.failed != nil {
+		if err := m.failed.Close(); err != nil {
+			m.run.Fail(err)
+		}
+	}
+}
+
+func (m *minting) finish() Summary {
+	s := m.sum
+	s.LostRevoked = int(m.earlier.lostRevoked.Load())
+	s.Reconciled = int(m.earlier.reconciled.Load())
+	s.Rechecked = int(m.earlier.rechecked.Load())
+	s.Elapsed = m.run.Elapsed()
+	s.Interrupted = m.run.Interrupted()
+	if m.failed != nil && m.failed.Count() > 0 {
+		s.FailedPath = m.failed.Path()
+	}
+	return s
+}
+
+// outcome is what became of a row.
+type outcome int
+
+const (
+	minted outcome = iota
+	failed
+	skipped
+	planned
+	unprocessed
+)
+
+// result is one row's outcome, handed from a worker to the collector.
+type result struct {
+	outcome outcome
+	row     tokenfile.UserRow
+	userID  int64
+	name    string
+	minutes *int64
+	token   *client.CreatedToken
+	reason  string
+	// settled: the journal should say that no token of this row's
+	// intents is active. A failure whose outcome could not be checked is
+	// left unsettled, so that --resume checks it again.
+	settled bool
+}
+
+// item is a row for a worker, or a row the reader decided already.
+type item struct {
+	row     tokenfile.UserRow
+	decided *result
+}
+
+// read hands every row to the workers, deciding those it can without the
+// server: unreadable rows, empty users, duplicates and, on a resume,
+// users already in the output.
+func (m *minting) read(send func(item) bool) error {
+	seen := map[string]int{} // user key → the line it first appeared on
+	decide := func(r result) bool { return send(item{row: r.row, decided: &r}) }
+	for {
+		row, err := m.o.Input.Next()
+		if err == io.EOF { //nolint:errorlint // Next returns io.EOF itself
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		var ok bool
+		switch key := userKey(row.User); {
+		case row.Err != nil:
+			ok = decide(result{outcome: failed, row: row, reason: row.Err.Error()})
+		case row.User == "":
+			ok = decide(result{outcome: failed, row: row, reason: "the user column is empty"})
+		case seen[key] != 0:
+			ok = decide(result{outcome: failed, row: row, reason: fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), seen[key])})
+		case m.earlier.doneKey(key):
+			seen[key] = row.Line
+			ok = decide(result{outcome: skipped, row: row})
+		default:
+			seen[key] = row.Line
+			ok = send(item{row: row})
+		}
+		if !ok {
+			return nil
+		}
+	}
+}
+
+// userKey is how two spellings of the same input are recognised as one
+// user before any lookup: case and surrounding space do not matter, and a
+// UserID is compared as a number ("042" is 42).
+func userKey(user string) string {
+	u := strings.ToLower(strings.TrimSpace(user))
+	if id, ok := resolve.ParseID(u); ok {
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	return u
+}
+
+// briefQuote quotes text that came from a file for a message: Go-quoted,
+// so that control characters, NUL bytes and invalid UTF-8 show as escapes
+// and never reach a terminal raw, and cut short.
+func briefQuote(s string) string {
+	const maxQuoted = 64
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // do not split a UTF-8 sequence
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
