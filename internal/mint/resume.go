@@ -133,8 +133,12 @@ func (m *minting) checkUser(ctx context.Context, userID int64, name string) erro
 	if err != nil {
 		return err
 	}
-	names := append([]string{name}, m.earlier.names[userID]...)
-	for _, n := range names {
+	seen := map[string]bool{}
+	for _, n := range append([]string{name}, m.earlier.names[userID]...) {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
 		src := m.source(userID, n)
 		src.List = func(context.Context) ([]client.Token, error) { return tokens, nil }
 		o := m.orphans()
