@@ -115,24 +115,13 @@ type bulkSession struct {
 // The run's context is ctx (cancelled by Ctrl-C); each row gets a deadline
 // of bulkRowTimeout, the run as a whole none. Close the session when done.
 func startBulk(ctx context.Context, f *cmdutil.Factory, concurrency int, refuse func(me *client.User) error, withPolicy bool) (*bulkSession, error) {
-	cc, err := f.ClientConfig()
-	if err != nil {
-		return nil, err
-	}
-	tok, _, err := f.Token()
-	if err != nil {
-		return nil, err
-	}
 	run := job.New(ctx, bulkRowTimeout(f.Timeout), limit.NewFixed(concurrency))
-	cc.Token = tok
-	cc.Limiter = run.Limiter()
-	cc.IdleConnsPerHost = concurrency + 2
-	c, err := client.New(cc)
+	f.IdleConnsPerHost, f.Limiter = concurrency+2, run.Limiter()
+	c, err := f.Client()
 	if err != nil {
 		run.Close()
 		return nil, err
 	}
-	f.WarnIfExpiringSoon(tok)
 	// Twice as many workers as request slots, so that the local steps of
 	// some rows (the journal's and the output's fsyncs) overlap the
 	// requests of others instead of leaving a slot idle.
@@ -271,7 +260,7 @@ func checkOutPath(out string, resume bool) error {
 	}
 	for _, side := range []struct{ path, what string }{
 		{job.JournalPath(out), "the journal"},
-		{out + ".failed.csv", "the failed file"},
+		{job.FailedPath(out), "the failed file"},
 	} {
 		if _, err := safefile.Check(side.path, side.what+" "+side.path); err != nil {
 			return err

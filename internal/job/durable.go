@@ -1,11 +1,14 @@
 package job
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/axero-cli/axero/internal/safefile"
@@ -25,9 +28,12 @@ import (
 // know every create an earlier run sent.
 type Durable struct {
 	out     string
+	ops     Ops
 	lock    *Lock
 	journal *Journal
 	commit  *committer
+	// Failed is <out>.failed.csv, for the rows the run could not finish.
+	Failed *tokenfile.FailedFile
 
 	// Since is, on a resume, the earliest moment an earlier run of the
 	// output may have minted a token: the tokens of an unfinished user
@@ -36,7 +42,33 @@ type Durable struct {
 	// Warning says, on a resume, what is wrong with the journal (missing,
 	// damaged, cut off mid-line), for one line on stderr; "" when nothing.
 	Warning string
+
+	// What the journal of the earlier runs says, read on a resume: each
+	// user's last intent that nothing settles, and the names its intents
+	// were for (so that a check finds tokens minted under a name this run
+	// would not render: a template with the date, a run across midnight).
+	pending map[int64]Record
+	names   map[int64][]string
+
+	mu                      sync.Mutex
+	checked                 map[int64]bool // users whose tokens this run checked
+	reconciled, lostRevoked atomic.Int64
 }
+
+// Ops are the journal operations of a durable operation that the layer
+// must know: the intent before each create, those that settle a user's
+// last intent, and the revocation of a token whose answer was lost.
+type Ops struct {
+	Intent      string
+	Settles     []string
+	LostRevoked string
+}
+
+// maxNamesPerUser bounds the token names remembered per user.
+const maxNamesPerUser = 8
+
+// FailedPath is the failed file kept beside the output out.
+func FailedPath(out string) string { return out + ".failed.csv" }
 
 // DurableOptions say which output to open and how.
 type DurableOptions struct {
@@ -46,30 +78,125 @@ type DurableOptions struct {
 	// journal may exist.
 	Resume bool
 	Start  time.Time // when this run started
+	Ops    Ops
+	// FailedHeader is the failed file's columns, before its reason.
+	FailedHeader []string
 	// Output and Journal hear, on a resume, each complete record of the
 	// output and each sound record of the journal, in order, before
 	// anything is appended to either.
 	Output  func(tokenfile.Record)
 	Journal func(Record)
+	// Warn is told Warning, if there is one.
+	Warn func(string)
 }
 
 // OpenDurable opens the run's files under its lock. Nothing is sent
 // before it succeeds, and on failure the lock is released.
 func OpenDurable(o DurableOptions) (*Durable, error) {
-	d := &Durable{out: o.Out, lock: o.Lock}
+	d := &Durable{out: o.Out, ops: o.Ops, lock: o.Lock, pending: map[int64]Record{}, names: map[int64][]string{}, checked: map[int64]bool{}}
+	failed, err := tokenfile.NewFailedFile(FailedPath(o.Out), o.FailedHeader)
+	if err != nil {
+		_ = o.Lock.Release()
+		return nil, err
+	}
+	d.Failed = failed
+	journal := o.Journal
+	o.Journal = func(r Record) {
+		d.journaled(r)
+		if journal != nil {
+			journal(r)
+		}
+	}
 	var output *tokenfile.Output
-	var err error
 	if o.Resume {
 		output, err = d.resume(o)
 	} else {
 		output, err = d.fresh(o.Start)
 	}
 	if err != nil {
-		d.Close()
+		_ = d.Close()
 		return nil, err
 	}
 	d.commit = startCommitter(output)
+	if d.Warning != "" && o.Warn != nil {
+		o.Warn(d.Warning)
+	}
 	return d, nil
+}
+
+// journaled takes in a sound record of the earlier runs' journal.
+func (d *Durable) journaled(r Record) {
+	if r.Op == d.ops.Intent {
+		names := d.names[r.UserID]
+		known := false
+		for _, n := range names {
+			known = known || n == r.Name
+		}
+		if !known && len(names) < maxNamesPerUser {
+			d.names[r.UserID] = append(names, r.Name)
+		}
+		d.pending[r.UserID] = r
+		return
+	}
+	for _, op := range d.ops.Settles {
+		if r.Op == op {
+			delete(d.pending, r.UserID)
+		}
+	}
+}
+
+// Pending is, on a resume, the last intent of userID that the earlier
+// runs left unsettled, if any.
+func (d *Durable) Pending(userID int64) (Record, bool) {
+	r, ok := d.pending[userID]
+	return r, ok
+}
+
+// Names are the token names the earlier runs' intents for userID used.
+func (d *Durable) Names(userID int64) []string { return d.names[userID] }
+
+// Checked notes that this run checked userID's tokens, which settles an
+// unsettled intent of the earlier runs, if there was one.
+func (d *Durable) Checked(userID int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.pending[userID]; ok && !d.checked[userID] {
+		d.reconciled.Add(1)
+	}
+	d.checked[userID] = true
+}
+
+// Reconciled counts the unsettled intents of the earlier runs settled.
+func (d *Durable) Reconciled() int { return int(d.reconciled.Load()) }
+
+// LostRevoked journals and counts a token whose answer was lost, revoked:
+// nobody held its secret.
+func (d *Durable) LostRevoked(userID int64, name string, tokenID int64) {
+	d.lostRevoked.Add(1)
+	_ = d.journal.Append(Record{Op: d.ops.LostRevoked, UserID: userID, Name: name, TokenID: tokenID, At: time.Now()})
+}
+
+// LostRevokedCount counts them.
+func (d *Durable) LostRevokedCount() int { return int(d.lostRevoked.Load()) }
+
+// SettleLeftovers settles, once every row of a resumed run was handled,
+// the intents of the earlier runs that no row took care of (their users
+// were done already, or are no longer in the input): settle checks the
+// user's tokens (and calls Checked) and journals that the intent is
+// settled. Its first failure stops the run.
+func (d *Durable) SettleLeftovers(run *Run, settle func(ctx context.Context, intent Record) error) {
+	for userID, p := range d.pending {
+		if d.checked[userID] {
+			continue
+		}
+		ctx, cancel := run.Bound()
+		err := settle(ctx, p)
+		cancel()
+		if err != nil {
+			run.Fail(fmt.Errorf("settling what the earlier run left unfinished for UserID %d failed: %w; run --resume again", userID, err))
+			return
+		}
+	}
 }
 
 // fresh starts the output's first run.
@@ -214,8 +341,9 @@ func (d *Durable) Journal() *Journal { return d.journal }
 // file being suspect.
 func (d *Durable) Commit(rec tokenfile.Record) error { return d.commit.write(rec) }
 
-// Close closes the output, the journal and the lock.
-func (d *Durable) Close() {
+// Close closes the output, the journal, the failed file and the lock.
+// Its error is the failed file's: rows must not silently vanish.
+func (d *Durable) Close() error {
 	if d.commit != nil {
 		d.commit.close()
 		d.commit = nil
@@ -223,4 +351,8 @@ func (d *Durable) Close() {
 	_ = d.journal.Close()
 	d.journal = nil
 	_ = d.lock.Release()
+	if d.Failed == nil {
+		return nil
+	}
+	return d.Failed.Close()
 }

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/internal/limit"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // DefaultItemTimeout bounds the requests of one item when the run is not
@@ -171,6 +172,28 @@ func (w Worker) BoundStop() (context.Context, context.CancelFunc) {
 // pages of users) that may stop at Ctrl-C, bounded by the item timeout.
 func (r *Run) BoundStop() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(r.dispatch, r.itemTimeout)
+}
+
+// Bound is a context for a request of the run's own that must be seen
+// through, bounded by the item timeout.
+func (r *Run) Bound() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.work, r.itemTimeout)
+}
+
+// Core is what every bulk run's summary says besides its own counts.
+type Core struct {
+	Interrupted bool          // stopped by Ctrl-C
+	Elapsed     time.Duration // from the start of the run
+	FailedPath  string        // where the failed rows went, when any did
+}
+
+// Core sums up the run; failed is its failed file, or nil.
+func (r *Run) Core(failed *tokenfile.FailedFile) Core {
+	c := Core{Interrupted: r.Interrupted(), Elapsed: r.Elapsed()}
+	if failed != nil && failed.Count() > 0 {
+		c.FailedPath = failed.Path()
+	}
+	return c
 }
 
 // Pipeline runs read in a goroutine of its own, do in workers goroutines

@@ -20,8 +20,8 @@ func (m *minting) collect(r result) {
 			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: r.reason})
 		}
 		m.planRow(r.row.User, r.userID, r.name, "", r.reason)
-		if m.failed != nil {
-			if err := m.failed.Write(r.row.Fields, r.reason); err != nil {
+		if m.durable != nil {
+			if err := m.durable.Failed.Write(r.row.Fields, r.reason); err != nil {
 				m.run.Fail(err) // rows must not silently vanish
 			}
 		}
@@ -43,7 +43,5 @@ func (m *minting) collect(r result) {
 }
 
 func (m *minting) planRow(user string, userID int64, name, expires, result string) {
-	if m.plan != nil {
-		_ = m.plan.Row(user, tokenfile.ID(userID), name, expires, result)
-	}
+	_ = m.plan.Row(user, tokenfile.ID(userID), name, expires, result)
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -72,6 +73,7 @@ type Options struct {
 
 // Summary is what a run did.
 type Summary struct {
+	job.Core
 	Minted      int
 	Skipped     int // --resume: the user already has a record
 	Failed      int
@@ -80,13 +82,7 @@ type Summary struct {
 	Reconciled  int // unfinished creates of an earlier run settled
 	Rechecked   int // users whose tokens a resume checked before minting
 	Unprocessed int // rows read but not minted because the run stopped
-	Interrupted bool
-	Elapsed     time.Duration
-	FailedPath  string // where failed rows went, when any did
 }
-
-// FailedPath is the failed file kept beside the output.
-func FailedPath(out string) string { return out + ".failed.csv" }
 
 // minting is one run's state.
 type minting struct {
@@ -96,9 +92,10 @@ type minting struct {
 	date    string
 	durable *job.Durable // nil in a dry run
 	journal *job.Journal
-	failed  *tokenfile.FailedFile
 	plan    *tokenfile.CSVWriter
-	earlier *earlier
+	done    *done
+	// rechecked counts the users whose tokens a resume checked.
+	rechecked atomic.Int64
 
 	claimMu sync.Mutex
 	claimed map[int64]int // UserID → the line that took it
@@ -112,7 +109,7 @@ type minting struct {
 // the fatal one, if any (a permission error, a file that cannot be
 // written).
 func Run(run *job.Run, o Options) (Summary, error) {
-	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, earlier: newEarlier()}
+	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, done: newDone()}
 	m.start = m.o.Now()
 	m.date = m.start.UTC().Format(time.DateOnly)
 	if err := m.open(); err != nil {
@@ -120,10 +117,13 @@ func Run(run *job.Run, o Options) (Summary, error) {
 		return m.finish(), err
 	}
 	job.Pipeline(run, m.o.Workers, m.read, m.do, m.collect)
-	if !run.Stopped() && m.durable != nil {
-		m.settleLeftovers()
+	if m.durable == nil {
+		return m.finish(), run.Err()
 	}
-	m.close()
+	if !run.Stopped() {
+		m.durable.SettleLeftovers(run, m.settle)
+	}
+	run.Fail(m.durable.Close())
 	return m.finish(), run.Err()
 }
 
@@ -144,58 +144,32 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// open checks the failed file and opens the durable files, or a dry
-// run's plan. Nothing is sent before it succeeds.
-func (m *minting) open() error {
+// open opens the durable files, or a dry run's plan. Nothing is sent
+// before it succeeds.
+func (m *minting) open() (err error) {
 	if m.o.DryRun {
-		if m.o.Plan != nil {
-			p, err := tokenfile.NewCSVWriter(m.o.Plan, "user", "UserID", "name", "expires", "result")
-			if err != nil {
-				return err
-			}
-			m.plan = p
-		}
-		return nil
-	}
-	failed, err := tokenfile.NewFailedFile(FailedPath(m.o.Out), m.o.Input.Header())
-	if err != nil {
+		m.plan, err = tokenfile.NewCSVWriter(m.o.Plan, "user", "UserID", "name", "expires", "result")
 		return err
 	}
-	m.failed = failed
-	d, err := job.OpenDurable(job.DurableOptions{
-		Out: m.o.Out, Lock: m.o.Lock, Resume: m.o.Resume, Start: m.start,
-		Output: m.earlier.recorded, Journal: m.earlier.journaled,
+	m.durable, err = job.OpenDurable(job.DurableOptions{
+		Out: m.o.Out, Lock: m.o.Lock, Resume: m.o.Resume, Start: m.start, Ops: journalOps,
+		FailedHeader: m.o.Input.Header(), Output: m.done.recorded, Warn: m.o.Warn,
 	})
 	if err != nil {
 		return err
 	}
-	m.durable, m.journal = d, d.Journal()
-	if d.Warning != "" {
-		m.o.Warn(d.Warning)
-	}
+	m.journal = m.durable.Journal()
 	return nil
-}
-
-func (m *minting) close() {
-	if m.durable != nil {
-		m.durable.Close()
-	}
-	if m.failed != nil {
-		if err := m.failed.Close(); err != nil {
-			m.run.Fail(err)
-		}
-	}
 }
 
 func (m *minting) finish() Summary {
 	s := m.sum
-	s.LostRevoked = int(m.earlier.lostRevoked.Load())
-	s.Reconciled = int(m.earlier.reconciled.Load())
-	s.Rechecked = int(m.earlier.rechecked.Load())
-	s.Elapsed = m.run.Elapsed()
-	s.Interrupted = m.run.Interrupted()
-	if m.failed != nil && m.failed.Count() > 0 {
-		s.FailedPath = m.failed.Path()
+	s.Rechecked = int(m.rechecked.Load())
+	if d := m.durable; d != nil {
+		s.Core = m.run.Core(d.Failed)
+		s.LostRevoked, s.Reconciled = d.LostRevokedCount(), d.Reconciled()
+	} else {
+		s.Core = m.run.Core(nil)
 	}
 	return s
 }
@@ -254,7 +228,7 @@ func (m *minting) read(send func(item) bool) error {
 			ok = decide(result{outcome: failed, row: row, reason: "the user column is empty"})
 		case seen[key] != 0:
 			ok = decide(result{outcome: failed, row: row, reason: fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), seen[key])})
-		case m.earlier.doneKey(key):
+		case m.done.key(key):
 			seen[key] = row.Line
 			ok = decide(result{outcome: skipped, row: row})
 		default:

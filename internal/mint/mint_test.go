@@ -194,7 +194,7 @@ func TestBadRowsGoToTheFailedFile(t *testing.T) {
 	if sum.Minted != 3 || sum.Failed != 6 {
 		t.Fatalf("summary %+v", sum)
 	}
-	rows, err := csv.NewReader(bytes.NewReader(mustRead(t, FailedPath(out)))).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(mustRead(t, job.FailedPath(out)))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestUnknownUserIDWithoutLookup(t *testing.T) {
 	if err != nil || sum.Minted != 2 || sum.Failed != 1 {
 		t.Fatalf("%+v %v", sum, err)
 	}
-	if b := mustRead(t, FailedPath(out)); !strings.Contains(string(b), "no user with UserID 9999") {
+	if b := mustRead(t, job.FailedPath(out)); !strings.Contains(string(b), "no user with UserID 9999") {
 		t.Fatalf("failed file:\n%s", b)
 	}
 }
@@ -346,7 +346,7 @@ func TestUncheckableLostAnswerIsLeftForResume(t *testing.T) {
 	if err != nil || sum.Failed != 1 {
 		t.Fatalf("%+v %v", sum, err)
 	}
-	if b := mustRead(t, FailedPath(out)); !strings.Contains(string(b), "run again with --resume to settle it") {
+	if b := mustRead(t, job.FailedPath(out)); !strings.Contains(string(b), "run again with --resume to settle it") {
 		t.Fatalf("failed file:\n%s", b)
 	}
 	if len(s.active()[1001]) != 1 {
@@ -359,7 +359,7 @@ func TestUncheckableLostAnswerIsLeftForResume(t *testing.T) {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	checkInvariant(t, s, readRecords(t, out))
-	if _, err := os.Stat(FailedPath(out)); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Stat(job.FailedPath(out)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("a resumed run without failures should remove the stale failed file")
 	}
 }

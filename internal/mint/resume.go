@@ -3,8 +3,6 @@ package mint
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/axero-cli/axero/client"
@@ -22,79 +20,32 @@ const (
 	opReconciled = "reconciled" // an unfinished intent of an earlier run was settled
 )
 
-// maxNamesPerUser bounds the token names remembered per user.
-const maxNamesPerUser = 8
+// journalOps are the operations the durable layer must know.
+var journalOps = job.Ops{Intent: opIntent, Settles: []string{opDone, opFailed, opReconciled}, LostRevoked: opRevoked}
 
-// earlier is what the earlier runs of the output left, read on a resume:
-// who is done (the output), and what was begun and for whom (the
-// journal). It is read-only once the workers start, but for the users
-// checked, which the workers note.
-type earlier struct {
-	keys    map[string]struct{} // users as given, by userKey
+// done is what the output of the earlier runs holds, read on a resume:
+// the users (as given, by userKey, and by UserID) and the tokens whose
+// secrets it keeps. It is read-only once the workers start.
+type done struct {
+	keys    map[string]struct{}
 	userIDs map[int64]struct{}
-	tokens  map[int64]struct{} // tokens whose secret is in the output
-	// names are the token names each user's intents were for, so that a
-	// check finds tokens minted under a name this run would not render
-	// (a template with the date, a run that spans midnight).
-	names map[int64][]string
-	// pending are the users whose last intent no record settles: the
-	// creates whose outcome a killed run never learned.
-	pending map[int64]tokenfile.UserRow
-
-	checkedMu sync.Mutex
-	checked   map[int64]bool // users whose tokens this run checked
-
-	lostRevoked, reconciled, rechecked atomic.Int64
+	tokens  map[int64]struct{}
 }
 
-func newEarlier() *earlier {
-	return &earlier{
-		keys: map[string]struct{}{}, userIDs: map[int64]struct{}{}, tokens: map[int64]struct{}{},
-		names: map[int64][]string{}, pending: map[int64]tokenfile.UserRow{}, checked: map[int64]bool{},
-	}
+func newDone() *done {
+	return &done{keys: map[string]struct{}{}, userIDs: map[int64]struct{}{}, tokens: map[int64]struct{}{}}
 }
 
 // recorded takes in a record of the output.
-func (e *earlier) recorded(r tokenfile.Record) {
-	e.keys[userKey(r.User)] = struct{}{}
-	e.userIDs[r.UserID] = struct{}{}
-	e.tokens[r.TokenID] = struct{}{}
+func (d *done) recorded(r tokenfile.Record) {
+	d.keys[userKey(r.User)] = struct{}{}
+	d.userIDs[r.UserID] = struct{}{}
+	d.tokens[r.TokenID] = struct{}{}
 }
 
-// journaled takes in a sound record of the journal, in order.
-func (e *earlier) journaled(r job.Record) {
-	switch r.Op {
-	case opIntent:
-		names := e.names[r.UserID]
-		known := false
-		for _, n := range names {
-			known = known || n == r.Name
-		}
-		if !known && len(names) < maxNamesPerUser {
-			e.names[r.UserID] = append(names, r.Name)
-		}
-		e.pending[r.UserID] = tokenfile.UserRow{User: r.User, Name: r.Name}
-	case opDone, opFailed, opReconciled:
-		delete(e.pending, r.UserID)
-	}
-}
-
-func (e *earlier) doneKey(key string) bool { _, ok := e.keys[key]; return ok }
-func (e *earlier) doneUser(id int64) bool  { _, ok := e.userIDs[id]; return ok }
-func (e *earlier) recordedToken(id int64) bool {
-	_, ok := e.tokens[id]
-	return ok
-}
-
-// markChecked notes that userID's tokens were checked, and reports
-// whether an earlier run left an intent of it unsettled.
-func (e *earlier) markChecked(userID int64) bool {
-	e.checkedMu.Lock()
-	defer e.checkedMu.Unlock()
-	e.checked[userID] = true
-	_, pending := e.pending[userID]
-	return pending
-}
+func (d *done) key(key string) bool { _, ok := d.keys[key]; return ok }
+func (d *done) user(id int64) bool  { _, ok := d.userIDs[id]; return ok }
+func (d *done) token(id int64) bool { _, ok := d.tokens[id]; return ok }
 
 // recheck runs on a resume before the create of a user the output does
 // not hold: whatever the journal says, an earlier run may have minted a
@@ -110,7 +61,7 @@ func (m *minting) recheck(w job.Worker, ctx context.Context, res *result) bool {
 	err := m.checkUser(ctx, res.userID, res.name)
 	switch {
 	case err == nil:
-		m.earlier.rechecked.Add(1)
+		m.rechecked.Add(1)
 		return true
 	case client.IsAuth(err):
 		m.run.Fail(err)
@@ -134,7 +85,7 @@ func (m *minting) checkUser(ctx context.Context, userID int64, name string) erro
 		return err
 	}
 	seen := map[string]bool{}
-	for _, n := range append([]string{name}, m.earlier.names[userID]...) {
+	for _, n := range append([]string{name}, m.durable.Names(userID)...) {
 		if seen[n] {
 			continue
 		}
@@ -147,41 +98,18 @@ func (m *minting) checkUser(ctx context.Context, userID int64, name string) erro
 			return err
 		}
 	}
-	if m.earlier.markChecked(userID) {
-		m.earlier.reconciled.Add(1)
-	}
+	m.durable.Checked(userID)
 	return nil
 }
 
-// settleLeftovers settles, after every row was handled, the intents of
-// earlier runs that no row of this run took care of: their users were
-// done already, or are no longer in the input.
-func (m *minting) settleLeftovers() {
-	for userID, p := range m.earlier.pending {
-		if m.earlier.checked[userID] {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(m.run.Work(), job.DefaultItemTimeout)
-		err := m.checkUser(ctx, userID, p.Name)
-		cancel()
-		if err == nil {
-			err = m.journal.AppendSync(job.Record{Op: opReconciled, User: p.User, UserID: userID, Name: p.Name, At: m.o.Now()})
-		}
-		if err != nil {
-			if !client.IsAuth(err) {
-				err = fmt.Errorf("settling the unfinished create for %s (UserID %d) of the earlier run failed: %w; run --resume again", p.User, userID, err)
-			}
-			m.run.Fail(err)
-			return
-		}
+// settle checks, at the end of a resume, the tokens of a user whose
+// unfinished create no row of this run took care of, and journals it
+// settled.
+func (m *minting) settle(ctx context.Context, p job.Record) error {
+	if err := m.checkUser(ctx, p.UserID, p.Name); err != nil {
+		return err
 	}
-}
-
-// lostRevoked counts and journals a token whose secret nobody holds,
-// revoked.
-func (m *minting) lostRevoked(userID int64, name string, tokenID int64) {
-	m.earlier.lostRevoked.Add(1)
-	_ = m.journal.Append(job.Record{Op: opRevoked, UserID: userID, Name: name, TokenID: tokenID, At: m.o.Now()})
+	return m.journal.AppendSync(job.Record{Op: opReconciled, User: p.User, UserID: p.UserID, Name: p.Name, At: m.o.Now()})
 }
 
 // describeMinutes is the expiry a dry run reports for ExpiresInMinutes.

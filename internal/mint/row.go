@@ -74,7 +74,7 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 			return result{outcome: failed, row: row, reason: err.Error()}, false
 		}
 	}
-	if m.earlier.doneUser(userID) {
+	if m.done.user(userID) {
 		return result{outcome: skipped, row: row}, false
 	}
 	res := result{outcome: failed, row: row, userID: userID, name: name}
@@ -187,7 +187,7 @@ func (m *minting) commit(w job.Worker, ctx context.Context, res *result, ct *cli
 		res.reason, res.settled = "the token was minted but could not be written to the output file, and revoking it failed: run again with --resume to revoke it", false
 		return
 	}
-	m.lostRevoked(res.userID, res.name, ct.TokenID)
+	m.durable.LostRevoked(res.userID, res.name, ct.TokenID)
 }
 
 // source lists and revokes the tokens of userID for a reconciliation,
@@ -196,12 +196,12 @@ func (m *minting) source(userID int64, name string) reconcile.Source {
 	return reconcile.Source{
 		List:    func(ctx context.Context) ([]client.Token, error) { return m.o.API.ListAllUserTokens(ctx, userID) },
 		Revoke:  m.o.API.RevokeToken,
-		Revoked: func(tokenID int64) { m.lostRevoked(userID, name, tokenID) },
+		Revoked: func(tokenID int64) { m.durable.LostRevoked(userID, name, tokenID) },
 	}
 }
 
 // orphans narrow a reconciliation to this admin's impersonation tokens
 // whose secret is not in the output.
 func (m *minting) orphans() reconcile.Orphans {
-	return reconcile.Orphans{Keep: m.earlier.recordedToken, Impersonation: true, CreatedBy: m.o.Admin}
+	return reconcile.Orphans{Keep: m.done.token, Impersonation: true, CreatedBy: m.o.Admin}
 }

@@ -12,8 +12,7 @@ func (r *renewal) collect(res result) {
 	s.OldRevoked += res.oldRevoked
 	s.RevokePending += res.revokePending
 	rec := res.rec
-	if r.plan != nil && (res.plan != nil || res.outcome == failed) {
-		plan := res.plan
+	if plan := res.plan; plan != nil || res.outcome == failed {
 		if res.outcome == failed {
 			plan = []string{rec.Name, "fail", res.reason}
 		}
@@ -33,8 +32,8 @@ func (r *renewal) collect(res result) {
 		if res.settled && rec.UserID > 0 {
 			_ = r.journal.Append(job.Record{Op: opFailed, User: rec.User, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: res.reason})
 		}
-		if r.failed != nil {
-			if err := r.failed.Write(rec.Fields(), res.reason); err != nil {
+		if r.durable != nil {
+			if err := r.durable.Failed.Write(rec.Fields(), res.reason); err != nil {
 				r.run.Fail(err) // a failed record must not vanish silently
 			}
 		}

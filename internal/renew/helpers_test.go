@@ -134,7 +134,7 @@ func readAll(t testing.TB, path string) []tokenfile.Record {
 // failedReasons maps each old TokenID in the failed file to its reason.
 func failedReasons(t testing.TB, out string) map[int64]string {
 	t.Helper()
-	f, err := os.Open(FailedPath(out))
+	f, err := os.Open(job.FailedPath(out))
 	if errors.Is(err, os.ErrNotExist) {
 		return map[int64]string{}
 	}

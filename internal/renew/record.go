@@ -95,7 +95,7 @@ func (r *renewal) finishClaimed(w job.Worker, res result, replacement int64) res
 	// reads the replacement back from the journal.
 	_ = r.journal.Append(job.Record{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: rec.TokenID, At: now})
 	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: replacement, At: now})
-	r.earlier.markChecked(rec.UserID)
+	r.durable.Checked(rec.UserID)
 	r.revokeOld(w, &res)
 	res.outcome = alreadyDone
 	return res
@@ -260,7 +260,7 @@ func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenReques
 		if rerr != nil {
 			return res.fail("the replacement could not be written to --out, and revoking it failed: run again with --resume to revoke it", false)
 		}
-		r.lostRevoked(rec.UserID, req.Name, ct.TokenID)
+		r.durable.LostRevoked(rec.UserID, req.Name, ct.TokenID)
 		return res.fail("the replacement could not be written to --out, so it was revoked; the old token is untouched", true)
 	}
 	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: ct.Name, TokenID: ct.TokenID, At: r.o.Now()})

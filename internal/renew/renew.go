@@ -95,6 +95,7 @@ type Options struct {
 // Summary is what a run did. In a dry run, Renewed, Copied and Failed are
 // what it would have done.
 type Summary struct {
+	job.Core
 	Total         int // records in OLD
 	Renewed       int // replacements recorded in NEW in this run
 	Copied        int // not due: copied into NEW
@@ -105,14 +106,8 @@ type Summary struct {
 	LostRevoked   int // minted tokens whose answer was lost, revoked
 	Reconciled    int // unfinished renewals of an earlier run settled
 	Unprocessed   int // records not handled because the run stopped early
-	Interrupted   bool
 	DryRun        bool
-	Elapsed       time.Duration
-	FailedPath    string // where failed records went, when any did
 }
-
-// FailedPath is the failed file kept beside NEW.
-func FailedPath(out string) string { return out + ".failed.csv" }
 
 // renewal is one run's state.
 type renewal struct {
@@ -120,9 +115,8 @@ type renewal struct {
 	run     *job.Run
 	start   time.Time
 	date    string
-	durable *job.Durable
+	durable *job.Durable // nil in a dry run
 	journal *job.Journal
-	failed  *tokenfile.FailedFile
 	plan    *tokenfile.CSVWriter
 
 	// Read-only once the workers start.
@@ -151,10 +145,13 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	}
 	r.o.Progress.SetTotal(int64(r.sum.Total))
 	job.Pipeline(run, r.o.Workers, r.read, r.do, r.collect)
-	if !run.Stopped() && r.durable != nil {
-		r.settleLeftovers()
+	if r.durable == nil {
+		return r.finish(), run.Err()
 	}
-	r.close()
+	if !run.Stopped() {
+		r.durable.SettleLeftovers(run, r.settle)
+	}
+	run.Fail(r.durable.Close())
 	return r.finish(), run.Err()
 }
 
@@ -175,63 +172,37 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// open reads OLD once, then opens the durable files (or a dry run's plan).
-// Nothing is sent before it succeeds.
-func (r *renewal) open() error {
+// open reads OLD once, then opens the durable files (or a dry run's
+// plan). Nothing is sent before it succeeds.
+func (r *renewal) open() (err error) {
 	if err := r.scanOld(); err != nil {
 		return err
 	}
 	if r.o.DryRun {
-		if r.o.Plan != nil {
-			p, err := tokenfile.NewCSVWriter(r.o.Plan, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")
-			if err != nil {
-				return err
-			}
-			r.plan = p
-		}
-		return nil
-	}
-	failed, err := tokenfile.NewFailedFile(FailedPath(r.o.Out), tokenfile.OutputColumns)
-	if err != nil {
+		r.plan, err = tokenfile.NewCSVWriter(r.o.Plan, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")
 		return err
 	}
-	r.failed = failed
-	d, err := job.OpenDurable(job.DurableOptions{
-		Out: r.o.Out, Lock: r.o.Lock, Resume: r.o.Resume, Start: r.start,
-		Output: r.earlier.recorded, Journal: r.earlier.journaled,
+	r.durable, err = job.OpenDurable(job.DurableOptions{
+		Out: r.o.Out, Lock: r.o.Lock, Resume: r.o.Resume, Start: r.start, Ops: journalOps,
+		FailedHeader: tokenfile.OutputColumns, Output: r.earlier.recorded, Journal: r.earlier.journaled, Warn: r.o.Warn,
 	})
 	if err != nil {
 		return err
 	}
-	r.durable, r.journal = d, d.Journal()
-	if d.Warning != "" {
-		r.o.Warn(d.Warning)
-	}
+	r.journal = r.durable.Journal()
 	return nil
-}
-
-func (r *renewal) close() {
-	if r.durable != nil {
-		r.durable.Close()
-	}
-	if r.failed != nil {
-		if err := r.failed.Close(); err != nil {
-			r.run.Fail(err)
-		}
-	}
 }
 
 func (r *renewal) finish() Summary {
 	s := r.sum
-	s.LostRevoked = int(r.earlier.lostRevoked.Load())
-	s.Reconciled = int(r.earlier.reconciled.Load())
-	s.Elapsed = r.run.Elapsed()
-	s.Interrupted = r.run.Interrupted()
+	if d := r.durable; d != nil {
+		s.Core = r.run.Core(d.Failed)
+		s.LostRevoked, s.Reconciled = d.LostRevokedCount(), d.Reconciled()
+	} else {
+		s.Core = r.run.Core(nil)
+	}
 	if handled := s.Renewed + s.Copied + s.Failed + s.AlreadyDone; handled < s.Total {
 		s.Unprocessed = s.Total - handled
-	}
-	if r.failed != nil && r.failed.Count() > 0 {
-		s.FailedPath = r.failed.Path()
 	}
 	return s
 }
@@ -242,12 +213,28 @@ func (r *renewal) finish() Summary {
 // old token (created moments before, by the same admin, with the same
 // name) for a replacement whose answer was lost.
 func (r *renewal) scanOld() error {
+	r.oldIDs, r.userRecords = map[int64]int{}, map[int64]int{}
+	return r.eachOld(func(e tokenfile.Entry) bool {
+		r.sum.Total++
+		if _, seen := r.oldIDs[e.TokenID]; e.Err == nil && !seen {
+			r.oldIDs[e.TokenID] = e.Line
+			r.userRecords[e.UserID]++
+		}
+		return true
+	})
+}
+
+// read streams OLD to the workers.
+func (r *renewal) read(send func(tokenfile.Entry) bool) error { return r.eachOld(send) }
+
+// eachOld hands each record of OLD to each until it returns false. A
+// problem with OLD as a whole names --from.
+func (r *renewal) eachOld(each func(tokenfile.Entry) bool) error {
 	rr, err := tokenfile.Open(r.o.From)
 	if err != nil {
 		return fromError(err)
 	}
 	defer func() { _ = rr.Close() }()
-	r.oldIDs, r.userRecords = map[int64]int{}, map[int64]int{}
 	for {
 		e, err := rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -256,12 +243,8 @@ func (r *renewal) scanOld() error {
 		if err != nil {
 			return fromError(err)
 		}
-		r.sum.Total++
-		if e.Err == nil {
-			if _, seen := r.oldIDs[e.TokenID]; !seen {
-				r.oldIDs[e.TokenID] = e.Line
-				r.userRecords[e.UserID]++
-			}
+		if !each(e) {
+			return nil
 		}
 	}
 }
@@ -273,27 +256,6 @@ func fromError(err error) error {
 		return &tokenfile.InputError{Msg: "--from " + ie.Msg}
 	}
 	return fmt.Errorf("--from %w", err)
-}
-
-// read streams OLD to the workers.
-func (r *renewal) read(send func(tokenfile.Entry) bool) error {
-	rr, err := tokenfile.Open(r.o.From)
-	if err != nil {
-		return fromError(err)
-	}
-	defer func() { _ = rr.Close() }()
-	for {
-		e, err := rr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return fromError(err)
-		}
-		if !send(e) {
-			return nil
-		}
-	}
 }
 
 // userLocks serialises the records of one user: a reconciliation must not

@@ -201,7 +201,7 @@ func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Renewed != 8 || sum.Failed != 2 || sum.FailedPath != FailedPath(out) {
+	if sum.Renewed != 8 || sum.Failed != 2 || sum.FailedPath != job.FailedPath(out) {
 		t.Fatalf("summary %+v", sum)
 	}
 	renewed, _, failed := checkFinal(t, srv, old, out)
@@ -213,16 +213,16 @@ func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
 			t.Fatalf("the revoked token of user %d was resurrected as %d", ts.UserID, ts.TokenID)
 		}
 	}
-	if fi, _ := os.Stat(FailedPath(out)); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(job.FailedPath(out)); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the failed file holds secrets but has mode %v", fi.Mode())
 	}
 	// The failed file is valid --from input: it reads back as the records
 	// that failed, secrets included.
-	back := readAll(t, FailedPath(out))
+	back := readAll(t, job.FailedPath(out))
 	if len(back) != 2 || back[0].Token != old[back[0].UserID-1001].Token {
 		t.Fatalf("the failed file reads back as %+v", back)
 	}
-	sum2, err := run(t, testOptions(t, api, FailedPath(out), filepath.Join(dir, "again.csv")))
+	sum2, err := run(t, testOptions(t, api, job.FailedPath(out), filepath.Join(dir, "again.csv")))
 	if err != nil || sum2.Failed != 2 || sum2.Renewed != 0 {
 		t.Fatalf("re-running the failed file: %+v %v", sum2, err)
 	}
@@ -267,7 +267,7 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 	if bytes.Contains(plan.Bytes(), []byte("eyJ")) {
 		t.Fatal("the plan shows a secret")
 	}
-	for _, p := range []string{out, job.JournalPath(out), FailedPath(out)} {
+	for _, p := range []string{out, job.JournalPath(out), job.FailedPath(out)} {
 		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("a dry run created %s", p)
 		}

@@ -2,9 +2,7 @@ package renew
 
 import (
 	"context"
-	"fmt"
 	"sync"
-	"sync/atomic"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
@@ -35,16 +33,8 @@ const (
 	opLostRevoked = "lost-revoked"
 )
 
-// maxNamesPerUser bounds the token names remembered per user.
-const maxNamesPerUser = 8
-
-// pendingRenewal is an intent that nothing settled: the run died between
-// recording it and recording its outcome.
-type pendingRenewal struct {
-	User string
-	Old  int64
-	Name string
-}
+// journalOps are the operations the durable layer must know.
+var journalOps = job.Ops{Intent: opIntent, Settles: []string{opRenewed, opFailed, opSettled}, LostRevoked: opLostRevoked}
 
 type newToken struct {
 	id   int64
@@ -52,27 +42,22 @@ type newToken struct {
 }
 
 // earlier is what the earlier runs of NEW left, read on a resume: NEW's
-// records and what the journal says.
+// records, and the replacements the journal records.
 type earlier struct {
 	newIDs     map[int64]struct{} // the tokens NEW held when the run started
 	newByUser  map[int64][]newToken
 	renewed    map[int64]int64 // old TokenID → its replacement in NEW
 	oldRevoked map[int64]struct{}
-	pending    map[int64]pendingRenewal // UserID → its unsettled intent
-	names      map[int64][]string       // the names each user's intents were for
+	last       map[int64]int64 // UserID → the old token of its last intent
 
 	mu      sync.Mutex
 	claimed map[int64]struct{} // tokens in NEW known to replace an old token
-	checked map[int64]bool     // users whose tokens this run checked
-
-	lostRevoked, reconciled atomic.Int64
 }
 
 func newEarlier() *earlier {
 	return &earlier{
 		newIDs: map[int64]struct{}{}, newByUser: map[int64][]newToken{}, renewed: map[int64]int64{},
-		oldRevoked: map[int64]struct{}{}, pending: map[int64]pendingRenewal{}, names: map[int64][]string{},
-		claimed: map[int64]struct{}{}, checked: map[int64]bool{},
+		oldRevoked: map[int64]struct{}{}, last: map[int64]int64{}, claimed: map[int64]struct{}{},
 	}
 }
 
@@ -86,37 +71,18 @@ func (e *earlier) recorded(r tokenfile.Record) {
 func (e *earlier) journaled(r job.Record) {
 	switch r.Op {
 	case opIntent:
-		names := e.names[r.UserID]
-		known := false
-		for _, n := range names {
-			known = known || n == r.Name
-		}
-		if !known && len(names) < maxNamesPerUser {
-			e.names[r.UserID] = append(names, r.Name)
-		}
-		e.pending[r.UserID] = pendingRenewal{User: r.User, Old: r.TokenID, Name: r.Name}
+		e.last[r.UserID] = r.TokenID
 	case opRenewed:
-		if p, ok := e.pending[r.UserID]; ok {
-			e.renewed[p.Old] = r.TokenID
+		if old, ok := e.last[r.UserID]; ok {
+			e.renewed[old] = r.TokenID
 			e.claimed[r.TokenID] = struct{}{}
-			delete(e.pending, r.UserID)
+			delete(e.last, r.UserID)
 		}
 	case opOldRevoked:
 		e.oldRevoked[r.TokenID] = struct{}{}
 	case opFailed, opSettled:
-		delete(e.pending, r.UserID)
+		delete(e.last, r.UserID)
 	}
-}
-
-// markChecked notes that userID's tokens were checked, and counts the
-// earlier run's unsettled intent of it, if any, as settled.
-func (e *earlier) markChecked(userID int64) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if _, ok := e.pending[userID]; ok && !e.checked[userID] {
-		e.reconciled.Add(1)
-	}
-	e.checked[userID] = true
 }
 
 // claimReplacement returns the token in NEW that replaces rec, recorded
@@ -174,13 +140,8 @@ func (r *renewal) source(userID int64, name string, listed []client.Token) recon
 			return r.o.API.ListAllUserTokens(ctx, userID)
 		},
 		Revoke:  r.o.API.RevokeToken,
-		Revoked: func(tokenID int64) { r.lostRevoked(userID, name, tokenID) },
+		Revoked: func(tokenID int64) { r.durable.LostRevoked(userID, name, tokenID) },
 	}
-}
-
-func (r *renewal) lostRevoked(userID int64, name string, tokenID int64) {
-	r.earlier.lostRevoked.Add(1)
-	_ = r.journal.Append(job.Record{Op: opLostRevoked, UserID: userID, Name: name, TokenID: tokenID, At: r.o.Now()})
 }
 
 // revokeLeftovers runs on a resume before a record is renewed: whatever
@@ -194,7 +155,7 @@ func (r *renewal) revokeLeftovers(ctx context.Context, userID int64, tokens []cl
 		tokens = []client.Token{}
 	}
 	seen := map[string]bool{}
-	for _, n := range append(names, r.earlier.names[userID]...) {
+	for _, n := range append(names, r.durable.Names(userID)...) {
 		if n == "" || seen[n] {
 			continue
 		}
@@ -204,36 +165,24 @@ func (r *renewal) revokeLeftovers(ctx context.Context, userID int64, tokens []cl
 			return err
 		}
 	}
-	r.earlier.markChecked(userID)
+	r.durable.Checked(userID)
 	return nil
 }
 
-// settleLeftovers settles, after every record was handled, the intents of
-// earlier runs that no record of this run took care of.
-func (r *renewal) settleLeftovers() {
-	for userID, p := range r.earlier.pending {
-		if r.earlier.checked[userID] {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(r.run.Work(), job.DefaultItemTimeout)
-		var tokens []client.Token
-		err := r.o.Retry.Do(ctx, func() (err error) {
-			tokens, err = r.o.API.ListAllUserTokens(ctx, userID)
-			return err
-		})
-		if err == nil {
-			err = r.revokeLeftovers(ctx, userID, tokens, p.Name)
-		}
-		cancel()
-		if err == nil {
-			err = r.journal.AppendSync(job.Record{Op: opSettled, User: p.User, UserID: userID, Name: p.Name, TokenID: p.Old, At: r.o.Now()})
-		}
-		if err != nil {
-			if !client.IsAuth(err) {
-				err = fmt.Errorf("settling the unfinished renewal of token %d (UserID %d) of the earlier run failed: %w; run --resume again", p.Old, userID, err)
-			}
-			r.run.Fail(err)
-			return
-		}
+// settle checks, at the end of a resume, the tokens of a user whose
+// unfinished renewal no record of this run took care of, and journals it
+// settled.
+func (r *renewal) settle(ctx context.Context, p job.Record) error {
+	var tokens []client.Token
+	err := r.o.Retry.Do(ctx, func() (err error) {
+		tokens, err = r.o.API.ListAllUserTokens(ctx, p.UserID)
+		return err
+	})
+	if err == nil {
+		err = r.revokeLeftovers(ctx, p.UserID, tokens, p.Name)
 	}
+	if err != nil {
+		return err
+	}
+	return r.journal.AppendSync(job.Record{Op: opSettled, User: p.User, UserID: p.UserID, Name: p.Name, TokenID: p.TokenID, At: r.o.Now()})
 }

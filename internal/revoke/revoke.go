@@ -79,6 +79,7 @@ type Options struct {
 
 // Summary counts the outcomes of a run.
 type Summary struct {
+	job.Core
 	Rows           int
 	Revoked        int
 	AlreadyRevoked int
@@ -86,10 +87,7 @@ type Summary struct {
 	WouldRevoke    int
 	Refused        int
 	Failed         int
-	Unprocessed    int    // rows not handled because the run stopped early
-	FailedPath     string // where the refused and failed rows are, when there are any
-	Interrupted    bool
-	Elapsed        time.Duration
+	Unprocessed    int // rows not handled because the run stopped early
 }
 
 // Partial reports rows that were refused, failed or left unprocessed: the
@@ -176,11 +174,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 
 func (rv *revocation) finish() Summary {
 	s := rv.sum
-	s.Elapsed = rv.run.Elapsed()
-	s.Interrupted = rv.run.Interrupted()
-	if rv.failed != nil && rv.failed.Count() > 0 {
-		s.FailedPath = rv.failed.Path()
-	}
+	s.Core = rv.run.Core(rv.failed)
 	return s
 }
 
