@@ -17,7 +17,6 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
-	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
@@ -28,8 +27,11 @@ type API interface {
 	ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error)
 }
 
-// Options configure an audit.
+// Options configure an audit. Progress hears the number of users once it
+// is known, then each user: the rows it reported (good) and whether it
+// failed (bad).
 type Options struct {
+	job.Common
 	API      API
 	Criteria Criteria
 	// Users, when set, restricts the scan to the users of a CSV file with
@@ -37,17 +39,10 @@ type Options struct {
 	// create-for-user). Nil scans every user of the site.
 	Users *tokenfile.Users
 
-	Workers int
-	Retry   reconcile.Policy
-	Now     func() time.Time
-
 	// Emit receives each reported row, from the collecting goroutine, a
 	// user's rows together, users in completion order. An error stops
 	// the scan and is returned by Run.
 	Emit func(Row) error
-	// Progress hears the number of users once it is known, then each
-	// user: the rows it reported (good) and whether it failed (bad).
-	Progress job.Progress
 }
 
 // FailedUser is a user that could not be scanned. A command exits 5 when
@@ -76,13 +71,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	if o.API == nil || o.Emit == nil {
 		return Summary{}, errors.New("audit: API and Emit are required")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Progress == nil {
-		o.Progress = job.NoProgress{}
-	}
-	o.Retry = o.Retry.OrDefault()
+	o.Common = o.Common.OrDefault()
 	sum := Summary{Counts: map[Finding]int{}}
 	s := &scan{o: o, run: run, names: newNameCache()}
 	s.match = matcher{Criteria: o.Criteria, now: o.Now()}

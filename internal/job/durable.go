@@ -166,18 +166,12 @@ func (d *Durable) Checked(userID int64) {
 	d.checked[userID] = true
 }
 
-// Reconciled counts the unsettled intents of the earlier runs settled.
-func (d *Durable) Reconciled() int { return int(d.reconciled.Load()) }
-
 // LostRevoked journals and counts a token whose answer was lost, revoked:
 // nobody held its secret.
 func (d *Durable) LostRevoked(userID int64, name string, tokenID int64) {
 	d.lostRevoked.Add(1)
 	_ = d.journal.Append(Record{Op: d.ops.LostRevoked, UserID: userID, Name: name, TokenID: tokenID, At: time.Now()})
 }
-
-// LostRevokedCount counts them.
-func (d *Durable) LostRevokedCount() int { return int(d.lostRevoked.Load()) }
 
 // SettleLeftovers settles, once every row of a resumed run was handled,
 // the intents of the earlier runs that no row took care of (their users
@@ -340,6 +334,34 @@ func (d *Durable) Journal() *Journal { return d.journal }
 // (group commit), and after a failure every later commit fails too, the
 // file being suspect.
 func (d *Durable) Commit(rec tokenfile.Record) error { return d.commit.write(rec) }
+
+// Outcome is what the durable layer adds to a run's summary.
+type Outcome struct {
+	Core
+	LostRevoked int // tokens whose answer was lost, revoked: nobody held their secret
+	Reconciled  int // unfinished intents of an earlier run settled
+}
+
+// Outcome sums the run up; d may be nil (a dry run keeps no files).
+func (d *Durable) Outcome(run *Run) Outcome {
+	if d == nil {
+		return Outcome{Core: run.Core(nil)}
+	}
+	return Outcome{Core: run.Core(d.Failed), LostRevoked: int(d.lostRevoked.Load()), Reconciled: int(d.reconciled.Load())}
+}
+
+// Finish ends a run's use of its files once every row was collected: on
+// a resume that was not stopped it settles the earlier runs' leftovers
+// (SettleLeftovers), then it closes everything. d may be nil.
+func (d *Durable) Finish(run *Run, settle func(ctx context.Context, intent Record) error) {
+	if d == nil {
+		return
+	}
+	if !run.Stopped() {
+		d.SettleLeftovers(run, settle)
+	}
+	run.Fail(d.Close())
+}
 
 // Close closes the output, the journal, the failed file and the lock.
 // Its error is the failed file's: rows must not silently vanish.

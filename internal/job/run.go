@@ -25,11 +25,13 @@ package job
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
 
 	"github.com/axero-cli/axero/internal/limit"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -241,6 +243,40 @@ func Pipeline[J, R any](r *Run, workers int, read func(send func(J) bool) error,
 	for res := range results {
 		collect(res)
 	}
+}
+
+// Common are the options every bulk operation takes.
+type Common struct {
+	Workers int // the pool; the client's limiter bounds the requests
+	Retry   reconcile.Policy
+	Now     func() time.Time
+	// Progress hears the run's progress; nil hears nothing.
+	Progress Progress
+}
+
+// OrDefault fills in what was left out.
+func (c Common) OrDefault() Common {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Progress == nil {
+		c.Progress = NoProgress{}
+	}
+	c.Retry = c.Retry.OrDefault()
+	return c
+}
+
+// Files are the options of an operation that keeps its results in a file
+// (DurableOptions).
+type Files struct {
+	Out    string // unused by a dry run
+	Lock   *Lock  // Out's lock, taken by the caller; the run releases it
+	Resume bool
+	DryRun bool
+	Plan   io.Writer // a dry run writes what it would do here, as CSV
+	// Warn is told, in one line, what is wrong with the journal a resume
+	// found. Print it on stderr.
+	Warn func(msg string)
 }
 
 // Progress hears how far a run is, from its collector: the total once it

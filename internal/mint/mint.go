@@ -24,7 +24,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/nametemplate"
-	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
@@ -45,41 +44,28 @@ type Resolver interface {
 // ExpiresInMinutes to send, checking it against the site's policy.
 type ExpiryFunc func(expires string, now time.Time) (*int64, error)
 
-// Options configure a run.
+// Options configure a run. Progress hears each row's outcome: minted
+// (good) or failed (bad).
 type Options struct {
+	job.Common
+	job.Files
 	API      API
 	Resolver Resolver
 	Input    *tokenfile.Users // its header already read
-	Out      string           // the output file; unused by a dry run
-	Lock     *job.Lock        // Out's lock, taken by the caller; the run releases it
-	Resume   bool
-	DryRun   bool
-	Plan     io.Writer // a dry run writes what it would do here, as CSV
 
 	Name     string                 // a name for every row without its own
 	Template *nametemplate.Template // else each name comes from this
 	Expiry   ExpiryFunc
 	Admin    int64 // the caller: only its impersonation tokens are ever revoked
-
-	Workers int // the pool; the client's limiter bounds the requests
-	Retry   reconcile.Policy
-	Now     func() time.Time
-	// Progress hears each row's outcome: minted (good) or failed (bad).
-	Progress job.Progress
-	// Warn is told, in one line, what is wrong with the journal a resume
-	// found. Print it on stderr.
-	Warn func(msg string)
 }
 
 // Summary is what a run did.
 type Summary struct {
-	job.Core
+	job.Outcome
 	Minted      int
 	Skipped     int // --resume: the user already has a record
 	Failed      int
 	Planned     int // --dry-run: rows that would be minted
-	LostRevoked int // tokens whose answer was lost, revoked
-	Reconciled  int // unfinished creates of an earlier run settled
 	Rechecked   int // users whose tokens a resume checked before minting
 	Unprocessed int // rows read but not minted because the run stopped
 }
@@ -117,13 +103,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 		return m.finish(), err
 	}
 	job.Pipeline(run, m.o.Workers, m.read, m.do, m.collect)
-	if m.durable == nil {
-		return m.finish(), run.Err()
-	}
-	if !run.Stopped() {
-		m.durable.SettleLeftovers(run, m.settle)
-	}
-	run.Fail(m.durable.Close())
+	m.durable.Finish(run, m.settle)
 	return m.finish(), run.Err()
 }
 
@@ -131,16 +111,7 @@ func withDefaults(o Options) Options {
 	if o.Name == "" && o.Template == nil {
 		o.Template, _ = nametemplate.Parse(nametemplate.Default)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Progress == nil {
-		o.Progress = job.NoProgress{}
-	}
-	if o.Warn == nil {
-		o.Warn = func(string) {}
-	}
-	o.Retry = o.Retry.OrDefault()
+	o.Common = o.Common.OrDefault()
 	return o
 }
 
@@ -165,12 +136,7 @@ func (m *minting) open() (err error) {
 func (m *minting) finish() Summary {
 	s := m.sum
 	s.Rechecked = int(m.rechecked.Load())
-	if d := m.durable; d != nil {
-		s.Core = m.run.Core(d.Failed)
-		s.LostRevoked, s.Reconciled = d.LostRevokedCount(), d.Reconciled()
-	} else {
-		s.Core = m.run.Core(nil)
-	}
+	s.Outcome = m.durable.Outcome(m.run)
 	return s
 }
 

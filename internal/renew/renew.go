@@ -43,7 +43,6 @@ import (
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/nametemplate"
-	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -55,12 +54,13 @@ type API interface {
 	GetUser(ctx context.Context, userID int64) (*client.User, error)
 }
 
-// Options configure a renewal.
+// Options configure a renewal. Progress hears the number of records,
+// then each record's outcome: renewed (good) or failed (bad).
 type Options struct {
+	job.Common
+	job.Files
 	API  API
-	From string    // OLD
-	Out  string    // NEW; unused by a dry run
-	Lock *job.Lock // NEW's lock, taken by the caller; the run releases it
+	From string // OLD
 
 	// Expires, when set, is when every replacement expires; nil gives
 	// each its old token's lifetime (expiry less creation), counted from
@@ -76,26 +76,12 @@ type Options struct {
 	Template *nametemplate.Template
 	Policy   *client.Policy // the site's, read at start-up
 	Admin    int64          // the caller: only its impersonation tokens are ever revoked as orphans
-
-	Resume bool
-	DryRun bool
-	Plan   io.Writer // a dry run writes its plan here, as CSV
-
-	Workers int
-	Retry   reconcile.Policy
-	Now     func() time.Time
-	// Progress hears the number of records, then each record's outcome:
-	// renewed (good) or failed (bad).
-	Progress job.Progress
-	// Warn is told, in one line, what is wrong with the journal a resume
-	// found.
-	Warn func(msg string)
 }
 
 // Summary is what a run did. In a dry run, Renewed, Copied and Failed are
 // what it would have done.
 type Summary struct {
-	job.Core
+	job.Outcome
 	Total         int // records in OLD
 	Renewed       int // replacements recorded in NEW in this run
 	Copied        int // not due: copied into NEW
@@ -103,8 +89,6 @@ type Summary struct {
 	AlreadyDone   int // Resume: records an earlier run had finished
 	OldRevoked    int // old tokens revoked in this run (earlier runs' renewals included)
 	RevokePending int // renewed, but revoking the old token failed: run again with Resume
-	LostRevoked   int // minted tokens whose answer was lost, revoked
-	Reconciled    int // unfinished renewals of an earlier run settled
 	Unprocessed   int // records not handled because the run stopped early
 	DryRun        bool
 }
@@ -145,30 +129,15 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	}
 	r.o.Progress.SetTotal(int64(r.sum.Total))
 	job.Pipeline(run, r.o.Workers, r.read, r.do, r.collect)
-	if r.durable == nil {
-		return r.finish(), run.Err()
-	}
-	if !run.Stopped() {
-		r.durable.SettleLeftovers(run, r.settle)
-	}
-	run.Fail(r.durable.Close())
+	r.durable.Finish(run, r.settle)
 	return r.finish(), run.Err()
 }
 
 func withDefaults(o Options) Options {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Progress == nil {
-		o.Progress = job.NoProgress{}
-	}
-	if o.Warn == nil {
-		o.Warn = func(string) {}
-	}
 	if o.Policy == nil {
 		o.Policy = &client.Policy{}
 	}
-	o.Retry = o.Retry.OrDefault()
+	o.Common = o.Common.OrDefault()
 	return o
 }
 
@@ -195,12 +164,7 @@ func (r *renewal) open() (err error) {
 
 func (r *renewal) finish() Summary {
 	s := r.sum
-	if d := r.durable; d != nil {
-		s.Core = r.run.Core(d.Failed)
-		s.LostRevoked, s.Reconciled = d.LostRevokedCount(), d.Reconciled()
-	} else {
-		s.Core = r.run.Core(nil)
-	}
+	s.Outcome = r.durable.Outcome(r.run)
 	if handled := s.Renewed + s.Copied + s.Failed + s.AlreadyDone; handled < s.Total {
 		s.Unprocessed = s.Total - handled
 	}

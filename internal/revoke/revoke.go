@@ -22,7 +22,6 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
-	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
@@ -58,23 +57,19 @@ type Result struct {
 	Reason  string // for Refused and Failed
 }
 
-// Options configure a run.
+// Options configure a run. Progress hears each row: done (good),
+// refused or failed (bad).
 type Options struct {
+	job.Common
 	API  API
 	From string // the input file
 	// FailedPath is where failed and refused rows go; "" means
 	// DefaultFailedPath(From). A dry run writes no file.
 	FailedPath string
 	DryRun     bool
-
-	Workers int
-	Retry   reconcile.Policy
-	Now     func() time.Time
 	// Problem, when set, hears every refused or failed row, from the
 	// collecting goroutine.
 	Problem func(Result)
-	// Progress hears each row: done (good), refused or failed (bad).
-	Progress job.Progress
 }
 
 // Summary counts the outcomes of a run.
@@ -132,16 +127,10 @@ type revocation struct {
 // as Unprocessed and are not written to the failed file (a re-run does
 // them).
 func Run(run *job.Run, o Options) (Summary, error) {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Progress == nil {
-		o.Progress = job.NoProgress{}
-	}
+	o.Common = o.Common.OrDefault()
 	if o.FailedPath == "" {
 		o.FailedPath = DefaultFailedPath(o.From)
 	}
-	o.Retry = o.Retry.OrDefault()
 	rv := &revocation{o: o, run: run, now: o.Now()}
 	in, err := tokenfile.Open(o.From)
 	if err != nil {
