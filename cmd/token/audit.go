@@ -172,14 +172,11 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		return fmt.Sprintf("reported %d, failed %d", good, bad)
 	})
 	var sum audit.Summary
-	s.do("Stopping the scan; waiting for the requests in flight", func(run *job.Run) {
-		sum, err = audit.Run(run, audit.Options{
-			API: s.client, Criteria: opts.criteria, Users: users,
-			Workers: s.workers, Now: func() time.Time { return now },
-			Emit: sink.emit, Progress: bar,
-		})
+	common := s.common(bar)
+	common.Now = func() time.Time { return now }
+	s.do("Stopping the scan; waiting for the requests in flight", bar, func(run *job.Run) {
+		sum, err = audit.Run(run, audit.Options{Common: common, API: s.client, Criteria: opts.criteria, Users: users, Emit: sink.emit})
 	})
-	bar.stop()
 	// A run refused or broken before it scanned anyone has nothing to
 	// sum up; one that scanned has, even when it stopped early.
 	if err == nil || sum.Users > 0 || len(sum.Failed) > 0 {

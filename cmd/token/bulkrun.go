@@ -159,11 +159,27 @@ func (s *bulkSession) check(ctx context.Context, refuse func(me *client.User) er
 // do runs a bulk operation on the session's run with the signal watcher:
 // the first Ctrl-C (which cancels the run's context) stops dispatching,
 // and says so with stopping; a second one says what the run still waits
-// for.
-func (s *bulkSession) do(stopping string, op func(*job.Run)) {
+// for. The progress bar is drawn for the last time when do returns.
+func (s *bulkSession) do(stopping string, bar *progressBar, op func(*job.Run)) {
 	stop := watchSignals(s.f.IO.ErrOut, stopping, s.run)
+	defer bar.stop()
 	defer stop()
 	op(s.run)
+}
+
+// common are the session's options of every operation.
+func (s *bulkSession) common(bar *progressBar) job.Common {
+	return job.Common{Workers: s.workers, Now: s.f.Now, Progress: bar}
+}
+
+// files are the options of an operation that writes out: a dry run's
+// plan goes to stdout, warnings to stderr.
+func (s *bulkSession) files(out string, lock *job.Lock, resume, dryRun bool) job.Files {
+	fl := job.Files{Out: out, Lock: lock, Resume: resume, DryRun: dryRun, Warn: warnf(s.f)}
+	if dryRun {
+		fl.Plan = s.f.IO.Out
+	}
+	return fl
 }
 
 // checkImpersonator asks who the caller is, retrying transient failures,

@@ -310,22 +310,18 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		return fmt.Sprintf("minted %d, failed %d", good, bad)
 	})
 	mo := mint.Options{
+		Common: s.common(bar), Files: s.files(opts.Delivery.Out, lock, opts.Resume, opts.DryRun),
 		API: s.client, Resolver: userResolver{s.client}, Input: in,
-		Out: opts.Delivery.Out, Lock: lock, Resume: opts.Resume, DryRun: opts.DryRun,
 		Name: opts.Name, Template: tmpl, Expiry: expiryFor, Admin: s.me.UserID,
-		Workers: s.workers, Now: f.Now, Progress: bar, Warn: warnf(f),
-	}
-	if opts.DryRun {
-		mo.Plan = f.IO.Out
 	}
 	var sum mint.Summary
-	s.do("Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded", func(run *job.Run) {
-		sum, err = mint.Run(run, mo)
-	})
-	bar.stop()
+	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = mint.Run(run, mo) })
 	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(mintSummaryLine(sum, opts.DryRun)))
 	return bulkExit(err, sum.Interrupted, sum.Failed > 0)
 }
+
+// stoppingMint is what the first Ctrl-C of a run that mints says.
+const stoppingMint = "Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded"
 
 // mintSummaryLine is the one line a run ends with on stderr.
 func mintSummaryLine(s mint.Summary, dryRun bool) string {

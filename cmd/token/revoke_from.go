@@ -91,10 +91,9 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	})
 	var shown []revoke.Result
 	var sum revoke.Summary
-	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", func(run *job.Run) {
+	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", bar, func(run *job.Run) {
 		sum, err = revoke.Run(run, revoke.Options{
-			API: s.client, From: opts.From, DryRun: opts.DryRun,
-			Workers: s.workers, Now: f.Now, Progress: bar,
+			Common: s.common(bar), API: s.client, From: opts.From, DryRun: opts.DryRun,
 			Problem: func(r revoke.Result) {
 				if len(shown) < problemLines {
 					shown = append(shown, r)
@@ -102,7 +101,6 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 			},
 		})
 	})
-	bar.stop()
 	writeRevokeProblems(ios.ErrOut, shown, sum)
 	fmt.Fprintln(ios.ErrOut, textsafe.Terminal(revokeSummaryLine(sum, opts.DryRun)))
 	if err == nil && sum.Interrupted {

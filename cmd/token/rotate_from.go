@@ -144,19 +144,12 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		return fmt.Sprintf("renewed %d, failed %d", good, bad)
 	})
 	ro := renew.Options{
-		API: s.client, From: opts.From, Out: out, Lock: lock,
+		Common: s.common(bar), Files: s.files(out, lock, opts.Resume, opts.DryRun),
+		API: s.client, From: opts.From, Policy: s.policy, Admin: s.me.UserID,
 		Expires: opts.expires, IfExpiringWithin: opts.within, Template: opts.template,
-		Policy: s.policy, Admin: s.me.UserID, Resume: opts.Resume, DryRun: opts.DryRun,
-		Workers: s.workers, Now: f.Now, Progress: bar, Warn: warnf(f),
-	}
-	if opts.DryRun {
-		ro.Plan = f.IO.Out
 	}
 	var sum renew.Summary
-	s.do("Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded", func(run *job.Run) {
-		sum, err = renew.Run(run, ro)
-	})
-	bar.stop()
+	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = renew.Run(run, ro) })
 	if err == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
 		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum)))
 	}

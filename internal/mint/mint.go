@@ -24,16 +24,13 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/nametemplate"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // API is the part of the client that minting uses.
-type API interface {
-	CreateUserToken(ctx context.Context, userID int64, req client.CreateTokenRequest) (*client.CreatedToken, error)
-	ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error)
-	RevokeToken(ctx context.Context, tokenID int64) error
-}
+type API = reconcile.UserTokens
 
 // Resolver turns a user as given (UserID, email or user name) into a user.
 type Resolver interface {

@@ -13,6 +13,14 @@ import (
 // undelivered, so they run anyway, but not for ever.
 const CleanupTimeout = 30 * time.Second
 
+// UserTokens is the part of the client that minting for other users
+// needs: create, list and revoke a user's tokens. *client.Client has it.
+type UserTokens interface {
+	CreateUserToken(ctx context.Context, userID int64, req client.CreateTokenRequest) (*client.CreatedToken, error)
+	ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error)
+	RevokeToken(ctx context.Context, tokenID int64) error
+}
+
 // Mint is one token to create, and how to find what a lost create may
 // have left behind.
 type Mint struct {

@@ -43,14 +43,13 @@ import (
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/nametemplate"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // API is the part of the client that renewal uses.
 type API interface {
-	CreateUserToken(ctx context.Context, userID int64, req client.CreateTokenRequest) (*client.CreatedToken, error)
-	ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error)
-	RevokeToken(ctx context.Context, tokenID int64) error
+	reconcile.UserTokens
 	GetUser(ctx context.Context, userID int64) (*client.User, error)
 }
 
