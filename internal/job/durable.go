@@ -326,8 +326,26 @@ func earliest(ts ...time.Time) time.Time {
 	return first
 }
 
-// Journal is the run's journal.
-func (d *Durable) Journal() *Journal { return d.journal }
+// Journal is the run's journal; nil, which records nothing, for a nil d.
+func (d *Durable) Journal() *Journal {
+	if d == nil {
+		return nil
+	}
+	return d.journal
+}
+
+// Open opens what an operation with file options writes: a dry run's
+// plan, whose header is plan, and nothing else; or the durable files, as
+// d says with Out, Lock, Resume and Warn taken from f.
+func (f Files) Open(d DurableOptions, plan ...string) (*Durable, *tokenfile.CSVWriter, error) {
+	if f.DryRun {
+		w, err := tokenfile.NewCSVWriter(f.Plan, plan...)
+		return nil, w, err
+	}
+	d.Out, d.Lock, d.Resume, d.Warn = f.Out, f.Lock, f.Resume, f.Warn
+	durable, err := OpenDurable(d)
+	return durable, nil, err
+}
 
 // Commit writes rec to the output and returns once it is on disk, or with
 // the error that kept it off: records committed together share one fsync

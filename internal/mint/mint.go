@@ -115,19 +115,11 @@ func withDefaults(o Options) Options {
 // open opens the durable files, or a dry run's plan. Nothing is sent
 // before it succeeds.
 func (m *minting) open() (err error) {
-	if m.o.DryRun {
-		m.plan, err = tokenfile.NewCSVWriter(m.o.Plan, "user", "UserID", "name", "expires", "result")
-		return err
-	}
-	m.durable, err = job.OpenDurable(job.DurableOptions{
-		Out: m.o.Out, Lock: m.o.Lock, Resume: m.o.Resume, Start: m.start, Ops: journalOps,
-		FailedHeader: m.o.Input.Header(), Output: m.done.recorded, Warn: m.o.Warn,
-	})
-	if err != nil {
-		return err
-	}
+	m.durable, m.plan, err = m.o.Files.Open(job.DurableOptions{
+		Start: m.start, Ops: journalOps, FailedHeader: m.o.Input.Header(), Output: m.done.recorded,
+	}, "user", "UserID", "name", "expires", "result")
 	m.journal = m.durable.Journal()
-	return nil
+	return err
 }
 
 func (m *minting) finish() Summary {

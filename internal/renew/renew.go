@@ -146,19 +146,12 @@ func (r *renewal) open() (err error) {
 	if err := r.scanOld(); err != nil {
 		return err
 	}
-	if r.o.DryRun {
-		r.plan, err = tokenfile.NewCSVWriter(r.o.Plan, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")
-		return err
-	}
-	r.durable, err = job.OpenDurable(job.DurableOptions{
-		Out: r.o.Out, Lock: r.o.Lock, Resume: r.o.Resume, Start: r.start, Ops: journalOps,
-		FailedHeader: tokenfile.OutputColumns, Output: r.earlier.recorded, Journal: r.earlier.journaled, Warn: r.o.Warn,
-	})
-	if err != nil {
-		return err
-	}
+	r.durable, r.plan, err = r.o.Files.Open(job.DurableOptions{
+		Start: r.start, Ops: journalOps, FailedHeader: tokenfile.OutputColumns,
+		Output: r.earlier.recorded, Journal: r.earlier.journaled,
+	}, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")
 	r.journal = r.durable.Journal()
-	return nil
+	return err
 }
 
 func (r *renewal) finish() Summary {
