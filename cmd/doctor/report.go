@@ -43,7 +43,7 @@ func newReport() *report { return &report{byName: map[string]*Check{}} }
 // add records a check. Every detail and hint is redacted of anything
 // shaped like a token, whatever produced it.
 func (r *report) add(name, status, detail, hint string) *Check {
-	c := &Check{Check: name, Status: status, Detail: cmdutil.Redact(oneLine(detail)), Hint: cmdutil.Redact(oneLine(hint))}
+	c := &Check{Check: name, Status: status, Detail: cmdutil.Redact(textsafe.OneLine(detail)), Hint: cmdutil.Redact(textsafe.OneLine(hint))}
 	r.checks = append(r.checks, c)
 	r.byName[name] = c
 	return c
@@ -127,7 +127,3 @@ func (r *report) printText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\n%s\n", strings.Join(parts, ", "))
 }
-
-// oneLine folds line breaks and runs of spaces, so that every check stays
-// one line whatever an error message holds.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
