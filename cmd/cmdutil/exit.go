@@ -13,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // Exit codes, as documented in the CLI contract.
@@ -47,19 +48,12 @@ func (e *ExitError) Unwrap() error { return e.Err }
 // (if non-nil) as `axero: <err>`.
 func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
 
-// FlagError is a usage mistake: exit 2.
-type FlagError struct{ Err error }
-
-func (e *FlagError) Error() string { return e.Err.Error() }
-func (e *FlagError) Unwrap() error { return e.Err }
-
-// Usage reports that the error is a usage mistake.
-func (e *FlagError) Usage() bool { return true }
+// FlagError is a usage mistake: exit 2. It is the program's one usage
+// error, by the name gh-style commands know it.
+type FlagError = usage.Error
 
 // FlagErrorf builds a usage error.
-func FlagErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf(format, args...)}
-}
+func FlagErrorf(format string, args ...any) error { return usage.Errorf(format, args...) }
 
 // ErrNotLoggedIn is returned when no token can be found for a request.
 var ErrNotLoggedIn = credentials.ErrNotLoggedIn

@@ -115,7 +115,7 @@ type renewal struct {
 // after the run stops (Ctrl-C, a fatal error), once the records in flight
 // are finished: their replacements recorded and their old tokens
 // revoked. The Summary is valid in every case; the error is the fatal one
-// (a *tokenfile.InputError, an existing NEW, a 401 or 403, a file that
+// (a usage error about OLD, an existing NEW, a 401 or 403, a file that
 // cannot be written).
 func Run(run *job.Run, o Options) (Summary, error) {
 	r := &renewal{o: withDefaults(o), run: run, earlier: newEarlier()}
@@ -206,13 +206,7 @@ func (r *renewal) eachOld(each func(tokenfile.Entry) bool) error {
 }
 
 // fromError names --from in a problem with OLD as a whole.
-func fromError(err error) error {
-	var ie *tokenfile.InputError
-	if errors.As(err, &ie) {
-		return &tokenfile.InputError{Msg: "--from " + ie.Msg}
-	}
-	return fmt.Errorf("--from %w", err)
-}
+func fromError(err error) error { return fmt.Errorf("--from %w", err) }
 
 // userLocks serialises the records of one user: a reconciliation must not
 // see, and revoke, a replacement that another record of the same user has

@@ -12,21 +12,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/usage"
 )
 
-// InputError is a problem with a file as a whole (empty, no header, a
+// inputErrorf is a problem with a file as a whole (empty, no header, a
 // required column missing, broken JSON): nothing in it can be used. It is
-// the caller's to fix: commands exit 2.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-// Usage marks the error for the exit-code mapping.
-func (e *InputError) Usage() bool { return true }
-
-func inputErrorf(format string, args ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, args...)}
-}
+// the caller's to fix: a usage error, exit 2.
+func inputErrorf(format string, args ...any) error { return usage.Errorf(format, args...) }
 
 // table reads a CSV file with a header row, one row at a time, keeping
 // only the current row. It tolerates a UTF-8 byte order mark, CRLF line

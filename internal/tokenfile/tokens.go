@@ -61,7 +61,7 @@ type Reader struct {
 
 // Open opens a token file the user names (--from). It must be a regular
 // file: the bulk commands read it twice, and opening a pipe would wait
-// for a writer. An empty file is an *InputError.
+// for a writer. An empty file is a usage error.
 func Open(path string) (*Reader, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 func readTokens(t *testing.T, r *Reader) []Entry {
@@ -121,9 +123,9 @@ func TestTokenFileProblemsAreUsageErrors(t *testing.T) {
 				_, err = r.Next()
 			}
 		}
-		var ie *InputError
+		var ie *usage.Error
 		if !errors.As(err, &ie) || strings.Contains(err.Error(), "\n") {
-			t.Errorf("%s: %v, want one line of *InputError", name, err)
+			t.Errorf("%s: %v, want one line of *usage.Error", name, err)
 		}
 	}
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // FuzzUsers reads arbitrary bytes as a --from file: nothing panics, a bad
@@ -33,9 +35,9 @@ func FuzzUsers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, header, err := readAllRows(data)
 		if err != nil {
-			var ie *InputError
+			var ie *usage.Error
 			if !errors.As(err, &ie) {
-				t.Fatalf("not an *InputError: %v", err)
+				t.Fatalf("not an *usage.Error: %v", err)
 			}
 			msg := err.Error()
 			if strings.ContainsAny(msg, "\r\n") || len(msg) > 10*len(data)+200 {

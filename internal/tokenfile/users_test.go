@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/iotest"
 	"unicode/utf8"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 func readUsers(t *testing.T, text string) (*Users, []UserRow) {
@@ -77,7 +79,7 @@ func TestUsersFileErrors(t *testing.T) {
 		"email,name\nx,y": `test.csv has no "user" column in its header row (found: email, name)`,
 	} {
 		_, err := NewUsers(strings.NewReader(text), "test.csv")
-		var ie *InputError
+		var ie *usage.Error
 		if !errors.As(err, &ie) || !ie.Usage() || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", text, err, want)
 		}
