@@ -13,6 +13,7 @@ import (
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/revoke"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // revokeFromHelp is the part of revoke's help about --from.
@@ -27,8 +28,8 @@ Each token is first checked against its owner's current token list: a row
 whose token belongs to another user than the row says is refused, so a
 mixed-up file cannot revoke the wrong person's token. A token already revoked
 or expired counts as done, so running it again is always safe. Refused and
-failed rows go to FILE.failed.csv (with a reason column), which can be fed
-back as --from. --dry-run checks every row and revokes nothing.`
+failed rows go to FILE.revoke-failed.csv (with a reason column), which can be
+fed back as --from. --dry-run checks every row and revokes nothing.`
 
 // planSample is how many rows of the file the plan shows.
 const planSample = 5
@@ -64,6 +65,13 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	if plan.Tokens == 0 && plan.Unreadable == 0 {
 		fmt.Fprintf(ios.ErrOut, "%s lists no tokens: nothing to revoke.\n", opts.From)
 		return nil
+	}
+	if !opts.DryRun {
+		// Refused before anything is shown or asked: a run that could not
+		// keep its failed rows must not start.
+		if err := tokenfile.CheckFailedPath(revoke.DefaultFailedPath(opts.From)); err != nil {
+			return err
+		}
 	}
 	writeRevokePlan(ios.ErrOut, plan, opts)
 	if !opts.DryRun && !opts.Yes && !ios.CanPrompt() {
@@ -102,7 +110,9 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 		})
 	})
 	writeRevokeProblems(ios.ErrOut, shown, sum)
-	fmt.Fprintln(ios.ErrOut, textsafe.Terminal(revokeSummaryLine(sum, opts.DryRun)))
+	if err == nil || sum.Rows > 0 {
+		fmt.Fprintln(ios.ErrOut, textsafe.Terminal(revokeSummaryLine(sum, opts.DryRun)))
+	}
 	if err == nil && sum.Interrupted {
 		return context.Canceled
 	}

@@ -89,14 +89,20 @@ type Summary struct {
 // command exits 5.
 func (s Summary) Partial() bool { return s.Refused+s.Failed+s.Unprocessed > 0 }
 
+// FailedSuffix names a revocation's failed file: input.revoke-failed.csv.
+// It differs from the failed file of a run that writes input
+// (input.failed.csv), so that revoking the tokens of create-for-user's
+// output never touches that run's failed rows.
+const FailedSuffix = ".revoke-failed.csv"
+
 // DefaultFailedPath is where the failed rows of input go: beside it,
-// named input.failed.csv, or the input itself when it already is a failed
-// file (a re-run refines it).
+// named input.revoke-failed.csv, or the input itself when it already is
+// such a file (a re-run refines it).
 func DefaultFailedPath(input string) string {
-	if strings.HasSuffix(strings.ToLower(input), ".failed.csv") {
+	if strings.HasSuffix(strings.ToLower(input), FailedSuffix) {
 		return input
 	}
-	return input + ".failed.csv"
+	return input + FailedSuffix
 }
 
 // maxGroup bounds the rows of one user handled as one job, so that a file

@@ -83,7 +83,7 @@ func TestRevokeRefusesATokenOfAnotherUser(t *testing.T) {
 	if l := live(s); l[tok1002] || l[tok1003] || !l[tok1001] {
 		t.Error("revoked other tokens than the rows that were right")
 	}
-	if sum.FailedPath != from+".failed.csv" {
+	if sum.FailedPath != from+".revoke-failed.csv" {
 		t.Fatalf("failed path %q", sum.FailedPath)
 	}
 	recs := readCSV(t, sum.FailedPath)
@@ -96,7 +96,7 @@ func TestRevokeRefusesATokenOfAnotherUser(t *testing.T) {
 	}
 	// Fed back as it is, the failed file is replaced by the new one.
 	sum, _, err = runRevoke(t, s, s.SeedToken("admin"), sum.FailedPath, nil)
-	if err != nil || sum.Refused != 1 || sum.Failed != 1 || sum.FailedPath != from+".failed.csv" || len(readCSV(t, sum.FailedPath)) != 3 {
+	if err != nil || sum.Refused != 1 || sum.Failed != 1 || sum.FailedPath != from+".revoke-failed.csv" || len(readCSV(t, sum.FailedPath)) != 3 {
 		t.Fatalf("re-fed failed file: %+v %v", sum, err)
 	}
 }
@@ -127,7 +127,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if fmt.Sprint(live(s)) != fmt.Sprint(before) || s.RequestCount("DELETE", "/") != 0 {
 		t.Error("a dry run revoked tokens")
 	}
-	if _, err := os.Lstat(path + ".failed.csv"); !errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Lstat(path + ".revoke-failed.csv"); !errors.Is(err, os.ErrNotExist) {
 		t.Error("a dry run wrote a failed file")
 	}
 }

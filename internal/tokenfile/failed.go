@@ -38,7 +38,7 @@ type FailedFile struct {
 // input that already has a reason column (a failed file being re-run)
 // keeps it in place.
 func NewFailedFile(path string, inputHeader []string) (*FailedFile, error) {
-	if err := checkFailedPath(path); err != nil {
+	if err := CheckFailedPath(path); err != nil {
 		return nil, err
 	}
 	h := append([]string(nil), inputHeader...)
@@ -55,10 +55,10 @@ func NewFailedFile(path string, inputHeader []string) (*FailedFile, error) {
 	return &FailedFile{path: path, header: h, reason: reason}, nil
 }
 
-// checkFailedPath refuses a path that is not free or a failed file of
+// CheckFailedPath refuses a path that is not free or a failed file of
 // axero: a symbolic link, not a regular file, one with other hard links,
 // or a file whose header has no reason column.
-func checkFailedPath(path string) error {
+func CheckFailedPath(path string) error {
 	what := "the failed file " + path
 	fi, err := safefile.Check(path, what)
 	if err != nil || fi == nil {
@@ -104,7 +104,7 @@ func (fw *FailedFile) Write(fields []string, reason string) error {
 }
 
 func (fw *FailedFile) create() error {
-	if err := checkFailedPath(fw.path); err != nil {
+	if err := CheckFailedPath(fw.path); err != nil {
 		return err
 	}
 	if err := os.Remove(fw.path); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -127,7 +127,7 @@ func (fw *FailedFile) create() error {
 // earlier run is removed.
 func (fw *FailedFile) Close() error {
 	if fw.f == nil {
-		if checkFailedPath(fw.path) != nil {
+		if CheckFailedPath(fw.path) != nil {
 			return nil // nothing of ours there
 		}
 		if err := os.Remove(fw.path); err != nil && !errors.Is(err, os.ErrNotExist) {
