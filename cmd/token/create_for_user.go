@@ -61,9 +61,10 @@ Many users: --from reads a CSV file (or - for stdin) with a header row and a
 --name-template and --expires per row. Each token is written to --out as
 soon as it is minted, as JSON Lines, or CSV when the file name ends in .csv,
 with mode 0600: user (as given), UserID, TokenID, name, expiry, token.
-Rows that fail (unknown user, bad expiry, a user listed twice) go to
-<out>.failed.csv with a reason column, ready to be fixed and fed back as
---from. A journal, <out>.journal, records each create before it is sent; it
+Rows that fail (unknown user, bad expiry) go to <out>.failed.csv with a
+reason column, ready to be fixed and fed back as --from. A row naming a user
+an earlier row took (twice, or by another spelling) is skipped, not failed:
+fed back, it would mint that user a second token. A journal, <out>.journal, records each create before it is sent; it
 never holds a token.
 
 Token names come from --name, or from --name-template, a Go template over
@@ -326,9 +327,11 @@ const stoppingMint = "Stopping: no new tokens will be created; waiting for the r
 // mintSummaryLine is the one line a run ends with on stderr.
 func mintSummaryLine(s mint.Summary, dryRun bool) string {
 	if dryRun {
-		return summaryLine([]count{{"dry run: would mint %d", s.Planned, true}, {"skipped %d", s.Skipped, true}, {"would fail %d", s.Failed, true}}, s.Elapsed)
+		return summaryLine([]count{{"dry run: would mint %d", s.Planned, true}, {"skipped %d", s.Skipped, true}, {"would fail %d", s.Failed, true}}, s.Elapsed,
+			count{"would skip %d row(s) naming a user an earlier row took", s.Duplicates, false})
 	}
 	line := summaryLine([]count{{"minted %d", s.Minted, true}, {"skipped %d", s.Skipped, true}, {"failed %d", s.Failed, true}}, s.Elapsed,
+		count{"skipped %d row(s) naming a user an earlier row took", s.Duplicates, false},
 		count{"revoked %d token(s) whose answer was lost", s.LostRevoked, false},
 		count{"checked the tokens of %d user(s) before minting", s.Rechecked, false},
 		count{"settled %d unfinished create(s) of the earlier run", s.Reconciled, false},

@@ -30,6 +30,10 @@ func (m *minting) collect(r result) {
 	case skipped:
 		m.sum.Skipped++
 		m.o.Progress.Step(0, 0)
+	case duplicate:
+		m.planRow(r.row.User, r.userID, r.name, "", "skipped: "+r.reason)
+		m.sum.Duplicates++
+		m.o.Progress.Step(0, 0)
 	case planned:
 		m.planRow(r.row.User, r.userID, r.name, describeMinutes(r.minutes, m.start), "ok")
 		m.sum.Planned++

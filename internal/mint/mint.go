@@ -61,6 +61,7 @@ type Summary struct {
 	job.Outcome
 	Minted      int
 	Skipped     int // --resume: the user already has a record
+	Duplicates  int // rows that name a user an earlier row took: skipped, never in the failed file
 	Failed      int
 	Planned     int // --dry-run: rows that would be minted
 	Rechecked   int // users whose tokens a resume checked before minting
@@ -136,6 +137,10 @@ const (
 	minted outcome = iota
 	failed
 	skipped
+	// duplicate: the row names a user an earlier row took. It is not a
+	// failure to retry: the user has (or gets) a token from that row, and
+	// a failed file that held it would mint a second one when fed back.
+	duplicate
 	planned
 	unprocessed
 )
@@ -182,7 +187,7 @@ func (m *minting) read(send func(item) bool) error {
 		case row.User == "":
 			ok = decide(result{outcome: failed, row: row, reason: "the user column is empty"})
 		case seen[key] != 0:
-			ok = decide(result{outcome: failed, row: row, reason: fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), seen[key])})
+			ok = decide(result{outcome: duplicate, row: row, reason: fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), seen[key])})
 		case m.done.key(key):
 			seen[key] = row.Line
 			ok = decide(result{outcome: skipped, row: row})

@@ -79,6 +79,7 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 	}
 	res := result{outcome: failed, row: row, userID: userID, name: name}
 	if first, ok := m.claim(userID, row.Line); !ok {
+		res.outcome = duplicate
 		res.reason = fmt.Sprintf("user %q is the same user (UserID %d) as the one on line %d", row.User, userID, first)
 		return res, false
 	}
