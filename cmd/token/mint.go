@@ -26,6 +26,7 @@ func userMint(c *client.Client, userID int64, req client.CreateTokenRequest, log
 	m := selfMint(c, req, log)
 	m.Create = func(ctx context.Context) (*client.CreatedToken, error) { return c.CreateUserToken(ctx, userID, req) }
 	m.Source.List = func(ctx context.Context) ([]client.Token, error) { return c.ListAllUserTokens(ctx, userID) }
+	m.For = userID
 	return m
 }
 

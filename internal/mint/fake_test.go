@@ -28,6 +28,10 @@ type fakeServer struct {
 	listErrRate                     float64
 	forbidden                       bool
 	creates                         int
+	// strayFor's creates mint a token of strayTo instead; repeatFor's
+	// answer with the first token handed out.
+	strayFor, strayTo, repeatFor int64
+	first                        *client.CreatedToken
 }
 
 type fakeToken struct {
@@ -60,6 +64,12 @@ func (s *fakeServer) CreateUserToken(ctx context.Context, userID int64, req clie
 	if _, ok := s.users[userID]; !ok {
 		return nil, &client.Error{Kind: client.KindNotFound, Status: 404}
 	}
+	if userID == s.repeatFor && s.first != nil {
+		return s.first, nil
+	}
+	if userID == s.strayFor {
+		userID = s.strayTo
+	}
 	fail500 := s.roll(s.fail500Rate)
 	if fail500 && s.rng.IntN(2) == 0 {
 		return nil, &client.Error{Kind: client.KindServer, Status: 500}
@@ -79,7 +89,11 @@ func (s *fakeServer) CreateUserToken(ctx context.Context, userID int64, req clie
 	if s.roll(s.dropRate) {
 		return nil, &client.OutcomeUnknownError{Method: "POST", Path: "/api/users/x/bearertokens", Started: now.Add(-time.Millisecond), Err: fmt.Errorf("connection reset")}
 	}
-	return &client.CreatedToken{Token: t.Token, Secret: t.secret}, nil
+	ct := &client.CreatedToken{Token: t.Token, Secret: t.secret}
+	if s.first == nil {
+		s.first = ct
+	}
+	return ct, nil
 }
 
 func (s *fakeServer) ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error) {

@@ -82,7 +82,8 @@ type minting struct {
 	rechecked atomic.Int64
 
 	claimMu sync.Mutex
-	claimed map[int64]int // UserID → the line that took it
+	claimed map[int64]int      // UserID → the line that took it
+	tokens  map[int64]struct{} // tokens this run minted
 
 	sum Summary
 }
@@ -93,7 +94,7 @@ type minting struct {
 // the fatal one, if any (a permission error, a file that cannot be
 // written).
 func Run(run *job.Run, o Options) (Summary, error) {
-	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, done: newDone()}
+	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, tokens: map[int64]struct{}{}, done: newDone()}
 	m.start = m.o.Now()
 	m.date = m.start.UTC().Format(time.DateOnly)
 	if err := m.open(); err != nil {

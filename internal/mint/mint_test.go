@@ -415,3 +415,30 @@ func TestUserKey(t *testing.T) {
 		t.Error("different users share a key")
 	}
 }
+
+// A create answered with another user's token is an error for its row,
+// and the stray token is revoked; a token the server hands out twice is
+// recorded once, for the row that got it first, and not revoked.
+func TestAnotherUsersTokenIsNotRecorded(t *testing.T) {
+	t.Parallel()
+	s := newFakeServer(3)
+	s.strayFor, s.strayTo = 1002, 1003
+	s.repeatFor = 1003
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	sum, err := runMint(t, s, "user\n1001\n1002\n1003\n", out, func(o *Options) { o.Name, o.Workers = "n", 1 })
+	if err != nil || sum.Minted != 1 || sum.Failed != 2 {
+		t.Fatalf("%+v %v", sum, err)
+	}
+	recs := readRecords(t, out)
+	if len(recs) != 1 || recs[0].UserID != 1001 {
+		t.Fatalf("records %+v", recs)
+	}
+	reasons := string(mustRead(t, job.FailedPath(out)))
+	if !strings.Contains(reasons, "of UserID 1003, not of UserID 1002; it was revoked") || !strings.Contains(reasons, "token 5001, which is held already") {
+		t.Fatalf("failed file:\n%s", reasons)
+	}
+	active := s.active()
+	if len(active[1003]) != 0 || len(active[1002]) != 0 || len(active[1001]) != 1 {
+		t.Fatalf("active tokens %v", active)
+	}
+}

@@ -115,6 +115,21 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 	return res, true
 }
 
+// claimToken marks a minted token as recorded, and reports false when
+// the output holds it already (the server handed it out twice).
+func (m *minting) claimToken(tokenID int64) bool {
+	if m.done.token(tokenID) {
+		return false
+	}
+	m.claimMu.Lock()
+	defer m.claimMu.Unlock()
+	if _, ok := m.tokens[tokenID]; ok {
+		return false
+	}
+	m.tokens[tokenID] = struct{}{}
+	return true
+}
+
 // claim marks userID as taken by the row on line and reports false, with
 // the line of the row that took it first, when another row already did:
 // two spellings of one user (a UserID and an email) must not get two
@@ -149,6 +164,8 @@ func (m *minting) mint(w job.Worker, ctx context.Context, res *result, intent ti
 		Since:   intent,
 		Again:   func() error { return m.journal.AppendSync(m.intent(*res, m.o.Now())) },
 		Stop:    m.run.Dispatch(),
+		For:     userID,
+		Claim:   m.claimToken,
 	})
 	res.settled = true
 	var lost *reconcile.LostError

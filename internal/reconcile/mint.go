@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
 // CleanupTimeout bounds the requests that settle a lost answer after the
@@ -45,6 +46,50 @@ type Mint struct {
 	Stop context.Context
 	// Log hears one line per step of a reconciliation; may be nil.
 	Log func(format string, args ...any)
+	// For, when not 0, is the user the token is minted for: a token the
+	// server answers with that is another user's (by its UserID or by
+	// the JWT's sub) is not ours to keep, so it is revoked and Mint
+	// returns a *StrayError.
+	For int64
+	// Claim, when set, takes a token the server answered with for this
+	// mint, and reports false when someone holds it already (the server
+	// handed it out twice): Mint then returns a *HeldError and leaves the
+	// token alone, since revoking it would take it from its holder.
+	Claim func(tokenID int64) bool
+}
+
+// HeldError says that the server answered a create with a token someone
+// holds already.
+type HeldError struct{ TokenID int64 }
+
+func (e *HeldError) Error() string {
+	return fmt.Sprintf("the server answered with token %d, which is held already; it is not recorded twice", e.TokenID)
+}
+
+// StrayError says that the server answered a create with another user's
+// token, and whether it could be revoked.
+type StrayError struct {
+	TokenID, UserID, Want int64
+	RevokeErr             error // nil when the stray token was revoked
+}
+
+func (e *StrayError) Error() string {
+	if e.RevokeErr != nil {
+		return fmt.Sprintf("the server answered with token %d of UserID %d, not of UserID %d, and revoking it failed (%v): revoke it with `axero token revoke %d`", e.TokenID, e.UserID, e.Want, e.RevokeErr, e.TokenID)
+	}
+	return fmt.Sprintf("the server answered with token %d of UserID %d, not of UserID %d; it was revoked", e.TokenID, e.UserID, e.Want)
+}
+
+// owner is the user a created token belongs to, by its UserID and by its
+// JWT's sub: a disagreement, or the first that is not want, wins.
+func owner(ct *client.CreatedToken, want int64) int64 {
+	if ct.UserID != 0 && ct.UserID != want {
+		return ct.UserID
+	}
+	if info, err := jwtinfo.Decode(ct.Secret); err == nil && info.UserID != 0 && info.UserID != want {
+		return info.UserID
+	}
+	return want
 }
 
 // LostError says that a create's answer was lost and that checking for
@@ -116,7 +161,7 @@ func (p Policy) Mint(ctx context.Context, m Mint) (*client.CreatedToken, error) 
 		}
 		ct, err := m.Create(ctx)
 		if err == nil {
-			return ct, nil
+			return m.keep(ctx, p, ct)
 		}
 		switch classify(err) {
 		case notMinted:
@@ -137,6 +182,31 @@ func (p Policy) Mint(ctx context.Context, m Mint) (*client.CreatedToken, error) 
 		}
 	}
 	return nil, &GaveUpError{Name: m.Name, Attempts: p.Attempts, Err: lost}
+}
+
+// keep returns ct, unless it is held already (a *HeldError) or another
+// user's than m.For: then it is revoked, and the answer is a
+// *StrayError.
+func (m Mint) keep(ctx context.Context, p Policy, ct *client.CreatedToken) (*client.CreatedToken, error) {
+	if m.Claim != nil && !m.Claim(ct.TokenID) {
+		return nil, &HeldError{TokenID: ct.TokenID}
+	}
+	got := owner(ct, m.For)
+	if m.For == 0 || got == m.For {
+		return ct, nil
+	}
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), CleanupTimeout)
+		defer cancel()
+	}
+	err := p.Do(ctx, func() error {
+		if err := m.Source.Revoke(ctx, ct.TokenID); err != nil && !client.IsNotFound(err) {
+			return err
+		}
+		return nil
+	})
+	return nil, &StrayError{TokenID: ct.TokenID, UserID: got, Want: m.For, RevokeErr: err}
 }
 
 // settle revokes what a lost attempt may have minted. After the caller

@@ -2,7 +2,9 @@ package reconcile
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"testing"
@@ -204,5 +206,40 @@ func TestMintUsesTheListFromBefore(t *testing.T) {
 	}
 	if !slices.Equal(s.revoked, []int64{101}) {
 		t.Fatalf("revoked %v, want only the orphan 101", s.revoked)
+	}
+}
+
+// A token of another user than the one minted for (by its UserID, or by
+// its JWT's sub when the record says nothing) is revoked, never returned;
+// one someone holds already is refused and left alone.
+func TestMintRefusesAStrayOrAHeldToken(t *testing.T) {
+	t.Parallel()
+	sub := func(id int) string { // an unsigned JWT whose sub is id
+		return "eyJhbGciOiJIUzI1NiJ9." + base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf(`{"sub":"%d","jti":"9"}`, id))) + ".c2ln"
+	}
+	for name, ct := range map[string]client.CreatedToken{
+		"UserID": {Token: client.Token{TokenID: 9, UserID: 2}, Secret: "s"},
+		"sub":    {Token: client.Token{TokenID: 9}, Secret: sub(2)},
+	} {
+		var revoked []int64
+		m := Mint{Name: "job", For: 1,
+			Create: func(context.Context) (*client.CreatedToken, error) { c := ct; return &c, nil },
+			Source: Source{Revoke: func(_ context.Context, id int64) error { revoked = append(revoked, id); return nil }}}
+		got, err := fast.Mint(context.Background(), m)
+		var se *StrayError
+		if got != nil || !errors.As(err, &se) || se.UserID != 2 || se.RevokeErr != nil || !slices.Equal(revoked, []int64{9}) {
+			t.Errorf("%s: %v %v, revoked %v", name, got, err, revoked)
+		}
+	}
+	var revoked []int64
+	m := Mint{Name: "job", For: 1,
+		Create: func(context.Context) (*client.CreatedToken, error) {
+			return &client.CreatedToken{Token: client.Token{TokenID: 9, UserID: 2}, Secret: "s"}, nil
+		},
+		Source: Source{Revoke: func(_ context.Context, id int64) error { revoked = append(revoked, id); return nil }},
+		Claim:  func(int64) bool { return false }}
+	var he *HeldError
+	if _, err := fast.Mint(context.Background(), m); !errors.As(err, &he) || len(revoked) != 0 {
+		t.Errorf("held: %v, revoked %v", err, revoked)
 	}
 }

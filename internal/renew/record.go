@@ -234,6 +234,8 @@ func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenReques
 		Since:   first,
 		Again:   intent,
 		Stop:    r.run.Dispatch(),
+		For:     rec.UserID,
+		Claim:   r.claimNew,
 	})
 	var lost *reconcile.LostError
 	switch {

@@ -52,12 +52,13 @@ type earlier struct {
 
 	mu      sync.Mutex
 	claimed map[int64]struct{} // tokens in NEW known to replace an old token
+	minted  map[int64]struct{} // replacements this run recorded
 }
 
 func newEarlier() *earlier {
 	return &earlier{
 		newIDs: map[int64]struct{}{}, newByUser: map[int64][]newToken{}, renewed: map[int64]int64{},
-		oldRevoked: map[int64]struct{}{}, last: map[int64]int64{}, claimed: map[int64]struct{}{},
+		oldRevoked: map[int64]struct{}{}, last: map[int64]int64{}, claimed: map[int64]struct{}{}, minted: map[int64]struct{}{},
 	}
 }
 
@@ -116,6 +117,22 @@ func (r *renewal) claimReplacement(rec tokenfile.Record) int64 {
 		e.claimed[id] = struct{}{}
 	}
 	return id
+}
+
+// claimNew marks a replacement as recorded in NEW, and reports false when
+// NEW holds it already (the server handed it out twice).
+func (r *renewal) claimNew(tokenID int64) bool {
+	e := r.earlier
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.newIDs[tokenID]; ok {
+		return false
+	}
+	if _, ok := e.minted[tokenID]; ok {
+		return false
+	}
+	e.minted[tokenID] = struct{}{}
+	return true
 }
 
 // keep reports a token that reconciliation must never revoke: an old
