@@ -27,7 +27,9 @@ needs --yes.
 Each token is first checked against its owner's current token list: a row
 whose token belongs to another user than the row says is refused, so a
 mixed-up file cannot revoke the wrong person's token. A token already revoked
-or expired counts as done, so running it again is always safe. Refused and
+or expired counts as done, so running it again is always safe. A row naming
+the token this command uses itself is flagged in the plan and revoked last,
+after every other row. Refused and
 failed rows go to FILE.revoke-failed.csv (with a reason column), which can be
 fed back as --from. --dry-run checks every row and revokes nothing.`
 
@@ -55,7 +57,8 @@ func (o *RevokeOptions) validateFrom(c *cobra.Command) error {
 func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	f := opts.Factory
 	ios := f.IO
-	plan, err := revoke.ReadPlan(opts.From, planSample)
+	own, where := ownToken(f)
+	plan, err := revoke.ReadPlan(opts.From, planSample, own)
 	if err != nil {
 		if isUsage(err) {
 			return err
@@ -74,6 +77,9 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 		}
 	}
 	writeRevokePlan(ios.ErrOut, plan, opts)
+	if plan.Own {
+		fmt.Fprintf(ios.ErrOut, "! Token %d is the one %s uses: it is revoked last, and then %s stops working until you run `axero login` again.\n", own, where, where)
+	}
 	if !opts.DryRun && !opts.Yes && !ios.CanPrompt() {
 		return errNeedYes
 	}
@@ -101,7 +107,7 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	var sum revoke.Summary
 	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", bar, func(run *job.Run) {
 		sum, err = revoke.Run(run, revoke.Options{
-			Common: s.common(bar), API: s.client, From: opts.From, DryRun: opts.DryRun,
+			Common: s.common(bar), API: s.client, From: opts.From, DryRun: opts.DryRun, Last: own,
 			Problem: func(r revoke.Result) {
 				if len(shown) < problemLines {
 					shown = append(shown, r)

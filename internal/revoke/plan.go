@@ -14,12 +14,14 @@ type Plan struct {
 	Users       int               // distinct users the rows name
 	WithoutUser int               // rows that name no user: their owner is looked up
 	Unreadable  int               // rows that cannot be read; they will fail
+	Own         bool              // a row names the token the command itself uses
 	Sample      []tokenfile.Entry // the first readable rows, at most the size asked for
 }
 
 // ReadPlan reads the whole input once. It keeps the set of UserIDs to
-// count users (8 bytes or so each), nothing else per row.
-func ReadPlan(path string, sample int) (Plan, error) {
+// count users (8 bytes or so each), nothing else per row. own is the
+// token the command itself uses (0: unknown).
+func ReadPlan(path string, sample int, own int64) (Plan, error) {
 	in, err := tokenfile.Open(path)
 	if err != nil {
 		return Plan{}, err
@@ -40,6 +42,7 @@ func ReadPlan(path string, sample int) (Plan, error) {
 			continue
 		}
 		p.Tokens++
+		p.Own = p.Own || (own != 0 && e.TokenID == own)
 		if e.UserID == 0 {
 			p.WithoutUser++
 		} else {

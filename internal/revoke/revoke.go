@@ -70,6 +70,10 @@ type Options struct {
 	// Problem, when set, hears every refused or failed row, from the
 	// collecting goroutine.
 	Problem func(Result)
+	// Last is the token the run itself authenticates with (0: unknown):
+	// its rows are handled after every other, since once it is revoked no
+	// other request can be made.
+	Last int64
 }
 
 // Summary counts the outcomes of a run.
@@ -154,11 +158,38 @@ func Run(run *job.Run, o Options) (Summary, error) {
 		}
 	}
 	json := in.Format() != tokenfile.FormatCSV
-	job.Pipeline(run, o.Workers, func(send func(group) bool) error { return readGroups(in, send) }, rv.handle, func(rs []Result) {
+	collect := func(rs []Result) {
 		for _, r := range rs {
 			rv.collect(r, json)
 		}
-	})
+	}
+	var last []tokenfile.Entry
+	job.Pipeline(run, o.Workers, func(send func(group) bool) error {
+		return readGroups(in, func(g group) bool {
+			if o.Last == 0 {
+				return send(g)
+			}
+			kept := g.entries[:0:0]
+			for _, e := range g.entries {
+				if e.Err == nil && e.TokenID == o.Last {
+					last = append(last, e)
+				} else {
+					kept = append(kept, e)
+				}
+			}
+			g.entries = kept
+			return len(kept) == 0 || send(g)
+		})
+	}, rv.handle, collect)
+	// The run's own token goes last: the requests after it would fail.
+	job.Pipeline(run, 1, func(send func(group) bool) error {
+		for _, e := range last {
+			if !send(group{userID: e.UserID, entries: []tokenfile.Entry{e}}) {
+				return nil
+			}
+		}
+		return nil
+	}, rv.handle, collect)
 	if rv.failed != nil {
 		if err := rv.failed.Close(); err != nil {
 			run.Fail(err)

@@ -25,7 +25,7 @@ func TestAuditCSVRevokesExactlyItsTokensUnderFaults(t *testing.T) {
 		t.Fatalf("audit reported %d stale tokens, want 10", len(ids))
 	}
 	before := live(s)
-	plan, err := revoke.ReadPlan(path, 3)
+	plan, err := revoke.ReadPlan(path, 3, 0)
 	if err != nil || plan.Tokens != 10 || plan.Users != 10 || len(plan.Sample) != 3 {
 		t.Fatalf("plan %+v, err %v", plan, err)
 	}
