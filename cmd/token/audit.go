@@ -78,7 +78,8 @@ each) to sort them by user and token.
 
 Exit status: 0 the scan is complete; 6 with --exit-code when a token was
 reported; 5 when some users could not be scanned (they are listed on
-stderr; 5 wins over 6); 3 no permission; 130 interrupted.`,
+stderr) or the users list could not be read to its end (5 wins over 6);
+3 no permission; 130 interrupted.`,
 		Example: `  # Tokens nobody has used for six months, as a file to review and revoke
   $ axero token audit --stale 180d -o csv > stale.csv
   $ axero token revoke --from stale.csv
@@ -193,10 +194,14 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		err = serr
 	}
 	writeFailedUsers(ios.ErrOut, sum.Failed)
-	if err == nil && opts.ExitCode && sum.Reported > 0 && len(sum.Failed) == 0 {
+	if sum.Incomplete != "" {
+		fmt.Fprintf(ios.ErrOut, "! The audit is incomplete: %s; the users not read are not in the report.\n", textsafe.Terminal(sum.Incomplete))
+	}
+	partial := len(sum.Failed) > 0 || sum.Incomplete != ""
+	if err == nil && opts.ExitCode && sum.Reported > 0 && !partial {
 		return cmdutil.Exit(cmdutil.ExitFound, nil)
 	}
-	return bulkExit(err, false, len(sum.Failed) > 0)
+	return bulkExit(err, false, partial)
 }
 
 // writeAuditSummary says what was scanned and the count of each finding

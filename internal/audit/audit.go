@@ -60,7 +60,11 @@ type Summary struct {
 	Reported int // rows emitted
 	Counts   map[Finding]int
 	Failed   []FailedUser
-	Elapsed  time.Duration
+	// Incomplete says why the users list could not be read to its end
+	// ("" when it was, or when the audit scanned a CSV's users): the
+	// command exits 5.
+	Incomplete string
+	Elapsed    time.Duration
 }
 
 // Run resolves Criteria.CreatedBy, then scans and reports. A 401 or 403
@@ -112,6 +116,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 		o.Progress.Step(len(r.rows), 0)
 	})
 	sum.Elapsed = run.Elapsed()
+	sum.Incomplete = s.incomplete
 	err := run.Err()
 	if err == nil && run.Interrupted() {
 		err = context.Canceled

@@ -223,3 +223,30 @@ func (p *countingProgress) Step(good, _ int) {
 	p.good += good
 	p.mu.Unlock()
 }
+
+// repeatingAPI serves page 1 of the users list whatever page is asked
+// for, and claims a thousand users.
+type repeatingAPI struct{ *client.Client }
+
+func (r repeatingAPI) FindUsers(ctx context.Context, q client.UserQuery, _, size int) (client.Page[client.User], error) {
+	p, err := r.Client.FindUsers(ctx, q, 1, size)
+	p.TotalRecords = 1000
+	return p, err
+}
+
+// A users list that repeats a page, or ends before the number of users it
+// claims, was not read whole: the audit says so instead of passing for
+// complete.
+func TestAuditSaysWhenTheUsersListWasNotReadWhole(t *testing.T) {
+	sd := seedAuditHistory(t, emulator.Faults{})
+	api := repeatingAPI{newClient(t, sd.s, sd.s.SeedToken("admin"))}
+	_, sum, err := runAudit(t, api, everyFinding(), nil)
+	users := len(sd.s.Users())
+	if err != nil || sum.Users != users || !strings.Contains(sum.Incomplete, fmt.Sprintf("after %d of the 1000 users it claims", users)) {
+		t.Fatalf("users %d, incomplete %q, err %v", sum.Users, sum.Incomplete, err)
+	}
+	_, sum, err = runAudit(t, newClient(t, sd.s, sd.s.SeedToken("admin")), everyFinding(), nil)
+	if err != nil || sum.Incomplete != "" {
+		t.Fatalf("a whole list: incomplete %q, err %v", sum.Incomplete, err)
+	}
+}

@@ -22,6 +22,10 @@ type scan struct {
 
 	seenMu sync.Mutex
 	seen   map[int64]bool // CSV mode: users already scanned, to skip a user listed twice
+
+	// incomplete says why the users list was not read to its end; set by
+	// feed, read once the run is over.
+	incomplete string
 }
 
 // userJob is a user to scan: already known (directory), or as given in
@@ -53,6 +57,14 @@ func (s *scan) feed(send func(userJob) bool) error {
 func (s *scan) feedDirectory(send func(userJob) bool) error {
 	size := client.MaxPageSize
 	var prevFirst int64
+	claimed, sent := 0, 0
+	// A list that ends before the number of users it claims was not read
+	// whole: the audit says so rather than pass for complete.
+	defer func() {
+		if s.incomplete == "" && sent < claimed && !s.run.Stopped() {
+			s.incomplete = fmt.Sprintf("the users list ended after %d of the %d users it claims", sent, claimed)
+		}
+	}()
 	for p := 1; ; p++ {
 		var page client.Page[client.User]
 		ctx, cancel := s.run.BoundStop()
@@ -68,6 +80,7 @@ func (s *scan) feedDirectory(send func(userJob) bool) error {
 			return fmt.Errorf("listing users (page %d): %w", p, err)
 		}
 		if p == 1 {
+			claimed = page.TotalRecords
 			s.o.Progress.SetTotal(int64(page.TotalRecords))
 			// A server that pages by a smaller size than asked for is
 			// followed at its own size.
@@ -75,8 +88,12 @@ func (s *scan) feedDirectory(send func(userJob) bool) error {
 				size = n
 			}
 		}
-		if len(page.Items) == 0 || (p > 1 && page.Items[0].UserID == prevFirst) {
-			return nil // the end, or a server that ignores StartPage
+		if len(page.Items) == 0 {
+			return nil
+		}
+		if p > 1 && page.Items[0].UserID == prevFirst {
+			s.incomplete = fmt.Sprintf("the users list gave page %d again for page %d, after %d of the %d users it claims", p-1, p, sent, claimed)
+			return nil
 		}
 		prevFirst = page.Items[0].UserID
 		for i := range page.Items {
@@ -89,6 +106,7 @@ func (s *scan) feedDirectory(send func(userJob) bool) error {
 			if !send(userJob{user: &u}) {
 				return nil
 			}
+			sent++
 		}
 		if len(page.Items) < size || p*size >= page.TotalRecords {
 			return nil
