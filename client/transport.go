@@ -126,7 +126,7 @@ func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			t.site.gate.pause(time.Now(), min(d, t.site.retryMaxWait))
+			t.site.gate.pause(time.Now(), min(d, t.site.retryMaxWait), d)
 		}
 	}
 	return resp, nil
