@@ -75,7 +75,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	if o.API == nil || o.Emit == nil {
 		return Summary{}, errors.New("audit: API and Emit are required")
 	}
-	o.Common = o.Common.OrDefault()
+	o.Common = o.OrDefault()
 	sum := Summary{Counts: map[Finding]int{}}
 	s := &scan{o: o, run: run, names: newNameCache()}
 	s.match = matcher{Criteria: o.Criteria, now: o.Now()}

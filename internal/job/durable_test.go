@@ -43,7 +43,7 @@ func firstRun(t *testing.T, out string) {
 	if err := d.Journal().AppendSync(Record{Op: "intent", UserID: 2, Name: "n", At: t0.Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
-	d.Close()
+	_ = d.Close()
 }
 
 func TestAFreshRunRefusesWhatAnEarlierRunLeft(t *testing.T) {
@@ -72,7 +72,7 @@ func TestAResumeReadsWhatTheEarlierRunsLeft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	if len(recs) != 1 || recs[0].TokenID != 10 || len(journal) != 1 || journal[0].UserID != 2 {
 		t.Fatalf("records %+v, journal %+v", recs, journal)
 	}
@@ -100,9 +100,9 @@ func TestAResumeSaysWhatIsWrongWithTheJournal(t *testing.T) {
 			_ = os.Remove(jpath)
 		case "damaged":
 			raw[len(raw)-12] ^= 1
-			_ = os.WriteFile(jpath, raw, 0o600)
+			_ = os.WriteFile(jpath, raw, 0o600) //nolint:gosec // the test's own journal
 		case "torn":
-			_ = os.WriteFile(jpath, append(raw, `{"op":"intent","UserID":10`...), 0o600)
+			_ = os.WriteFile(jpath, append(raw, `{"op":"intent","UserID":10`...), 0o600) //nolint:gosec // the test's own journal
 		}
 		d, _, _, err := openRun(t, out, true, t0.Add(time.Hour))
 		if err != nil {
@@ -112,7 +112,7 @@ func TestAResumeSaysWhatIsWrongWithTheJournal(t *testing.T) {
 			t.Errorf("%s: warning %q since %v", damage, d.Warning, d.Since)
 		}
 		_ = d.Journal().Append(Record{Op: "done", UserID: 2, At: t0})
-		d.Close()
+		_ = d.Close()
 		f, _ := os.Open(jpath) //nolint:gosec // the test's own file
 		st, err := scanJournal(f, nil)
 		_ = f.Close()
@@ -156,7 +156,7 @@ func TestCommitFailsForGoodAfterAFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer d.Close()
+	defer func() { _ = d.Close() }()
 	_ = d.commit.out.Close() // the disk goes away
 	if err := d.Commit(tokenfile.Record{UserID: 1, TokenID: 2}); err == nil {
 		t.Fatal("a commit to a closed file succeeded")

@@ -110,14 +110,14 @@ func withDefaults(o Options) Options {
 	if o.Name == "" && o.Template == nil {
 		o.Template, _ = nametemplate.Parse(nametemplate.Default)
 	}
-	o.Common = o.Common.OrDefault()
+	o.Common = o.OrDefault()
 	return o
 }
 
 // open opens the durable files, or a dry run's plan. Nothing is sent
 // before it succeeds.
 func (m *minting) open() (err error) {
-	m.durable, m.plan, err = m.o.Files.Open(job.DurableOptions{
+	m.durable, m.plan, err = m.o.Open(job.DurableOptions{
 		Start: m.start, Ops: journalOps, FailedHeader: m.o.Input.Header(), Output: m.done.recorded,
 	}, "user", "UserID", "name", "expires", "result")
 	m.journal = m.durable.Journal()

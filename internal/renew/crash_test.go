@@ -63,7 +63,7 @@ func TestResumeSettlesEveryCrashWindow(t *testing.T) {
 	done := mint(3)
 	_ = d.Commit(tokenfile.RecordFor(old[3].User, done))
 	_ = j.AppendSync(job.Record{Op: opRenewed, UserID: old[3].UserID, Name: old[3].Name, TokenID: done.TokenID})
-	d.Close()
+	_ = d.Close()
 
 	o := testOptions(t, api, from, out)
 	o.Resume = true

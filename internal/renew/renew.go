@@ -136,7 +136,7 @@ func withDefaults(o Options) Options {
 	if o.Policy == nil {
 		o.Policy = &client.Policy{}
 	}
-	o.Common = o.Common.OrDefault()
+	o.Common = o.OrDefault()
 	return o
 }
 
@@ -146,7 +146,7 @@ func (r *renewal) open() (err error) {
 	if err := r.scanOld(); err != nil {
 		return err
 	}
-	r.durable, r.plan, err = r.o.Files.Open(job.DurableOptions{
+	r.durable, r.plan, err = r.o.Open(job.DurableOptions{
 		Start: r.start, Ops: journalOps, FailedHeader: tokenfile.OutputColumns,
 		Output: r.earlier.recorded, Journal: r.earlier.journaled,
 	}, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")

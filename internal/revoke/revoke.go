@@ -137,7 +137,7 @@ type revocation struct {
 // as Unprocessed and are not written to the failed file (a re-run does
 // them).
 func Run(run *job.Run, o Options) (Summary, error) {
-	o.Common = o.Common.OrDefault()
+	o.Common = o.OrDefault()
 	if o.FailedPath == "" {
 		o.FailedPath = DefaultFailedPath(o.From)
 	}
