@@ -199,26 +199,12 @@ func checkImpersonator(ctx context.Context, c *client.Client, refuse func(*clien
 	return me, nil
 }
 
-// NotPermittedError says the caller lacks the impersonation permission
-// that managing other users' tokens needs. It is found before anything is
-// changed, and exits 3.
-type NotPermittedError struct {
-	UserName string // the caller
-	Action   string // what was refused, e.g. "revoke other users' tokens"
-}
-
-func (e *NotPermittedError) Error() string {
-	return fmt.Sprintf("not permitted: to %s you need the impersonation permission, and %s does not have it", e.Action, e.UserName)
-}
-
-// Unwrap makes the error a 403 for the exit-code mapping.
-func (e *NotPermittedError) Unwrap() error {
-	return &client.Error{Kind: client.KindForbidden, Status: 403, ServerMessage: "the impersonation permission is required"}
-}
-
-// notPermitted is startBulk's refusal for action.
+// notPermitted is startBulk's refusal for action: a caller without the
+// impersonation permission gets exit 3 before anything is changed.
 func notPermitted(action string) func(*client.User) error {
-	return func(me *client.User) error { return &NotPermittedError{UserName: me.UserName, Action: action} }
+	return func(me *client.User) error {
+		return cmdutil.Exit(cmdutil.ExitAuth, fmt.Errorf("not permitted: to %s you need the impersonation permission, and %s does not have it", action, me.UserName))
+	}
 }
 
 // checkBulkOut refuses, before any request and without creating

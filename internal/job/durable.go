@@ -145,13 +145,6 @@ func (d *Durable) journaled(r Record) {
 	}
 }
 
-// Pending is, on a resume, the last intent of userID that the earlier
-// runs left unsettled, if any.
-func (d *Durable) Pending(userID int64) (Record, bool) {
-	r, ok := d.pending[userID]
-	return r, ok
-}
-
 // Names are the token names the earlier runs' intents for userID used.
 func (d *Durable) Names(userID int64) []string { return d.names[userID] }
 

@@ -86,9 +86,6 @@ func (r *Run) Dispatch() context.Context { return r.dispatch }
 // Stopped reports whether the run has stopped taking on new work.
 func (r *Run) Stopped() bool { return r.dispatch.Err() != nil }
 
-// Work is the context of requests that must be seen through once sent.
-func (r *Run) Work() context.Context { return r.work }
-
 // Interrupted reports whether the run was cancelled from outside
 // (Ctrl-C), as opposed to stopped by a fatal error.
 func (r *Run) Interrupted() bool { return r.caller.Err() != nil }
