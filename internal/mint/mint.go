@@ -103,6 +103,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	}
 	job.Pipeline(run, m.o.Workers, m.read, m.do, m.collect)
 	m.durable.Finish(run, m.settle)
+	run.Fail(m.plan.Flush())
 	return m.finish(), run.Err()
 }
 

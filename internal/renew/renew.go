@@ -129,6 +129,7 @@ func Run(run *job.Run, o Options) (Summary, error) {
 	r.o.Progress.SetTotal(int64(r.sum.Total))
 	job.Pipeline(run, r.o.Workers, r.read, r.do, r.collect)
 	r.durable.Finish(run, r.settle)
+	run.Fail(r.plan.Flush())
 	return r.finish(), run.Err()
 }
 

@@ -8,8 +8,9 @@ import (
 )
 
 // CSVWriter writes CSV rows whose every cell is neutralised for
-// spreadsheets (textsafe.CSVCell), flushing each row: a dry run's plan,
-// whose names come from the server, and the failed files.
+// spreadsheets (textsafe.CSVCell): a dry run's plan, whose names come from
+// the server, and the failed files. Rows are buffered (a few kilobytes)
+// until Flush.
 type CSVWriter struct{ w *csv.Writer }
 
 // NewCSVWriter writes header, then rows, to w. A nil w gives a nil
@@ -27,8 +28,13 @@ func (c *CSVWriter) Row(cells ...string) error {
 	if c == nil {
 		return nil
 	}
-	if err := c.w.Write(textsafe.CSVRow(append([]string(nil), cells...))); err != nil {
-		return err
+	return c.w.Write(textsafe.CSVRow(append([]string(nil), cells...)))
+}
+
+// Flush writes out the rows buffered.
+func (c *CSVWriter) Flush() error {
+	if c == nil {
+		return nil
 	}
 	c.w.Flush()
 	return c.w.Error()

@@ -96,7 +96,7 @@ func (fw *FailedFile) Write(fields []string, reason string) error {
 	rec := make([]string, len(fw.header))
 	copy(rec, fields)
 	rec[fw.reason] = reason
-	if err := fw.w.Row(rec...); err != nil {
+	if err := errors.Join(fw.w.Row(rec...), fw.w.Flush()); err != nil {
 		return fmt.Errorf("writing %s: %w", fw.path, err)
 	}
 	fw.count++
