@@ -86,6 +86,22 @@ func refuseOutsideFrom(c *cobra.Command, names ...string) error {
 	return nil
 }
 
+// refuseWithFrom refuses, with --from, the first of names given, in the
+// words of format ("--%s works only with --user"): a bulk run's tokens
+// all go to its --out. --force has words of its own.
+func refuseWithFrom(c *cobra.Command, format string, names ...string) error {
+	for _, n := range names {
+		switch {
+		case !c.Flags().Changed(n):
+		case n == "force":
+			return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
+		default:
+			return cmdutil.FlagErrorf(format, n)
+		}
+	}
+	return nil
+}
+
 // bulkRowTimeout bounds the requests of each row of a bulk run: --timeout
 // when it is longer than job.DefaultItemTimeout, else that. The run as a
 // whole has no deadline; Ctrl-C stops it.

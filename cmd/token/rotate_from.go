@@ -78,13 +78,8 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 	if o.From == "-" {
 		return cmdutil.FlagErrorf("--from needs a file, not standard input: it is read twice")
 	}
-	for _, n := range []string{"keychain", "keep-old", "force", "output", "jq"} {
-		if c.Flags().Changed(n) {
-			if n == "force" {
-				return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
-			}
-			return cmdutil.FlagErrorf("--%s cannot be used with --from", n)
-		}
+	if err := refuseWithFrom(c, "--%s cannot be used with --from", "keychain", "keep-old", "force", "output", "jq"); err != nil {
+		return err
 	}
 	if err := checkDurableFlags(o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
 		return err
