@@ -65,15 +65,9 @@ func (h *slotHolder) cancelled() bool {
 // takeSlot is a resty request middleware, run after waitForPause: it
 // waits for a slot of the site's limiter for the attempt about to be sent.
 func (s *site) takeSlot(_ *resty.Client, r *resty.Request) error {
-	rec := attemptFrom(r.Context())
-	if s.limiter == nil || rec == nil {
-		return nil
+	if rec := attemptFrom(r.Context()); rec != nil {
+		return s.acquire(r.Context(), rec)
 	}
-	slot, err := s.limiter.Acquire(r.Context())
-	if err != nil {
-		return err
-	}
-	rec.slots.hold(slot)
 	return nil
 }
 
@@ -81,10 +75,18 @@ func (s *site) takeSlot(_ *resty.Client, r *resty.Request) error {
 // a redirect hop, whose first hop gave its slot back when its answer was
 // read.
 func (s *site) ensureSlot(req *http.Request, rec *attempt) error {
-	if s.limiter == nil || rec.slots.holding() {
+	if rec.slots.holding() {
 		return nil
 	}
-	slot, err := s.limiter.Acquire(req.Context())
+	return s.acquire(req.Context(), rec)
+}
+
+// acquire waits for a slot for rec's attempt, when the site has a limiter.
+func (s *site) acquire(ctx context.Context, rec *attempt) error {
+	if s.limiter == nil {
+		return nil
+	}
+	slot, err := s.limiter.Acquire(ctx)
 	if err != nil {
 		return err
 	}
