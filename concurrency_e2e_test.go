@@ -41,12 +41,12 @@ func TestConcurrencyBoundsRequestsInFlightAtTheSite(t *testing.T) {
 		{"token", "audit", "--concurrency", kk, "-o", "csv"},
 		{"token", "revoke", "--from", renewed, "--yes", "--concurrency", kk},
 	} {
-		srv.ResetPeakConcurrent()
+		srv.ResetInFlight()
 		code, stderr := runBulk(axeroRun(t, srv, dir, args...))
 		if code != 0 {
 			t.Fatalf("%s: exit %d\n%s", args[1], code, stderr)
 		}
-		if peak := srv.PeakConcurrent(); peak > k || peak < 2 {
+		if _, peak := srv.InFlight(); peak > k || peak < 2 {
 			t.Errorf("%s --concurrency %d: the site answered %d requests at once", args[1], k, peak)
 		}
 	}

@@ -84,6 +84,9 @@
 //	proxy used
 //	    assert that the proxy received a request since the last reset;
 //	    with ! that it received none.
+//	proxy require USER PASSWORD
+//	    answer CONNECT with 407 Proxy Authentication Required unless the
+//	    client sends these credentials; "proxy open" tunnels again.
 package main
 
 import (

@@ -268,7 +268,7 @@ func TestRenewKilledThenResumed(t *testing.T) {
 	}
 	// The server finishes what was sent before the kill.
 	srv.SetFaults(emulator.Faults{})
-	for srv.InFlight() > 0 {
+	for cur, _ := srv.InFlight(); cur > 0; cur, _ = srv.InFlight() {
 		time.Sleep(5 * time.Millisecond)
 	}
 	checkRenewCovered(t, srv, old, out)

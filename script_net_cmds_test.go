@@ -98,10 +98,11 @@ func cmdTLSEmulator(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// cmdProxy: proxy start | proxy reset | [!] proxy used.
+// cmdProxy: proxy start | proxy reset | [!] proxy used |
+// proxy require USER PASSWORD | proxy open.
 func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 || (neg && args[0] != "used") {
-		ts.Fatalf("usage: proxy start | proxy reset | [!] proxy used")
+		ts.Fatalf("usage: proxy start | proxy reset | [!] proxy used | proxy require USER PASSWORD | proxy open")
 	}
 	w := netWorldOf(ts)
 	w.mu.Lock()
@@ -115,6 +116,15 @@ func cmdProxy(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Defer(func() { _ = p.Close() })
 		w.proxy = p
 		ts.Setenv("PROXY_URL", p.URL())
+	case "require", "open":
+		if w.proxy == nil || (args[0] == "require" && len(args) != 3) {
+			ts.Fatalf("usage: proxy require USER PASSWORD | proxy open, after proxy start")
+		}
+		if args[0] == "open" {
+			w.proxy.RefuseConnect(0, "")
+			return
+		}
+		w.proxy.RequireCredentials(args[1], args[2])
 	case "reset", "used":
 		if w.proxy == nil {
 			ts.Fatalf("proxy %s: no proxy started", args[0])

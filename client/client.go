@@ -1,11 +1,13 @@
 package client
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/go-resty/resty/v2"
 
+	"github.com/axero-cli/axero/internal/httplog"
 	"github.com/axero-cli/axero/internal/limit"
 )
 
@@ -74,7 +77,7 @@ type site struct {
 	paths        Paths
 	rc           *resty.Client
 	gate         *pauseGate
-	log          *debugLog
+	log          *httplog.Log
 	retryMaxWait time.Duration
 	limiter      limit.Limiter // nil: no bound
 
@@ -126,9 +129,19 @@ func New(cfg Config) (*Client, error) {
 
 	inner := cfg.Transport
 	if inner == nil {
-		tr, err := cfg.Network.Transport(s.log.proxyDecision)
+		// A proxy setting that cannot be used is said before any request,
+		// in one line, rather than as every request's failure.
+		if _, err := cfg.Network.ProxyFor(base); err != nil {
+			return nil, err
+		}
+		tr, err := cfg.Network.Transport(s.proxyDecision)
 		if err != nil {
 			return nil, err
+		}
+		refuse := tr.OnProxyConnectResponse
+		tr.OnProxyConnectResponse = func(ctx context.Context, proxy *url.URL, req *http.Request, resp *http.Response) error {
+			s.proxyConnect(proxy, req, resp)
+			return refuse(ctx, proxy, req, resp)
 		}
 		if cfg.IdleConnsPerHost > 0 {
 			tr.MaxIdleConnsPerHost = cfg.IdleConnsPerHost
@@ -143,7 +156,6 @@ func New(cfg Config) (*Client, error) {
 		Timeout:       timeout,
 	}
 	rc := resty.NewWithClient(hc).
-		SetLogger(s.log).
 		SetBaseURL(s.baseURL).
 		SetHeader("User-Agent", userAgent).
 		SetHeader("Accept", "application/json").
@@ -155,7 +167,7 @@ func New(cfg Config) (*Client, error) {
 		AddRetryCondition(retryUnlessCertificate).
 		OnBeforeRequest(s.waitForPause).
 		OnBeforeRequest(s.takeSlot)
-	s.log.install(rc)
+	s.log.Install(rc)
 	s.rc = rc
 
 	c := &Client{site: s}
@@ -221,6 +233,12 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid site URL: it must not carry a user name or password")
 	}
 	u.Host = strings.ToLower(u.Host)
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("invalid site URL %q: port %s is not between 1 and 65535", raw, port)
+		}
+	}
+	u.Host = withoutDefaultPort(u)
 	if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
 		return nil, fmt.Errorf("refusing plain http:// to %s: the token would travel unencrypted; use https:// or pass --allow-http", u.Hostname())
 	}
@@ -236,6 +254,18 @@ func parseSiteURL(raw string, allowHTTP bool) (*url.URL, error) {
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host, Path: p}, nil
 }
+
+// withoutDefaultPort drops the scheme's own port (and an empty one) from
+// u's host, so that https://x.example:443 and https://x.example are one
+// site in one spelling.
+func withoutDefaultPort(u *url.URL) string {
+	if port := u.Port(); port == "" || port == defaultPort[u.Scheme] {
+		return strings.TrimSuffix(u.Host, ":"+port)
+	}
+	return u.Host
+}
+
+var defaultPort = map[string]string{"https": "443", "http": "80"}
 
 // printableText reports whether s is valid UTF-8 without control
 // characters.

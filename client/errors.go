@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
@@ -33,7 +34,8 @@ const (
 )
 
 // Error is a failed API request. Its message is one line, safe to print: it
-// never contains a token value, and any server text in it (ErrorMessage,
+// never contains a token value (nor anything shaped like one), and any
+// server text in it (ErrorMessage,
 // ErrorCode, a redirect's Location, a transport error quoting the server)
 // has its control characters shown escaped, so printing it cannot drive
 // the terminal.
@@ -53,7 +55,9 @@ func (e *Error) Error() string {
 	if h := e.Hint(); h != "" {
 		msg += " (" + h + ")"
 	}
-	return textsafe.Terminal(msg)
+	// A transport error can quote what a server or proxy sent back, and
+	// one that echoes a token must not get it printed.
+	return textsafe.Terminal(jwtinfo.Redact(msg))
 }
 
 func (e *Error) summary() string {
@@ -100,7 +104,14 @@ func (e *Error) summary() string {
 	case KindTooLarge:
 		return "the server's response is larger than the 32 MiB limit; refused"
 	case KindTransport:
-		if e.Err != nil {
+		var refused *ProxyRefusedError
+		var setting *ProxySettingError
+		switch {
+		case errors.As(e.Err, &refused):
+			return refused.Error()
+		case errors.As(e.Err, &setting):
+			return setting.Error()
+		case e.Err != nil:
 			return "request failed: " + e.Err.Error()
 		}
 		return "request failed"
@@ -171,7 +182,7 @@ type OutcomeUnknownError struct {
 }
 
 func (e *OutcomeUnknownError) Error() string {
-	return textsafe.Terminal(fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err))
+	return textsafe.Terminal(jwtinfo.Redact(fmt.Sprintf("the outcome of %s %s is unknown: %v", e.Method, e.Path, e.Err)))
 }
 
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }

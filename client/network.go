@@ -68,6 +68,11 @@ func (n Network) RootCAs() (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// ReadCAFile reads a PEM bundle as --ca-file does (a regular file of
+// reasonable size, errors that name it), for settings that name another
+// bundle to trust besides it, such as a sink's VAULT_CACERT.
+func ReadCAFile(path string) ([]byte, error) { return readCAFile(path) }
+
 // readCAFile reads a bundle, refusing anything that is not a regular file
 // of reasonable size. The file is public material, so its mode is not
 // checked; a symlink to a regular file is fine (distributions ship
@@ -140,41 +145,80 @@ func (d ProxyDecision) String() string {
 
 // ProxyFor decides the proxy for a request to u exactly as Go's
 // ProxyFromEnvironment would (NO_PROXY, the CGI rule, and no proxy for
-// localhost and loopback addresses), but from n.Getenv. Like Go, it
-// ignores a proxy variable that does not parse. An error names the
-// variable, never its value, since that may hold a password.
+// localhost and loopback addresses), but from n.Getenv. Unlike Go, it does
+// not ignore a proxy variable that does not parse: when that variable
+// would apply to u, the answer is a *ProxySettingError, since going direct
+// instead is rarely what was meant and fails in ways that point elsewhere.
+// An error names the variable, never its value, since that may hold a
+// password.
 func (n Network) ProxyFor(u *url.URL) (ProxyDecision, error) {
 	return n.proxyFunc()(u)
+}
+
+// proxyVars are the proxy settings of the environment: which variable
+// holds each (upper case first, as Go reads them) and their values.
+type proxyVars struct {
+	httpVar, httpVal   string
+	httpsVar, httpsVal string
+	noProxy            string
+	cgi                bool
+}
+
+func (n Network) proxyVars() proxyVars {
+	getenv := n.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	var v proxyVars
+	v.httpVar, v.httpVal = envAny(getenv, "HTTP_PROXY", "http_proxy")
+	v.httpsVar, v.httpsVal = envAny(getenv, "HTTPS_PROXY", "https_proxy")
+	_, v.noProxy = envAny(getenv, "NO_PROXY", "no_proxy")
+	v.cgi = getenv("REQUEST_METHOD") != ""
+	return v
 }
 
 // proxyFunc reads the environment once and returns the decision function
 // for every request of one Client.
 func (n Network) proxyFunc() func(*url.URL) (ProxyDecision, error) {
-	getenv := n.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
-	httpVar, httpVal := envAny(getenv, "HTTP_PROXY", "http_proxy")
-	httpsVar, httpsVal := envAny(getenv, "HTTPS_PROXY", "https_proxy")
-	_, noProxy := envAny(getenv, "NO_PROXY", "no_proxy")
+	v := n.proxyVars()
 	cfg := httpproxy.Config{
-		HTTPProxy:  httpVal,
-		HTTPSProxy: httpsVal,
-		NoProxy:    noProxy,
-		CGI:        getenv("REQUEST_METHOD") != "",
+		HTTPProxy:  v.httpVal,
+		HTTPSProxy: v.httpsVal,
+		NoProxy:    v.noProxy,
+		CGI:        v.cgi,
 	}
 	decide := cfg.ProxyFunc()
+	// A value Go cannot parse is dropped by it silently. Swapping in a
+	// value that parses tells whether the variable would have applied to
+	// a URL, or whether NO_PROXY or a loopback host exempts it anyway.
+	httpBad, httpsBad := !proxyParses(v.httpVal), !proxyParses(v.httpsVal)
+	var wouldApply func(*url.URL) (*url.URL, error)
+	if httpBad || httpsBad {
+		probe := cfg
+		if httpBad {
+			probe.HTTPProxy = "http://proxy.invalid"
+		}
+		if httpsBad {
+			probe.HTTPSProxy = "http://proxy.invalid"
+		}
+		wouldApply = probe.ProxyFunc()
+	}
 	return func(u *url.URL) (ProxyDecision, error) {
-		variable := httpVar
+		variable, bad := v.httpVar, httpBad
 		if u.Scheme == "https" {
-			variable = httpsVar
+			variable, bad = v.httpsVar, httpsBad
+		}
+		if bad {
+			if p, err := wouldApply(u); err == nil && p != nil {
+				return ProxyDecision{}, &ProxySettingError{Variable: variable}
+			}
 		}
 		p, err := decide(u)
 		if err != nil {
 			// Go refuses HTTP_PROXY when REQUEST_METHOD is set (a CGI
 			// request header could have set it); its message would
 			// not say which setting to change.
-			if cfg.CGI {
+			if v.cgi {
 				return ProxyDecision{}, fmt.Errorf("refusing the proxy in %s because REQUEST_METHOD is set, as for a CGI program: unset REQUEST_METHOD", variable)
 			}
 			return ProxyDecision{}, fmt.Errorf("unusable proxy setting in %s", variable)
@@ -184,6 +228,21 @@ func (n Network) proxyFunc() func(*url.URL) (ProxyDecision, error) {
 		}
 		return ProxyDecision{Proxy: p, Variable: variable}, nil
 	}
+}
+
+// proxyParses reports whether Go's proxy lookup would use a proxy
+// variable's value: the rule of parseProxy in x/net/http/httpproxy, which
+// tries the value as a URL and then with http:// in front. An empty value
+// is no setting and parses.
+func proxyParses(value string) bool {
+	if value == "" {
+		return true
+	}
+	if _, err := url.Parse(value); err == nil {
+		return true
+	}
+	_, err := url.Parse("http://" + value)
+	return err == nil
 }
 
 // envAny returns the first variable of names that is set and non-empty,
@@ -212,7 +271,9 @@ func RedactProxyURL(u *url.URL) string {
 
 // Transport builds an HTTP transport for the site: Go's default settings,
 // the TLS configuration of TLSConfig and the proxy decision of ProxyFor.
-// onProxy, when non-nil, sees the decision for every request.
+// onProxy, when non-nil, sees the decision for every request. A proxy that
+// answers CONNECT with anything but 200 fails the request with a
+// *ProxyRefusedError, which names the proxy and its status.
 func (n Network) Transport(onProxy func(*http.Request, ProxyDecision)) (*http.Transport, error) {
 	tlsCfg, err := n.TLSConfig()
 	if err != nil {
@@ -221,6 +282,9 @@ func (n Network) Transport(onProxy func(*http.Request, ProxyDecision)) (*http.Tr
 	decide := n.proxyFunc()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tlsCfg
+	// Only an https:// request is tunnelled with CONNECT, so its proxy
+	// came from the HTTPS variable.
+	tr.OnProxyConnectResponse = refuseFailedConnect(n.proxyVars().httpsVar) //nolint:bodyclose // the transport closes the proxy's connection, and with it the answer to CONNECT
 	tr.Proxy = func(req *http.Request) (*url.URL, error) {
 		d, err := decide(req.URL)
 		if err != nil {

@@ -18,7 +18,7 @@ type Paths struct {
 	UserTokens string `yaml:"user_tokens,omitempty" json:"user_tokens,omitempty"`
 }
 
-// DefaultPaths are this project's defaults (see the API contract).
+// DefaultPaths are this project's defaults (see docs/api.md).
 var DefaultPaths = Paths{ //nolint:gosec // endpoint paths, not credentials
 	Me:         "/api/users/me",
 	User:       "/api/users/{UserID}",

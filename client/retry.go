@@ -89,7 +89,10 @@ func shouldRetry(resp *resty.Response, err error) bool {
 // isFinalError reports failures that a retry cannot fix.
 func isFinalError(err error) bool {
 	var ins *insecureError
-	return errors.As(err, &ins) || isTooLarge(err)
+	var refused *ProxyRefusedError
+	var setting *ProxySettingError
+	return errors.As(err, &ins) || isTooLarge(err) || errors.As(err, &setting) ||
+		(errors.As(err, &refused) && refused.final())
 }
 
 // retryAfter is resty's RetryAfterFunc: the wait before the next attempt.

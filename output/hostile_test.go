@@ -113,6 +113,14 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 		if got != "" && got != "plain" && got[0] != '\'' {
 			t.Errorf("cell %q is not neutralised: %q", cells[i], got)
 		}
+		if textsafe.Terminal(cells[i]) != cells[i] {
+			// A control character is shown escaped, as in TSV; the
+			// formula guard still comes first.
+			if want := "'" + textsafe.Terminal(cells[i]); got != want {
+				t.Errorf("cell %q: got %q, want %q", cells[i], got, want)
+			}
+			continue
+		}
 		if back := textsafe.CSVUncell(got); back != cells[i] {
 			t.Errorf("cell %q does not round-trip: %q", cells[i], back)
 		}

@@ -16,6 +16,14 @@ import (
 // string raw on its own line (as gh and `jq -r` do, so that scripts can
 // read IDs and names directly), anything else as JSON, indented when
 // pretty (and coloured when color allows).
+//
+// A bare string cannot carry a control character losslessly, on a
+// terminal or in a pipe, so it goes through textsafe.Lines whether stdout
+// is a terminal or not: escape sequences, C1 and bidi controls and lone
+// carriage returns are shown escaped, while the tabs and line feeds that
+// lay the string out (`@tsv`, "\(.a)\t\(.b)") stay. The exact value is one
+// `@json` or `tojson` away. JSON results escape what they must with
+// JSON's own escapes (textsafe.JSON).
 func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 	code, err := compileJQ(expr)
 	if err != nil {
@@ -41,7 +49,7 @@ func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 			return jqError("jq", err)
 		}
 		if s, isString := v.(string); isString {
-			if _, err := fmt.Fprintln(w, s); err != nil {
+			if _, err := fmt.Fprintln(w, textsafe.Lines(s)); err != nil {
 				return err
 			}
 			continue
@@ -50,6 +58,7 @@ func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 		if err != nil {
 			return jqError("jq", err)
 		}
+		b = textsafe.JSON(b)
 		if pretty {
 			var buf bytes.Buffer
 			if json.Indent(&buf, b, "", "  ") == nil {

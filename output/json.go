@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // PrintJSON writes v as JSON: indented with two spaces on a terminal,
@@ -45,8 +46,11 @@ func toJSON(v any) ([]byte, error) {
 }
 
 // writeJSON reformats a JSON document and ends it with a newline, coloured
-// when pretty and color allow it. A body that is not valid JSON is written
-// as it is.
+// when pretty and color allow it. Strings keep their exact values but
+// carry DEL, C1 and bidi controls as \u escapes (textsafe.JSON), which
+// encoding/json and most servers leave raw. A body that is not valid JSON
+// (a server's error page) is written as it is when piped, and with its
+// control characters escaped on a terminal (pretty).
 func writeJSON(w io.Writer, raw []byte, pretty, color bool) error {
 	var buf bytes.Buffer
 	var err error
@@ -57,10 +61,14 @@ func writeJSON(w io.Writer, raw []byte, pretty, color bool) error {
 	}
 	out := buf.Bytes()
 	switch {
+	case err != nil && pretty:
+		out = []byte(textsafe.Lines(string(raw)))
 	case err != nil:
 		out = raw
 	case pretty && color:
-		out = colorizeJSON(out)
+		out = colorizeJSON(textsafe.JSON(out))
+	default:
+		out = textsafe.JSON(out)
 	}
 	if len(out) == 0 || out[len(out)-1] != '\n' {
 		out = append(out, '\n')

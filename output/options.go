@@ -3,22 +3,34 @@
 // request, with an optional jq expression over the JSON.
 //
 // Everything in a record may come from the server, so the printer treats
-// it as hostile:
+// it as hostile. The rule: what reaches a terminal never carries a control
+// character or a bidi control; what is piped keeps exact values only in
+// the formats that can express them losslessly (JSON and YAML).
 //
 //   - In the table and in TSV, every cell is shown through
-//     textsafe.Terminal: control characters (C0, C1, DEL) and invalid UTF-8
-//     are written as visible escapes (\x1b, \u009b, \t, \n), never raw, so a
-//     token name cannot retitle the window, clear the screen or break a
-//     line into two records.
+//     textsafe.Terminal: control characters (C0, C1, DEL), bidi controls
+//     and invalid UTF-8 are written as visible escapes (\x1b, \u009b,
+//     \u202e, \t, \n), never raw, so a token name cannot retitle the
+//     window, clear the screen, reorder a line or break it into two
+//     records.
 //   - In CSV (-o csv), every cell but the header is passed through
 //     textsafe.CSVCell: a cell that begins with =, +, -, @, a tab or a
 //     carriage return gets a leading single quote, as OWASP recommends
 //     against CSV injection, so a spreadsheet shows it as text instead of
 //     evaluating it. A cell that already begins with a quote before one of
 //     those characters gets one more, so textsafe.CSVUncell restores every
-//     value exactly.
-//   - JSON and YAML keep the exact values; their encoders escape what needs
-//     escaping.
+//     value that holds no control character exactly. The CSV then goes
+//     through textsafe.CSVEscaper, which shows control and bidi characters
+//     escaped as TSV does, on a terminal or not: CSV has no lossless form
+//     for them that survives a terminal.
+//   - JSON keeps the exact values, with JSON's own escapes for what a
+//     terminal must not see raw, DEL, C1 and bidi controls included
+//     (textsafe.JSON; encoding/json escapes only C0). YAML keeps them too:
+//     its encoder escapes control characters, and bidi controls are
+//     written as \u escapes in double-quoted strings.
+//   - A --jq result that is a string is printed bare, as `jq -r` does,
+//     through textsafe.Lines: escaped as in TSV except for its tabs and
+//     line feeds, which lay the string out.
 package output
 
 import (

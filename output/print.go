@@ -34,7 +34,7 @@ func Print(ios *iostreams.IOStreams, o Options, data any, table func(tty bool) T
 		return writeCSV(ios.Out, table(false))
 	case FormatTable:
 		if tty {
-			return writeAligned(ios.Out, table(true))
+			return writeAligned(ios.Out, table(true), ios.TerminalWidth())
 		}
 		return writeTSV(ios.Out, table(false))
 	default:

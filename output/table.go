@@ -1,74 +1,154 @@
 package output
 
 import (
-	"bytes"
 	"encoding/csv"
 	"io"
 	"strings"
-
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // TableData is what a command shows as a table: one header per column and
-// one row of cells per record.
+// one row of cells per record, and how the table may give way on a
+// terminal too narrow for it.
 type TableData struct {
 	Headers []string
 	Rows    [][]string
+	Fit     Fit
 }
 
-// writeAligned renders an aligned, borderless table with its headers as
-// given (tablewriter upper-cases and rewrites them by default).
+// writeAligned renders an aligned, borderless table, headers as given,
+// columns two spaces apart, within width columns (0: no limit; see
+// fitColumns for how a wide table gives way).
 //
 // Cells go through terminalCell, so a name holding a line break or an
-// escape sequence can neither shift the columns nor drive the terminal, and
-// the padding after the last column is trimmed so that lines carry no
-// trailing blanks.
-func writeAligned(w io.Writer, t TableData) error {
-	var buf bytes.Buffer
-	table := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Lines:      tw.LinesNone,
-				Separators: tw.SeparatorsNone,
-			},
-		})),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
-		tablewriter.WithTrimSpace(tw.Off),
-	)
-	table.Header(t.Headers)
-	for _, row := range t.Rows {
-		cells := make([]string, len(row))
-		for i, c := range row {
-			cells[i] = terminalCell(c)
-		}
-		if err := table.Append(cells); err != nil {
-			return err
-		}
+// escape sequence can neither shift the columns nor drive the terminal.
+// Widths are counted in what the terminal shows: wide characters take
+// two columns, and the colour a command gave a cell (Color) takes none.
+// Lines carry no trailing blanks.
+func writeAligned(w io.Writer, t TableData, width int) error {
+	var b strings.Builder
+	for _, line := range alignedLines(t, width) {
+		b.WriteString(line)
+		b.WriteByte('\n')
 	}
-	if err := table.Render(); err != nil {
-		return err
-	}
-	var out strings.Builder
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
-		if line == "" {
-			continue
-		}
-		out.WriteString(strings.TrimRight(line, " \n"))
-		out.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, out.String())
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// TableLines is the aligned table as lines, the header first, fitted to
+// width (0: no limit), without colour: what a picker shows as its
+// choices, each row one line.
+func TableLines(t TableData, width int) []string {
+	// One line per row: what would wrap is cut instead.
+	fit := Fit{Truncate: append(append([]string(nil), t.Fit.Wrap...), t.Fit.Truncate...), Drop: t.Fit.Drop}
+	plain := TableData{Headers: t.Headers, Fit: fit, Rows: make([][]string, len(t.Rows))}
+	for i, row := range t.Rows {
+		plain.Rows[i] = make([]string, len(row))
+		for j, c := range row {
+			_, plain.Rows[i][j] = splitColor(c)
+		}
+	}
+	return alignedLines(plain, width)
+}
+
+// alignedLines lays the table out: every cell escaped and measured, the
+// columns fitted to width, each cell cut or padded to its column.
+func alignedLines(t TableData, width int) []string {
+	n := len(t.Headers)
+	for _, row := range t.Rows {
+		n = max(n, len(row))
+	}
+	type cell struct {
+		color, text string
+		width       int
+	}
+	grid := make([][]cell, 0, len(t.Rows)+1)
+	natural := make([]int, n)
+	add := func(row []string) {
+		cells := make([]cell, n)
+		for i, raw := range row {
+			code, inner := splitColor(raw)
+			text := textsafe.Terminal(inner)
+			cells[i] = cell{color: code, text: text, width: displayWidth.StringWidth(text)}
+			natural[i] = max(natural[i], cells[i].width)
+		}
+		grid = append(grid, cells)
+	}
+	add(t.Headers)
+	for _, row := range t.Rows {
+		add(row)
+	}
+	headerWidths := make([]int, n)
+	for i := range t.Headers {
+		headerWidths[i] = grid[0][i].width
+	}
+	keep, widths := fitColumns(t.Headers, headerWidths, natural, t.Fit, width)
+	wrapped := make([]bool, n)
+	for _, h := range t.Fit.Wrap {
+		for i := range t.Headers {
+			if t.Headers[i] == h {
+				wrapped[i] = true
+			}
+		}
+	}
+
+	lines := make([]string, 0, len(grid))
+	var b strings.Builder
+	for _, cells := range grid {
+		// A wrapped cell too wide for its column becomes several lines;
+		// the row's other cells stay on its first.
+		parts := make([][]string, n)
+		height := 1
+		for i, c := range cells {
+			if keep[i] && wrapped[i] && c.width > widths[i] {
+				parts[i] = WrapText(c.text, widths[i])
+				height = max(height, len(parts[i]))
+			}
+		}
+		for l := 0; l < height; l++ {
+			b.Reset()
+			pad := 0
+			for i, c := range cells {
+				if !keep[i] {
+					continue
+				}
+				text := c.text
+				switch {
+				case parts[i] != nil && l < len(parts[i]):
+					text = parts[i][l]
+				case l > 0:
+					text = ""
+				}
+				cw := displayWidth.StringWidth(text)
+				if cw > widths[i] {
+					text = displayWidth.Truncate(text, widths[i], ellipsis)
+					cw = displayWidth.StringWidth(text)
+				}
+				if c.color != "" && text != "" {
+					text = c.color + text + ansiReset
+				}
+				if text != "" {
+					b.WriteString(strings.Repeat(" ", pad))
+					b.WriteString(text)
+					pad = 0
+				}
+				pad += widths[i] - cw + len(columnGap)
+			}
+			lines = append(lines, strings.TrimRight(b.String(), " "))
+		}
+	}
+	return lines
+}
+
+// splitColor separates the colour Color wrapped a cell in from its text.
+func splitColor(s string) (code, inner string) {
+	for _, code := range ansi {
+		if len(s) >= len(code)+len(ansiReset) && strings.HasPrefix(s, code) && strings.HasSuffix(s, ansiReset) {
+			return code, s[len(code) : len(s)-len(ansiReset)]
+		}
+	}
+	return "", s
 }
 
 // writeTSV writes one line per row, cells separated by tabs, with no
@@ -91,14 +171,13 @@ func writeTSV(w io.Writer, t TableData) error {
 }
 
 // terminalCell makes a cell safe to print on a terminal: every control
-// character (C0, C1, DEL) and invalid byte is shown escaped, so that server
-// text cannot move the cursor, retitle the window or clear the screen. A
-// cell that Color wrapped keeps its colour; only the text inside is escaped.
+// character (C0, C1, DEL), bidi control and invalid byte is shown escaped,
+// so that server text cannot move the cursor, retitle the window, clear
+// the screen or reorder what the columns show. A cell that Color wrapped
+// keeps its colour; only the text inside is escaped.
 func terminalCell(s string) string {
-	for _, code := range ansi {
-		if len(s) >= len(code)+len(ansiReset) && strings.HasPrefix(s, code) && strings.HasSuffix(s, ansiReset) {
-			return code + textsafe.Terminal(s[len(code):len(s)-len(ansiReset)]) + ansiReset
-		}
+	if code, inner := splitColor(s); code != "" {
+		return code + textsafe.Terminal(inner) + ansiReset
 	}
 	return textsafe.Terminal(s)
 }
@@ -106,9 +185,13 @@ func terminalCell(s string) string {
 // writeCSV writes a header row and the rows, quoted as RFC 4180 requires.
 // Every row cell goes through textsafe.CSVCell, so that a spreadsheet
 // cannot evaluate a server-sent name as a formula; the headers are the
-// command's own and are written as they are.
+// command's own and are written as they are. The whole goes through
+// textsafe.CSVEscaper: CSV cannot carry a control character in a form that
+// survives a terminal, so cells show them escaped, as in TSV, whether
+// stdout is a terminal or not.
 func writeCSV(w io.Writer, t TableData) error {
-	cw := csv.NewWriter(w)
+	esc := textsafe.NewCSVEscaper(w)
+	cw := csv.NewWriter(esc)
 	if err := cw.Write(t.Headers); err != nil {
 		return err
 	}
@@ -123,5 +206,8 @@ func writeCSV(w io.Writer, t TableData) error {
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return esc.Flush()
 }

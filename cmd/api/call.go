@@ -20,6 +20,9 @@ import (
 type CallOptions struct {
 	IO     *iostreams.IOStreams
 	Client func() (*client.Client, error)
+	// Mask hides a secret from the CI log before it is printed
+	// (cmdutil.MaskInCI under GitHub Actions).
+	Mask func(secret string)
 
 	MethodFlag  string
 	Args        []string
@@ -36,7 +39,7 @@ type CallOptions struct {
 // NewCmdCall builds `axero call`; runF, when set, runs instead of sending
 // the request, once the arguments are checked.
 func NewCmdCall(f *cmdutil.Factory, runF func(context.Context, *CallOptions) error) *cobra.Command {
-	opts := &CallOptions{IO: f.IO, Client: f.Client}
+	opts := &CallOptions{IO: f.IO, Client: f.Client, Mask: func(secret string) { cmdutil.MaskInCI(f, secret) }}
 	c := &cobra.Command{
 		Use:   "call [METHOD] PATH",
 		Short: "Make an authenticated request to any Axero API endpoint",
@@ -59,7 +62,11 @@ Without --raw the payload is printed: the envelope's ResponseData, or the body
 itself when the server sent no envelope; --raw prints the whole body, byte
 for byte when piped. --paginate follows StartPage from 1
 with PageSize 100 until TotalRecords are fetched and prints one JSON array.
-JSON is indented on a terminal and compact when piped; --jq filters it.
+JSON is indented on a terminal and compact when piped; --jq filters it. On a
+terminal, control characters in a body that is not JSON are shown escaped.
+The token in use is replaced by [REDACTED] wherever the server echoes it;
+under GitHub Actions a Token in a successful answer is masked
+(::add-mask::) before it is printed.
 
 Exit status: 0 for 2xx, 3 for 401 and 403, 4 for 404, 1 for any other error,
 after printing the error body and a one-line message on stderr.`,
@@ -189,22 +196,37 @@ func (o *CallOptions) readInput(stdinUsed *bool) ([]byte, error) {
 }
 
 // callRun sends the request (every page of it with --paginate) and prints
-// the answer.
+// the answer. Everything it prints, stdout and its error, has the token in
+// use scrubbed out, whatever its shape.
 func callRun(c *cobra.Command, o *CallOptions, req *callRequest) error {
 	cl, err := o.Client()
 	if err != nil {
 		return err
 	}
+	out := newScrubWriter(o.IO.Out, cl.RedactTokens)
+	ios := *o.IO
+	ios.Out = out
+	p := &callPrinter{IO: &ios, Include: o.Include, Raw: o.Raw, JQ: o.JQ, Mask: o.Mask}
+	err = callSend(c.Context(), cl, req, p, o.Paginate)
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return &redactedError{err: err, redact: cl.RedactTokens}
+	}
+	return nil
+}
+
+func callSend(ctx context.Context, cl *client.Client, req *callRequest, p *callPrinter, pages bool) error {
 	path, err := sitePath(req.Path, cl.BaseURL())
 	if err != nil {
 		return err
 	}
 	raw := client.RawRequest{Method: req.Method, Path: path, Header: req.Header, Body: req.Body}
-	p := &callPrinter{IO: o.IO, Include: o.Include, Raw: o.Raw, JQ: o.JQ}
-	if o.Paginate {
-		return paginate(c.Context(), cl, raw, p)
+	if pages {
+		return paginate(ctx, cl, raw, p)
 	}
-	resp, err := cl.Do(c.Context(), raw)
+	resp, err := cl.Do(ctx, raw)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,7 @@ func paginate(ctx context.Context, cl *client.Client, req client.RawRequest, p *
 		if err != nil {
 			return err
 		}
+		p.maskTokens(resp)
 		if p.Include {
 			p.head(resp)
 		}

@@ -22,11 +22,14 @@ type callPrinter struct {
 	Include bool
 	Raw     bool
 	JQ      string
+	// Mask hides a secret from a CI log; nil does nothing.
+	Mask func(secret string)
 }
 
 // single prints one answer and turns an error status into the exit code
 // the contract gives it.
 func (p *callPrinter) single(req client.RawRequest, resp *client.RawResponse) error {
+	p.maskTokens(resp)
 	if p.Include {
 		p.head(resp)
 	}
@@ -37,6 +40,18 @@ func (p *callPrinter) single(req client.RawRequest, resp *client.RawResponse) er
 	return p.payload(resp.Body)
 }
 
+// maskTokens masks every Token of a successful answer before anything of
+// it is printed: `call POST bearertokens` reveals a new token as `token
+// create` does, and under GitHub Actions it must be masked first as well.
+func (p *callPrinter) maskTokens(resp *client.RawResponse) {
+	if p.Mask == nil || resp.Status < 200 || resp.Status > 299 {
+		return
+	}
+	for _, secret := range tokensIn(resp.Body) {
+		p.Mask(secret)
+	}
+}
+
 // head writes the status line and the response headers, sorted by name,
 // then a blank line, as curl -i does.
 func (p *callPrinter) head(resp *client.RawResponse) {
@@ -45,7 +60,7 @@ func (p *callPrinter) head(resp *client.RawResponse) {
 	if proto == "" {
 		proto = "HTTP/1.1"
 	}
-	fmt.Fprintf(&b, "%s %d %s\n", proto, resp.Status, http.StatusText(resp.Status))
+	fmt.Fprintf(&b, "%s %d %s\n", textsafe.Terminal(proto), resp.Status, http.StatusText(resp.Status))
 	names := make([]string, 0, len(resp.Header))
 	for k := range resp.Header {
 		names = append(names, k)
@@ -64,9 +79,9 @@ func (p *callPrinter) head(resp *client.RawResponse) {
 
 // payload prints a successful body: with --raw the whole body, envelope
 // included, byte for byte when piped (indented on a terminal, like all
-// JSON there); otherwise the envelope's ResponseData (or the bare payload),
-// indented on a terminal and compact when piped. --jq filters whichever of
-// the two it is.
+// JSON there, and escaped there when it is not JSON); otherwise the
+// envelope's ResponseData (or the bare payload), indented on a terminal
+// and compact when piped. --jq filters whichever of the two it is.
 func (p *callPrinter) payload(body []byte) error {
 	out := body
 	if !p.Raw {

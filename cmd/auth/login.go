@@ -40,11 +40,15 @@ process list and it would end up in your shell history. It is checked with
 GET /api/users/me; only a token the server accepts is kept.
 
 The site URL comes from --url, AXERO_URL, or the profile's earlier login.
-The profile (--profile, AXERO_PROFILE, default "default") records the site and
-the user; the token itself goes to the OS keychain. Where there is none (a
+The profile (--profile, AXERO_PROFILE, else the default that axero auth
+switch chose, else "default") records the site and the user; the token
+itself goes to the OS keychain. Where there is none (a
 headless Linux host has no Secret Service), --insecure-storage keeps it in a
 file with mode 0600 under the configuration directory instead, unencrypted;
-in CI, prefer setting AXERO_TOKEN and not logging in at all.
+in CI, prefer setting AXERO_TOKEN and not logging in at all. Login checks the
+keychain before it asks for the token: at a terminal it then offers that
+file (the default is no); with --with-token it stops without reading stdin
+and says what to add (exit 1).
 
 A site whose certificate comes from a private certificate authority needs
 that authority's PEM bundle: login --ca-file PATH checks the token with it
@@ -95,6 +99,18 @@ func loginRun(ctx context.Context, opts *LoginOptions) error {
 	}
 	if site == "" {
 		return cmdutil.FlagErrorf("no site to log in to: pass --url URL (e.g. https://intranet.example.com) or set AXERO_URL")
+	}
+
+	// Whether the token can be read, and then kept, is known before anyone
+	// is asked for it: a token read and then refused is a token pasted
+	// for nothing.
+	if err := canReadLoginToken(f.IO, opts.WithToken); err != nil {
+		return err
+	}
+	if !opts.InsecureStorage {
+		if opts.InsecureStorage, err = keychainOrFile(f, cfg.FileTokenPath(name), opts.WithToken); err != nil {
+			return err
+		}
 	}
 
 	token, err := readLoginToken(ctx, f.IO, opts.WithToken)
@@ -225,6 +241,8 @@ func loginProfile(prof config.Profile, site string, me *client.User, token strin
 		p.TokenName = info.Name
 		p.TokenExpires = info.ExpiresAt
 	}
+	// The site has just accepted the token under this URL.
+	credentials.BindToSite(p, token)
 	return p
 }
 
@@ -245,6 +263,35 @@ func storeLoginToken(creds *credentials.Credentials, name string, p *config.Prof
 		return fmt.Errorf("cannot store the token: it is too large for this OS keychain; nothing was stored. Pass --insecure-storage to keep it in a 0600 file, or set AXERO_TOKEN instead of logging in")
 	}
 	return fmt.Errorf("cannot store the token in the OS keychain: %w", err)
+}
+
+// keychainOrFile checks that the OS keychain answers, within the
+// keychain's timeout, before the token is read. When it does not, a person
+// at the token prompt may choose the 0600 file at path instead (the
+// default is no); with --with-token login stops here, without reading
+// stdin, and says what to add. It reports whether the file was chosen.
+func keychainOrFile(f *cmdutil.Factory, path string, withToken bool) (file bool, err error) {
+	err = keychain.Check(f.Keychain())
+	if err == nil {
+		return false, nil
+	}
+	var unavailable *keychain.UnavailableError
+	if !errors.As(err, &unavailable) {
+		return false, fmt.Errorf("cannot use the OS keychain (%w); nothing was read or stored. Pass --insecure-storage to keep the token in a 0600 file, or set AXERO_TOKEN instead of logging in", err)
+	}
+	ios := f.IO
+	if withToken {
+		return false, fmt.Errorf("the OS keychain is unavailable (%s); nothing was read or stored. Add --insecure-storage to keep the token in %s (mode 0600), or set AXERO_TOKEN instead of logging in", unavailable.Cause, path)
+	}
+	fmt.Fprintf(ios.ErrOut, "The OS keychain is unavailable (%s).\n", textsafe.Terminal(unavailable.Cause))
+	yes, err := cmdutil.Confirm(ios, fmt.Sprintf("Keep the token unencrypted in %s (mode 0600) instead? [y/N] ", textsafe.Terminal(path)))
+	if err != nil {
+		return false, err
+	}
+	if !yes {
+		return false, fmt.Errorf("nothing was stored: without the OS keychain, pass --insecure-storage to keep the token in %s (mode 0600), or set AXERO_TOKEN instead of logging in", path)
+	}
+	return true, nil
 }
 
 // describeUser is "Jane Doe (jdoe)", or just the user name.

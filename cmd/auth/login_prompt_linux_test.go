@@ -5,44 +5,19 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/iostreams"
+	"github.com/axero-cli/axero/internal/ptytest"
+	"github.com/axero-cli/axero/keychain"
 )
-
-// openPTY returns both ends of a new pseudo-terminal: what a user types is
-// written to master, and the command reads it from tty.
-func openPTY(t *testing.T) (master, tty *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		_ = m.Close()
-		t.Skipf("cannot unlock the pty: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		_ = m.Close()
-		t.Skipf("cannot name the pty: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		_ = m.Close()
-		t.Skipf("cannot open the pty: %v", err)
-	}
-	t.Cleanup(func() { _ = s.Close(); _ = m.Close() })
-	return m, s
-}
 
 func ttyStreams(tty *os.File) (*iostreams.IOStreams, *strings.Builder) {
 	ios, _, _, _ := iostreams.Test()
@@ -54,17 +29,8 @@ func ttyStreams(tty *os.File) (*iostreams.IOStreams, *strings.Builder) {
 	return ios, errOut
 }
 
-func echoOn(t *testing.T, fd int) bool {
-	t.Helper()
-	tio, err := unix.IoctlGetTermios(fd, unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tio.Lflag&unix.ECHO != 0
-}
-
 func TestLoginPromptReadsHiddenToken(t *testing.T) {
-	master, tty := openPTY(t)
+	master, tty := ptytest.Open(t)
 	ios, errOut := ttyStreams(tty)
 	if _, err := master.WriteString("  tok.en.value \n"); err != nil {
 		t.Fatal(err)
@@ -76,16 +42,16 @@ func TestLoginPromptReadsHiddenToken(t *testing.T) {
 	if !strings.Contains(errOut.String(), "input is hidden") {
 		t.Errorf("prompt = %q", errOut.String())
 	}
-	if !echoOn(t, int(tty.Fd())) {
+	if !ptytest.EchoOn(t, int(tty.Fd())) {
 		t.Error("echo is still off after the prompt")
 	}
 }
 
 func TestLoginPromptRestoresTerminalOnInterrupt(t *testing.T) {
-	_, tty := openPTY(t)
+	_, tty := ptytest.Open(t)
 	fd := int(tty.Fd())
 	ios, _ := ttyStreams(tty)
-	if !echoOn(t, fd) {
+	if !ptytest.EchoOn(t, fd) {
 		t.Fatal("a new pty should echo")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +62,7 @@ func TestLoginPromptRestoresTerminalOnInterrupt(t *testing.T) {
 	}()
 	// Wait until the prompt has turned echo off, as Ctrl-C would come
 	// while the user is typing.
-	for deadline := time.Now().Add(30 * time.Second); echoOn(t, fd); {
+	for deadline := time.Now().Add(30 * time.Second); ptytest.EchoOn(t, fd); {
 		if time.Now().After(deadline) {
 			t.Fatal("the prompt never turned echo off")
 		}
@@ -106,17 +72,81 @@ func TestLoginPromptRestoresTerminalOnInterrupt(t *testing.T) {
 	if err := <-done; !errors.Is(err, cmdutil.ErrInterrupted) {
 		t.Fatalf("err = %v, want interrupted", err)
 	}
-	if !echoOn(t, fd) {
+	if !ptytest.EchoOn(t, fd) {
 		t.Error("the terminal was left without echo")
 	}
 }
 
 func TestLoginPromptNotAllowedInCI(t *testing.T) {
-	_, tty := openPTY(t)
+	_, tty := ptytest.Open(t)
 	ios, _ := ttyStreams(tty)
 	ios.SetNeverPrompt(true)
 	_, err := readLoginToken(context.Background(), ios, false)
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--with-token") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// promptWorld is a login at a terminal (the pty) against an emulator, with
+// a keychain that does not answer.
+func promptWorld(t *testing.T) (f *cmdutil.Factory, master *os.File, errOut *strings.Builder, srv *emulator.Server, cfgDir string) {
+	t.Helper()
+	srv = emulator.NewTest(t, emulator.Options{})
+	master, tty := ptytest.Open(t)
+	ios, errOut := ttyStreams(tty)
+	cfgDir = filepath.Join(t.TempDir(), "config")
+	env := map[string]string{"AXERO_URL": srv.URL(), "AXERO_CONFIG_DIR": cfgDir}
+	f = cmdutil.New("test")
+	f.IO = ios
+	f.Getenv = func(k string) string { return env[k] }
+	f.Keychain = func() keychain.Store { return keychain.Unavailable("no D-Bus session bus") }
+	return f, master, errOut, srv, cfgDir
+}
+
+// At a terminal, login offers the 0600 file before it asks for the token.
+func TestLoginOffersTheFileWhenTheKeychainIsUnavailable(t *testing.T) {
+	f, master, errOut, srv, cfgDir := promptWorld(t)
+	if _, err := master.WriteString("y\n" + srv.SeedToken("jdoe") + "\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := loginRun(context.Background(), &LoginOptions{Factory: f}); err != nil {
+		t.Fatalf("login: %v\n%s", err, errOut.String())
+	}
+	path := filepath.Join(cfgDir, "credentials", "default")
+	out := errOut.String()
+	offer := "Keep the token unencrypted in " + path + " (mode 0600) instead? [y/N] "
+	if !strings.Contains(out, "The OS keychain is unavailable (no D-Bus session bus).") || !strings.Contains(out, offer) {
+		t.Fatalf("no offer before the token:\n%s", out)
+	}
+	if strings.Index(out, offer) > strings.Index(out, "input is hidden") {
+		t.Errorf("the token was asked for before the offer:\n%s", out)
+	}
+	cfg, err := config.Load(cfgDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := cfg.ReadFileToken("default"); err != nil || tok != srv.SeedToken("jdoe") {
+		t.Fatalf("the file does not hold the token: %v", err)
+	}
+}
+
+// The offer defaults to no: then nothing is asked for, sent or stored.
+func TestLoginDeclinedFileStoresNothing(t *testing.T) {
+	f, master, errOut, srv, cfgDir := promptWorld(t)
+	if _, err := master.WriteString("\n"); err != nil {
+		t.Fatal(err)
+	}
+	err := loginRun(context.Background(), &LoginOptions{Factory: f})
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || !strings.Contains(err.Error(), "nothing was stored") || !strings.Contains(err.Error(), "--insecure-storage") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(errOut.String(), "input is hidden") {
+		t.Errorf("the token was asked for:\n%s", errOut.String())
+	}
+	if n := srv.RequestCount("", "/api"); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
+	if _, err := os.Stat(cfgDir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the config directory was written: %v", err)
 	}
 }

@@ -1,14 +1,18 @@
 package auth_test
 
 import (
+	"bytes"
+	"context"
 	"errors"
-	"github.com/axero-cli/axero/cmd/cmdtest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/axero-cli/axero/cmd/cmdtest"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/cmd/root"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/keychain"
 )
@@ -123,12 +127,26 @@ func TestLoginRefusesTokenArgument(t *testing.T) {
 	}
 }
 
+// Without a keychain, login says so before it reads stdin or asks the
+// server anything, in one line naming what to add.
 func TestLoginKeychainUnavailable(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewAuth(t)
 	e.Memory.Fail = &keychain.UnavailableError{Cause: "no D-Bus session bus"}
-	e.Stdin = e.Srv.SeedToken("jdoe")
-	r := e.Expect(cmdutil.ExitFailure, "the OS keychain is unavailable (no D-Bus session bus); nothing was stored", "login", "--with-token")
+	f, _, errOut := e.Factory()
+	stdin := f.IO.In.(*bytes.Buffer)
+	stdin.WriteString(e.Srv.SeedToken("jdoe"))
+	code := root.Execute(context.Background(), f, []string{"login", "--with-token"})
+	r := cmdtest.Result{Stderr: errOut.String(), Code: code}
+	if code != cmdutil.ExitFailure || !strings.Contains(r.Stderr, "the OS keychain is unavailable (no D-Bus session bus); nothing was read or stored. Add --insecure-storage to keep the token in "+filepath.Join(e.ConfigDir, "credentials", "default")+" (mode 0600)") {
+		t.Fatalf("exit %d: %s", code, r.Stderr)
+	}
+	if stdin.Len() == 0 {
+		t.Error("stdin was read")
+	}
+	if n := e.Srv.RequestCount("", "/api"); n != 0 {
+		t.Errorf("%d requests reached the server", n)
+	}
 	for _, want := range []string{"--insecure-storage", "AXERO_TOKEN"} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr does not name %s: %q", want, r.Stderr)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/term"
-
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/iostreams"
 )
@@ -33,13 +31,13 @@ func readLoginToken(ctx context.Context, ios *iostreams.IOStreams, withToken boo
 		}
 		raw = string(b)
 	case ios.CanPrompt() && ios.StdinFd >= 0:
-		t, err := promptHidden(ctx, ios, "Paste your Axero bearer token (input is hidden): ")
+		t, err := cmdutil.PromptHidden(ctx, ios, "Paste your Axero bearer token (input is hidden): ", "pipe it in with --with-token")
 		if err != nil {
 			return "", err
 		}
 		raw = t
 	default:
-		return "", cmdutil.FlagErrorf("no terminal to prompt for the token: pipe it in with --with-token, e.g. `axero login --with-token < token.txt`")
+		return "", errNoTokenPrompt()
 	}
 	token, err := cleanToken(raw)
 	if err != nil {
@@ -49,6 +47,19 @@ func readLoginToken(ctx context.Context, ios *iostreams.IOStreams, withToken boo
 		return "", &cmdutil.FlagError{Err: err}
 	}
 	return token, nil
+}
+
+// canReadLoginToken reports, before anything else happens, whether login
+// has a way to get the token: stdin with --with-token, or a prompt.
+func canReadLoginToken(ios *iostreams.IOStreams, withToken bool) error {
+	if withToken || (ios.CanPrompt() && ios.StdinFd >= 0) {
+		return nil
+	}
+	return errNoTokenPrompt()
+}
+
+func errNoTokenPrompt() error {
+	return cmdutil.FlagErrorf("no terminal to prompt for the token: pipe it in with --with-token, e.g. `axero login --with-token < token.txt`")
 }
 
 // cleanToken trims the whitespace around a pasted token and an optional
@@ -67,38 +78,4 @@ func cleanToken(raw string) (string, error) {
 		}
 	}
 	return t, nil
-}
-
-// promptHidden reads a line from the terminal without echo. x/term restores
-// the terminal when ReadPassword returns, but Ctrl-C does not make it return:
-// main catches the signal and cancels ctx instead, so the terminal state is
-// restored here before giving up.
-func promptHidden(ctx context.Context, ios *iostreams.IOStreams, prompt string) (string, error) {
-	fd := ios.StdinFd
-	state, err := term.GetState(fd)
-	if err != nil {
-		return "", cmdutil.FlagErrorf("cannot prompt for the token (%v): pipe it in with --with-token", err)
-	}
-	fmt.Fprint(ios.ErrOut, prompt)
-	type answer struct {
-		b   []byte
-		err error
-	}
-	done := make(chan answer, 1)
-	go func() {
-		b, err := term.ReadPassword(fd)
-		done <- answer{b, err}
-	}()
-	select {
-	case a := <-done:
-		fmt.Fprintln(ios.ErrOut)
-		if a.err != nil {
-			return "", fmt.Errorf("cannot read the token from the terminal: %w", a.err)
-		}
-		return string(a.b), nil
-	case <-ctx.Done():
-		_ = term.Restore(fd, state)
-		fmt.Fprintln(ios.ErrOut)
-		return "", cmdutil.ErrInterrupted
-	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 )
 
@@ -26,8 +27,11 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *LogoutOptions)
 	c := &cobra.Command{
 		Use:   "logout [--revoke]",
 		Short: "Forget the profile's token; --revoke also revokes it on the server",
-		Long: `Forget the token of the profile in use (--profile, AXERO_PROFILE, default
-"default"): its OS keychain entry or --insecure-storage file, and the profile.
+		Long: `Forget the token of the profile in use (--profile, AXERO_PROFILE, else
+the default that axero auth switch chose, else "default"; with --url or
+AXERO_URL, the profile logged in to that site): its OS keychain entry or
+--insecure-storage file, and the profile. A profile that was the default
+stops being it.
 
 With --revoke the token is first revoked on the server, so that a copy of it
 anywhere else stops working too. A token the server no longer knows (already
@@ -49,7 +53,17 @@ server cannot be reached, nothing is forgotten, so that you can try again.`,
 
 func logoutRun(ctx context.Context, opts *LogoutOptions) error {
 	f := opts.Factory
-	name := f.ProfileName()
+	// The profile in use is the one bound to the site in use: with
+	// --url/AXERO_URL naming a site no profile is logged in to, which
+	// profile to forget is not clear, so nothing is.
+	b, err := f.Binding()
+	if err != nil {
+		return err
+	}
+	if b.Refusal != nil {
+		return b.Refusal
+	}
+	name := b.Profile
 	if err := config.ValidateProfileName(name); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
@@ -97,6 +111,9 @@ func revokeProfileToken(ctx context.Context, f *cmdutil.Factory, name string, p 
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read the token to revoke it; nothing was changed: %w", err)
+	}
+	if err := credentials.CheckSite(name, p, token); err != nil {
+		return "", fmt.Errorf("cannot revoke the token, so nothing was changed; run `axero logout` without --revoke to forget it: %w", err)
 	}
 	id := p.TokenID
 	if info, err := jwtinfo.Decode(token); err == nil && info.TokenID != 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,7 +13,10 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
@@ -49,13 +53,23 @@ const (
 	CauseServerUnreachable   = "server-unreachable"   // no answer: refused, DNS, timeout
 	CauseCertificate         = "certificate"          // the site's TLS certificate did not verify (--ca-file)
 	CauseServerError         = "server-error"         // an answer, but not a usable one (5xx, HTML, malformed)
+	// CauseMalformed: --offline, and the token does not even decode as
+	// a JWT, so it cannot be an Axero token (online, the server decides).
+	CauseMalformed = "malformed"
+	// CauseOtherSite: no stored token may go to this site, or this
+	// profile's token was issued by another site (a stored token is only
+	// sent to its own site).
+	CauseOtherSite = "other-site"
 )
 
 // StatusEntry is one line of `axero status`. It never holds a token.
 type StatusEntry struct {
-	Profile   string     `json:"Profile"`
-	Active    bool       `json:"Active"` // the profile commands use now
-	Site      string     `json:"Site"`
+	Profile string `json:"Profile"`
+	Active  bool   `json:"Active"` // the profile commands use now
+	Site    string `json:"Site"`
+	// SiteFrom, on the active entry, says where the site in use comes
+	// from: "--url", "AXERO_URL" or "profile".
+	SiteFrom  string     `json:"SiteFrom,omitempty"`
 	User      string     `json:"User,omitempty"`
 	UserID    int64      `json:"UserID,omitempty"`
 	Source    string     `json:"Source"` // env, keychain, file, or none
@@ -73,6 +87,7 @@ type StatusEntry struct {
 	token       string // in memory only, for the server check
 	unreachable bool
 	expiryKnown bool // from the JWT, or recorded at login
+	decoded     bool // the token decodes as a JWT
 }
 
 // NewCmdStatus builds `axero status`; runF, when set, runs instead of the
@@ -85,7 +100,13 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *StatusOptions)
 		Long: `Show every profile, and AXERO_TOKEN when it is set: the site, the user,
 where the token comes from (env, keychain or file), when it expires (decoded
 from the token itself), and whether the server still accepts it (checked with
-GET /api/users/me; --offline skips that).
+GET /api/users/me; --offline skips that). The profile in use is starred on a
+terminal, and stderr says which site commands talk to, where that comes from
+(--url, AXERO_URL or the profile) and with which credential.
+
+A stored token is only sent to its own profile's site. When --url or
+AXERO_URL names a site no profile is logged in to, that site is the first
+entry, with what to do, and the exit status is 3, as for any command there.
 
 The exit status is 0 when at least one token is usable, 3 when none is
 (missing, expired, rejected), and 1 when the server could not be reached to
@@ -95,8 +116,12 @@ In -o json each entry has a Cause, one stable word: valid, not-checked,
 no-token, keychain-unreachable (the OS keychain did not answer: the token
 may be fine), token-unreadable, no-site, expired, rejected (401), forbidden
 (403), server-unreachable (no answer: refused, DNS, timeout), certificate
-(the site's certificate did not verify: see --ca-file) or server-error (an answer, but not the API's: 5xx, an HTML page). The
-table's STATUS column says the same in words.`,
+(the site's certificate did not verify: see --ca-file), server-error (an
+answer, but not the API's: 5xx, an HTML page), malformed (--offline: the
+token is not even a JWT, so not usable) or other-site (no stored token may
+go to this site, or the token was issued by another site). The active
+entry's SiteFrom says where the site in use comes from. The table's STATUS
+column says the same in words.`,
 		Example: `  $ axero status
   $ axero status --offline -o json
   $ axero status >/dev/null || axero login`,
@@ -122,15 +147,33 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	b, err := f.Binding()
+	if err != nil {
+		return err
+	}
 	now := f.Now()
-	active := f.ProfileName()
 	var entries []*StatusEntry
-	if e := envStatusEntry(f, cfg, active, now); e != nil {
-		entries = append(entries, e)
+	env := envStatusEntry(f, b, now)
+	if env != nil {
+		entries = append(entries, env)
+	}
+	// Without AXERO_TOKEN, a site named by --url/AXERO_URL that no stored
+	// token may go to is the active entry itself, saying why.
+	var refused *StatusEntry
+	if env == nil && b.Refusal != nil {
+		refused = &StatusEntry{
+			Profile: "(" + b.SiteFrom + ")", Active: true, Site: b.Site, SiteFrom: b.SiteFrom,
+			Source: "none", Problem: b.Refusal.Problem(), Cause: CauseOtherSite,
+		}
+		entries = append(entries, refused)
 	}
 	for _, name := range cfg.ProfileNames() {
 		p, _ := cfg.Profile(name)
-		entries = append(entries, profileStatusEntry(f, name, p, name == active && envStatusEntryAbsent(entries), now))
+		e := profileStatusEntry(f, name, p, now)
+		if env == nil && refused == nil && name == b.Profile {
+			e.Active, e.SiteFrom = true, b.SiteFrom
+		}
+		entries = append(entries, e)
 	}
 	if len(entries) == 0 {
 		return cmdutil.ErrNotLoggedIn
@@ -143,7 +186,13 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		if e.Server == "" {
 			e.Server = verdictNotChecked
 		}
-		e.Usable = e.token != "" && !e.Expired && (opts.Offline || e.Server == verdictValid)
+		if opts.Offline && e.token != "" && !e.decoded && e.Problem == "" {
+			// Without the server, a token is only as good as what it says
+			// of itself, and this one says nothing.
+			e.Problem = "not a JWT, so not an Axero token: check that the whole token was copied"
+			e.Cause = CauseMalformed
+		}
+		e.Usable = e.token != "" && !e.Expired && e.Cause != CauseMalformed && (opts.Offline || e.Server == verdictValid)
 		if e.Usable {
 			usable++
 		}
@@ -151,13 +200,25 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 			unreachable++
 		}
 		e.Cause = entryCause(e)
+		// Error texts can quote what a server or proxy sent back, the
+		// token included: the entry's own, of any shape, and anything
+		// shaped like a JWT are removed before they are printed.
+		e.Server = jwtinfo.RedactSecrets(e.Server, e.token)
+		e.Problem = jwtinfo.RedactSecrets(e.Problem, e.token)
 	}
 	if err := output.Print(f.IO, opts.Output, entries, func(tty bool) output.TableData {
-		return statusTable(entries, tty, now)
+		return statusTable(f.IO, entries, tty, now)
 	}); err != nil {
 		return err
 	}
+	if opts.Output.EffectiveFormat() == output.FormatTable {
+		printSiteInUse(f, b, env != nil)
+	}
 	switch {
+	case refused != nil:
+		// Commands would refuse this site: so does status, whatever the
+		// other profiles' tokens are worth.
+		return b.Refusal
 	case usable > 0:
 		return nil
 	case unreachable > 0:
@@ -166,20 +227,36 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	return cmdutil.Exit(cmdutil.ExitAuth, errors.New("no usable token: run `axero login` or set AXERO_TOKEN"))
 }
 
-func envStatusEntryAbsent(entries []*StatusEntry) bool {
-	return len(entries) == 0 || entries[0].Profile != envProfileName
+// printSiteInUse says on stderr which site commands talk to now, where
+// that comes from, and with which credential.
+func printSiteInUse(f *cmdutil.Factory, b *cmdutil.Binding, env bool) {
+	if b.Site == "" {
+		return
+	}
+	from := b.SiteFrom
+	if from == cmdutil.SiteFromProfile {
+		from = fmt.Sprintf("profile %q", b.Profile)
+	}
+	with := fmt.Sprintf("profile %q", b.Profile)
+	switch {
+	case env:
+		with = "AXERO_TOKEN"
+	case b.Refusal != nil:
+		with = "no stored token"
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Site in use: %s (from %s), with %s\n", textsafe.Terminal(b.Site), textsafe.Terminal(from), with)
 }
 
 // envStatusEntry describes AXERO_TOKEN, which every command uses before any
-// stored token, on the site of AXERO_URL/--url or of the profile in use.
-func envStatusEntry(f *cmdutil.Factory, cfg *config.Config, active string, now time.Time) *StatusEntry {
+// stored token, on the site in use.
+func envStatusEntry(f *cmdutil.Factory, b *cmdutil.Binding, now time.Time) *StatusEntry {
 	tok, source, err := f.Token()
 	if err != nil || source != cmdutil.SourceEnv {
 		return nil
 	}
 	e := &StatusEntry{Profile: envProfileName, Active: true, Source: cmdutil.SourceEnv, token: tok}
-	if site, err := f.SiteURL(); err == nil {
-		e.Site = site
+	if b.Site != "" {
+		e.Site, e.SiteFrom = strings.TrimRight(b.Site, "/"), b.SiteFrom
 	} else {
 		e.Problem = "no site: set AXERO_URL or pass --url"
 		e.Cause = CauseNoSite
@@ -191,10 +268,9 @@ func envStatusEntry(f *cmdutil.Factory, cfg *config.Config, active string, now t
 // profileStatusEntry reads a profile's token from where login put it. A
 // keychain that is locked, missing or slow is reported on the entry, in one
 // line; it never stops the others from being shown.
-func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, active bool, now time.Time) *StatusEntry {
+func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, now time.Time) *StatusEntry {
 	e := &StatusEntry{
 		Profile:   name,
-		Active:    active,
 		Site:      p.URL,
 		User:      p.User,
 		UserID:    p.UserID,
@@ -209,10 +285,19 @@ func profileStatusEntry(f *cmdutil.Factory, name string, p *config.Profile, acti
 	e.expiryKnown = p.TokenID != 0 || p.TokenExpires != nil
 	tok, _, err := f.Credentials().Get(name, p)
 	var unavailable *keychain.UnavailableError
+	var wrongSite *credentials.SiteError
+	if err == nil {
+		err = credentials.CheckSite(name, p, tok)
+	}
 	switch {
 	case err == nil:
 		e.token = tok
 		describeStatusToken(e, tok, now)
+	case errors.As(err, &wrongSite):
+		// Described offline, but never sent: not even to ask the site.
+		describeStatusToken(e, tok, now)
+		e.Problem = wrongSite.Problem()
+		e.Cause = CauseOtherSite
 	case errors.Is(err, cmdutil.ErrNotLoggedIn):
 		e.Problem = "no token stored: run `axero login`"
 		e.Cause = CauseNoToken
@@ -254,6 +339,7 @@ func describeStatusToken(e *StatusEntry, tok string, now time.Time) {
 	if err != nil {
 		return
 	}
+	e.decoded = true
 	if info.TokenID != 0 {
 		e.TokenID = info.TokenID
 	}
@@ -341,9 +427,21 @@ func checkStatusEntry(ctx context.Context, f *cmdutil.Factory, cfg *config.Confi
 }
 
 // statusTable lays the entries out: on a terminal the profile in use is
-// starred and expiries are relative; piped, expiries are RFC 3339.
-func statusTable(entries []*StatusEntry, tty bool, now time.Time) output.TableData {
-	t := output.TableData{Headers: []string{"PROFILE", "SITE", "USER", "SOURCE", "TOKEN", "EXPIRES", "STATUS"}}
+// starred and expiries are relative; piped, expiries are RFC 3339. On a
+// colour terminal STATUS is green when the token works, yellow when that
+// could not be told, red when it does not, and EXPIRES is coloured as in
+// token list. On a narrow terminal STATUS and EXPIRES wrap within their
+// columns, a long token name is cut, then SOURCE and USER are left out;
+// the site stays whole.
+func statusTable(ios *iostreams.IOStreams, entries []*StatusEntry, tty bool, now time.Time) output.TableData {
+	t := output.TableData{
+		Headers: []string{"PROFILE", "SITE", "USER", "SOURCE", "TOKEN", "EXPIRES", "STATUS"},
+		Fit: output.Fit{
+			Wrap:     []string{"STATUS", "EXPIRES"},
+			Truncate: []string{"TOKEN"},
+			Drop:     []string{"SOURCE", "USER"},
+		},
+	}
 	for _, e := range entries {
 		name := e.Profile
 		if tty && e.Active {
@@ -374,7 +472,27 @@ func statusTable(entries []*StatusEntry, tty bool, now time.Time) output.TableDa
 		} else if e.Expired && e.Server != verdictValid {
 			state = "expired"
 		}
+		if tty {
+			expires = output.Tint(ios, output.ExpiryTone(e.Expires, now), expires)
+			state = output.Tint(ios, statusTone(e), state)
+		}
 		t.Rows = append(t.Rows, []string{name, e.Site, e.User, e.Source, tokenDesc, expires, state})
 	}
 	return t
+}
+
+// statusTone is what an entry's state means: the server accepts the
+// token; it could not tell (or was not asked, for a keychain that did not
+// answer); or the token cannot be used. An unchecked token (--offline)
+// is plain.
+func statusTone(e *StatusEntry) output.Tone {
+	switch e.Cause {
+	case CauseValid:
+		return output.Good
+	case CauseNotChecked:
+		return output.Plain
+	case CauseServerUnreachable, CauseCertificate, CauseServerError, CauseKeychainUnreachable:
+		return output.Warning
+	}
+	return output.Bad
 }

@@ -176,3 +176,87 @@ func TestStatusDoesNotHangOnABlockedKeychain(t *testing.T) {
 		t.Errorf("%d mentions of %q, want one per profile:\n%s", n, want, r.Stdout)
 	}
 }
+
+func TestStatusShowsTheSiteInUseAndWhereItComesFrom(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	e.Login("jdoe")
+	site := e.Srv.URL()
+	for _, c := range []struct {
+		url  string // AXERO_URL
+		args []string
+		from string
+	}{
+		{site, nil, "AXERO_URL"},
+		{"", []string{"--url", site + "/api/"}, "--url"},
+		{"", nil, "profile"},
+	} {
+		e.Vars["AXERO_URL"] = c.url
+		for _, offline := range [][]string{nil, {"--offline"}} {
+			args := append(append([]string{}, c.args...), offline...)
+			entries := statusJSON(t, e, 0, args...)
+			if !entries[0].Active || entries[0].SiteFrom != c.from {
+				t.Errorf("%v: entry = %+v, want active from %s", args, entries[0], c.from)
+			}
+			r := e.Expect(0, "", append([]string{"status"}, args...)...)
+			from := c.from
+			if from == "profile" {
+				from = `profile "default"`
+			}
+			if want := "Site in use: " + site + " (from " + from + `), with profile "default"`; !strings.Contains(r.Stderr, want) {
+				t.Errorf("%v: stderr lacks %q:\n%s", args, want, r.Stderr)
+			}
+		}
+	}
+}
+
+func TestStatusRefusesASiteNoProfileIsLoggedInTo(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	e.Login("jdoe")
+	e.Vars["AXERO_URL"] = "https://other.example.com"
+	entries := statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	if len(entries) != 2 {
+		t.Fatalf("entries = %+v", entries)
+	}
+	other, def := entries[0], entries[1]
+	if other.Profile != "(AXERO_URL)" || !other.Active || other.Site != "https://other.example.com" || other.SiteFrom != "AXERO_URL" ||
+		other.Cause != auth.CauseOtherSite || other.Usable || !strings.Contains(other.Problem, "login --url https://other.example.com") {
+		t.Errorf("entry for the site in use = %+v", other)
+	}
+	if def.Active || !def.Usable {
+		t.Errorf("default = %+v", def)
+	}
+	r := e.Expect(cmdutil.ExitAuth, "Site in use: https://other.example.com (from AXERO_URL), with no stored token", "status", "--offline")
+	if !strings.Contains(r.Stderr, "axero: no profile is logged in to https://other.example.com") {
+		t.Errorf("stderr: %s", r.Stderr)
+	}
+}
+
+// Offline, a token is judged by what it says of itself: one that is not
+// even a JWT is not called usable.
+func TestStatusOfflineDoesNotCallAnUndecodableTokenUsable(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewAuth(t)
+	e.Vars["AXERO_TOKEN"] = "opaque-not-a-jwt"
+	entries := statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	env := entries[0]
+	if env.Profile != "(AXERO_TOKEN)" || env.Usable || env.Cause != auth.CauseMalformed || !strings.Contains(env.Problem, "not a JWT") {
+		t.Fatalf("entry = %+v", env)
+	}
+	// A stored token that does not decode is no better.
+	delete(e.Vars, "AXERO_TOKEN")
+	e.Login("jdoe", "--insecure-storage")
+	cfg := e.Config()
+	if err := cfg.WriteFileToken("default", "opaque-not-a-jwt"); err != nil {
+		t.Fatal(err)
+	}
+	entries = statusJSON(t, e, cmdutil.ExitAuth, "--offline")
+	if entries[0].Usable || entries[0].Cause != auth.CauseMalformed {
+		t.Fatalf("stored entry = %+v", entries[0])
+	}
+	e.TTY = true
+	if r := e.Expect(cmdutil.ExitAuth, "", "status", "--offline"); !strings.Contains(r.Stdout, "not a JWT") {
+		t.Errorf("table:\n%s", r.Stdout)
+	}
+}

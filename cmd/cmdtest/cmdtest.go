@@ -46,6 +46,9 @@ type Env struct {
 	// CanPrompt lets commands prompt when TTY is set (false: as under CI).
 	CanPrompt bool
 	Color     bool
+	// Width is the terminal's width in columns (0: no limit), as COLUMNS
+	// or the terminal would give it.
+	Width int
 	// Ctx is the commands' context; nil means context.Background().
 	Ctx context.Context
 	// CheckLeaks fails the test when a command prints a token value.
@@ -105,6 +108,7 @@ func (e *Env) Factory() (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	ios.SetStderrTTY(e.TTY)
 	ios.SetNeverPrompt(!e.CanPrompt)
 	ios.SetColorEnabled(e.Color)
+	ios.SetTerminalWidth(e.Width)
 	f.IO = ios
 	f.Getenv = func(k string) string { return e.Vars[k] }
 	f.Now = e.Now

@@ -26,14 +26,12 @@ func Confirm(ios *iostreams.IOStreams, question string) (bool, error) {
 	return false, nil
 }
 
-// ErrStreams is a view of ios that prints to stderr, with stderr's terminal
-// answer, so that the summary shown before a confirmation is a table on a
-// terminal and leaves stdout to the command's data.
+// ErrStreams is a view of ios that prints to stderr, with stderr's
+// terminal, width and colour, so that the summary shown before a
+// confirmation is a table on a terminal and leaves stdout to the
+// command's data.
 func ErrStreams(ios *iostreams.IOStreams) *iostreams.IOStreams {
-	v := *ios
-	v.Out = ios.ErrOut
-	v.SetStdoutTTY(ios.IsStderrTTY())
-	return &v
+	return ios.ForStderr()
 }
 
 // CountNoun is "1 token" or "3 tokens": n and a noun that takes an s.

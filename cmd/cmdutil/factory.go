@@ -18,6 +18,7 @@ import (
 	"github.com/axero-cli/axero/internal/limit"
 	"github.com/axero-cli/axero/internal/timefmt"
 	"github.com/axero-cli/axero/keychain"
+	"github.com/axero-cli/axero/output"
 )
 
 // Token sources, as `status` reports them.
@@ -37,7 +38,7 @@ type Factory struct {
 	Build buildinfo.Info
 
 	// Global flag values, filled by the root command.
-	ProfileFlag string // --profile, else AXERO_PROFILE, else "default"
+	ProfileFlag string // --profile, else AXERO_PROFILE, else the config's default, else "default"
 	URLFlag     string // --url, else AXERO_URL
 	Timeout     time.Duration
 	Debug       bool
@@ -62,7 +63,8 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
-	warnOnce sync.Once
+	warnOnce    sync.Once
+	issWarnOnce sync.Once
 
 	urlCanon string // --url or AXERO_URL as CheckURL accepted it
 }
@@ -103,33 +105,32 @@ func (f *Factory) Config() (*config.Config, error) {
 	return f.cfg, f.cfgErr
 }
 
-// ProfileName is the profile in use: --profile, AXERO_PROFILE, "default".
+// ProfileName is the profile in use: the one --profile, AXERO_PROFILE, the
+// configuration's default or "default" selects, unless --url or AXERO_URL
+// names the site of another profile, which is then used (see Binding).
 func (f *Factory) ProfileName() string {
-	if f.ProfileFlag != "" {
-		return f.ProfileFlag
+	if b, err := f.Binding(); err == nil {
+		return b.Profile
 	}
-	if p := strings.TrimSpace(f.Getenv("AXERO_PROFILE")); p != "" {
-		return p
-	}
-	return config.DefaultProfile
+	cfg, _ := f.Config()
+	name, _ := f.selectedProfile(cfg)
+	return name
 }
 
-// Profile returns the profile in use, with --url/AXERO_URL applied over its
-// stored URL. The returned profile is a copy; ok is false when the config
-// has no such profile (the copy then holds only the URL override).
+// Profile returns the profile in use (see Binding), with --url/AXERO_URL
+// applied over its stored URL. The returned profile is a copy; ok is false
+// when the config has no such profile (the copy then holds only the URL
+// override).
 func (f *Factory) Profile() (p config.Profile, ok bool, err error) {
-	cfg, err := f.Config()
+	b, err := f.Binding()
 	if err != nil {
 		return p, false, err
 	}
-	if stored, found := cfg.Profile(f.ProfileName()); found {
-		p, ok = *stored, true
+	if b.Stored != nil {
+		p, ok = *b.Stored, true
 	}
-	if err := f.CheckURL(); err != nil {
-		return p, ok, err
-	}
-	if u := f.urlOverride(); u != "" {
-		p.URL = u
+	if b.SiteFrom != SiteFromProfile {
+		p.URL = b.Site
 	}
 	if f.AllowHTTP {
 		p.AllowHTTP = true
@@ -169,10 +170,36 @@ func (f *Factory) Credentials() *credentials.Credentials {
 	}
 }
 
-// Token finds the token for a request: AXERO_TOKEN, then the token stored
-// for the profile in use (see credentials.Credentials.ForRequest).
+// Token finds the token for a request: AXERO_TOKEN, else the token stored
+// for the profile in use, which only ever goes to that profile's own site.
+// A stored token that would go elsewhere (another site named by --url or
+// AXERO_URL, or a token whose iss names another site) is refused with a
+// *credentials.SiteError before anything is sent.
 func (f *Factory) Token() (token, source string, err error) {
-	return f.Credentials().ForRequest(f.ProfileName())
+	creds := f.Credentials()
+	if t, ok := creds.Env(); ok {
+		f.warnIfEnvTokenElsewhere(t)
+		return t, SourceEnv, nil
+	}
+	b, err := f.Binding()
+	if err != nil {
+		return "", "", err
+	}
+	if b.Refusal != nil {
+		return "", "", b.Refusal
+	}
+	if b.Stored == nil {
+		return "", "", ErrNotLoggedIn
+	}
+	p := *b.Stored
+	token, source, err = creds.Get(b.Profile, &p)
+	if err != nil {
+		return "", "", err
+	}
+	if err := credentials.CheckSite(b.Profile, &p, token); err != nil {
+		return "", "", err
+	}
+	return token, source, nil
 }
 
 // ClientConfig is the client configuration for the profile in use, without
@@ -254,27 +281,32 @@ func (f *Factory) Client() (*client.Client, error) {
 
 // ExpiryWarningWindow is how close to its expiry a token in use must be
 // for commands to warn about it.
-const ExpiryWarningWindow = 7 * 24 * time.Hour
+const ExpiryWarningWindow = output.ExpirySoon
 
 // WarnIfExpiringSoon says once, on stderr, that the token in use expires
-// within ExpiryWarningWindow. It decodes the JWT offline; a token it cannot
-// decode is not warned about.
+// within ExpiryWarningWindow, naming the command that rotates it (its jti
+// is its TokenID). It decodes the JWT offline; a token it cannot decode is
+// not warned about.
 func (f *Factory) WarnIfExpiringSoon(token string) {
-	exp, ok := jwtinfo.Expiry(token)
-	if !ok {
+	info, err := jwtinfo.Decode(token)
+	if err != nil || info.ExpiresAt == nil {
 		return
 	}
-	now := f.Now()
+	exp, now := *info.ExpiresAt, f.Now()
 	if exp.Sub(now) > ExpiryWarningWindow {
 		return
+	}
+	rotate := "axero token rotate ID"
+	if info.TokenID > 0 {
+		rotate = fmt.Sprintf("axero token rotate %d", info.TokenID)
 	}
 	f.warnOnce.Do(func() {
 		if exp.Before(now) {
 			fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expired on %s\n", exp.UTC().Format(time.RFC3339))
 			return
 		}
-		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `axero token rotate`\n",
-			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339))
+		fmt.Fprintf(f.IO.ErrOut, "warning: the token in use expires in %s (%s); rotate it with `%s`\n",
+			timefmt.Duration(exp.Sub(now)), exp.UTC().Format(time.RFC3339), rotate)
 	})
 }
 

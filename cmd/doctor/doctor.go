@@ -89,7 +89,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	d := &doctor{f: f, ctx: ctx, r: newReport(), now: f.Now()}
 	d.run()
 	if opts.Output.EffectiveFormat() == output.FormatTable {
-		d.r.printText(f.IO.Out)
+		d.r.printText(f.IO)
 	} else if err := output.Print(f.IO, opts.Output, d.r.checks, nil); err != nil {
 		return err
 	}

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/timefmt"
 	"github.com/axero-cli/axero/keychain"
@@ -20,8 +22,11 @@ import (
 type localState struct {
 	cfg     *config.Config
 	profile *config.Profile // the stored profile in use; nil if none
-	token   string          // in memory only, never printed
-	source  string          // cmdutil.SourceEnv, SourceKeychain, SourceFile
+	// refusal is why no stored token may go to the site in use (--url or
+	// AXERO_URL naming another profile's site); nil when one may.
+	refusal *credentials.SiteError
+	token   string // in memory only, never printed
+	source  string // cmdutil.SourceEnv, SourceKeychain, SourceFile
 	// keychainToken and keychainErr are the keychain lookup of the
 	// profile's token, done once by the keychain check.
 	keychainToken string
@@ -40,8 +45,13 @@ func (d *doctor) checkConfig() {
 		return
 	}
 	d.local.cfg = cfg
-	if p, ok := cfg.Profile(d.f.ProfileName()); ok {
-		d.local.profile = p
+	// The profile in use is the one bound to the site in use; when no
+	// stored token may go to that site, no profile's token is used.
+	if b, err := d.f.Binding(); err == nil {
+		d.local.refusal = b.Refusal
+		if b.Refusal == nil {
+			d.local.profile = b.Stored
+		}
 	}
 	path := cfg.Path()
 	info, err := os.Stat(path)
@@ -54,7 +64,7 @@ func (d *doctor) checkConfig() {
 		return
 	}
 	profile := fmt.Sprintf("profile %q ", d.f.ProfileName())
-	if d.local.profile != nil {
+	if _, found := cfg.Profile(d.f.ProfileName()); found {
 		profile += "found"
 	} else {
 		profile += "not in it"
@@ -131,8 +141,9 @@ func (d *doctor) checkKeychain() {
 		d.r.fail(name, fmt.Sprintf("unreachable (%s): %s, after %s; profile %q keeps its token there", backend, unavailable.Cause, roundDuration(took), d.f.ProfileName()),
 			keychainHint())
 	case errors.As(err, &unavailable):
-		d.r.warn(name, fmt.Sprintf("unreachable (%s): %s; not needed: %s", backend, unavailable.Cause, why),
-			"only `axero login` without --insecure-storage and --keychain need it")
+		// Not a problem for this run (CI with AXERO_TOKEN, a file login):
+		// only said, so that a later keychain login is no surprise.
+		d.r.ok(name, fmt.Sprintf("unreachable (%s): %s; not needed: %s (only `axero login` without --insecure-storage, and --keychain, need it)", backend, unavailable.Cause, why))
 	default:
 		d.r.fail(name, fmt.Sprintf("lookup failed (%s): %v", backend, err), keychainHint())
 	}
@@ -165,6 +176,10 @@ func (d *doctor) checkToken() {
 	case d.local.cfg == nil:
 		d.r.skip(name, "config failed")
 		return
+	case d.local.refusal != nil:
+		d.r.fail(name, "none for this site: "+d.local.refusal.Problem(),
+			"a stored token is only sent to its own site: log in to this one, set AXERO_TOKEN, or unset AXERO_URL / drop --url")
+		return
 	case d.local.profile == nil:
 		d.r.fail(name, fmt.Sprintf("none: AXERO_TOKEN is not set and there is no profile %q", d.f.ProfileName()),
 			"run `axero login --url URL`, or set AXERO_TOKEN (and AXERO_URL)")
@@ -194,6 +209,14 @@ func (d *doctor) checkToken() {
 		d.r.fail(name, fmt.Sprintf("none: profile %q stores no token", d.f.ProfileName()), "run `axero login`, or set AXERO_TOKEN")
 		return
 	}
+	if d.local.source != cmdutil.SourceEnv {
+		if err := credentials.CheckSite(d.f.ProfileName(), d.local.profile, d.local.token); err != nil {
+			// Never sent, not even to ask the site about it.
+			d.local.token = ""
+			d.r.fail(name, "from "+where+": "+err.Error(), "")
+			return
+		}
+	}
 	d.describeToken(name, where)
 }
 
@@ -212,7 +235,12 @@ func (d *doctor) describeToken(name, where string) {
 	if info.ActorID != 0 {
 		what += fmt.Sprintf(" (impersonation by UserID %d)", info.ActorID)
 	}
+	elsewhere := d.envTokenElsewhere(info.Issuer)
 	if info.ExpiresAt == nil {
+		if elsewhere != "" {
+			d.r.warn(name, what+", never expires; "+elsewhere, envElsewhereHint)
+			return
+		}
 		d.r.ok(name, what+", never expires")
 		return
 	}
@@ -223,9 +251,27 @@ func (d *doctor) describeToken(name, where string) {
 		d.r.fail(name, what+", "+when, "create a new token in Axero and run `axero login` again (an expired token cannot be rotated)")
 	case exp.Sub(d.now) <= expiryWarning:
 		d.r.warn(name, what+", expires "+when, "rotate it now: `axero token rotate "+fmt.Sprint(info.TokenID)+"`")
+	case elsewhere != "":
+		d.r.warn(name, what+", expires "+when+"; "+elsewhere, envElsewhereHint)
 	default:
 		d.r.ok(name, what+", expires "+when)
 	}
+}
+
+const envElsewhereHint = "unless the site answers under both names, set AXERO_TOKEN to a token of the site in use"
+
+// envTokenElsewhere says, for AXERO_TOKEN, that its iss names another site
+// than the one in use; "" when it does not (or the token is stored, which
+// checkToken has bound to its site already).
+func (d *doctor) envTokenElsewhere(iss string) string {
+	if d.local.source != cmdutil.SourceEnv || strings.TrimSpace(iss) == "" {
+		return ""
+	}
+	b, err := d.f.Binding()
+	if err != nil || b.Site == "" || client.SameSite(iss, b.Site) {
+		return ""
+	}
+	return fmt.Sprintf("issued by %s, not by the site in use %s", iss, b.Site)
 }
 
 // roundDuration keeps durations readable: milliseconds below a second.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -115,7 +116,10 @@ func (d *doctor) checkProxy() {
 	}
 	p := netcheck.Proxy(d.net.target)
 	d.net.proxy = p
+	var setting *client.ProxySettingError
 	switch {
+	case errors.As(p.Err, &setting):
+		d.r.fail(name, p.Err.Error(), "give the proxy as http://host:port, with USER:PASSWORD@ before the host if it needs credentials, or unset "+setting.Variable)
 	case p.Err != nil:
 		d.r.fail(name, p.Err.Error(), "fix or unset the proxy variable; NO_PROXY lists hosts reached directly")
 	case p.Direct:
@@ -184,7 +188,13 @@ func (d *doctor) checkTLS() {
 		return
 	}
 	t := netcheck.Handshake(d.ctx, d.net.target)
+	var refused *client.ProxyRefusedError
 	switch {
+	case errors.As(t.Err, &refused):
+		// The proxy never opened the tunnel: no TLS was spoken, and the
+		// proxy's answer is the thing to fix.
+		d.r.fail(name, proxyRefusal(refused), refused.Hint())
+		return
 	case t.Skipped:
 		d.r.ok(name, "not used: the site is plain http")
 		return
@@ -218,6 +228,11 @@ func (d *doctor) checkHTTP() {
 	h := netcheck.ProbeHTTP(d.ctx, d.net.target, mePath)
 	d.net.http = h
 	asked := "GET " + h.URL
+	var refused *client.ProxyRefusedError
+	if errors.As(h.Err, &refused) {
+		d.r.fail(name, asked+": "+proxyRefusal(refused), refused.Hint())
+		return
+	}
 	if h.Err != nil {
 		hint := "the server did not answer: check the site URL, the proxy, and --timeout"
 		if h.CertErr != nil {
@@ -296,6 +311,13 @@ func (d *doctor) certHint(ce *client.CertError) string {
 		}
 	}
 	return ce.Hint()
+}
+
+// proxyRefusal says which proxy refused the tunnel and with what status,
+// without the hint, which goes in its own column.
+func proxyRefusal(e *client.ProxyRefusedError) string {
+	return fmt.Sprintf("the proxy %s (from %s) answered %d %s to CONNECT %s, so the site was never reached",
+		e.Proxy, e.Variable, e.Status, http.StatusText(e.Status), e.Target)
 }
 
 // netReason is a network error without the address that the detail

@@ -2,11 +2,12 @@ package doctor
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/output"
 )
 
 // Statuses of a check. SKIP marks a check that was not run because one it
@@ -105,18 +106,37 @@ func (r *report) failed() bool {
 
 // printText writes one line per check, `STATUS  check  detail`, with the
 // hint indented on the next line for WARN and FAIL, and a count at the end.
-// Everything is escaped for the terminal: details quote the server.
-func (r *report) printText(w io.Writer) {
+// Everything is escaped for the terminal: details quote the server. On a
+// terminal, a detail or hint too long for a line wraps under itself
+// rather than under the status, and on a colour terminal OK is green,
+// WARN yellow and FAIL red.
+func (r *report) printText(ios *iostreams.IOStreams) {
+	w := ios.Out
 	width := 0
 	for _, c := range r.checks {
 		width = max(width, len(c.Check))
 	}
+	indent := strings.Repeat(" ", 4+2+width+2)
+	textWidth := 0
+	if tw := ios.TerminalWidth(); tw > 0 {
+		// Below a usable width, wrapping would only make it worse.
+		if textWidth = tw - len(indent); textWidth < 24 {
+			textWidth = 0
+		}
+	}
 	counts := map[string]int{}
 	for _, c := range r.checks {
 		counts[c.Status]++
-		fmt.Fprintf(w, "%-4s  %-*s  %s\n", c.Status, width, c.Check, textsafe.Terminal(c.Detail))
+		status := output.Tint(ios, statusTone(c.Status), c.Status) + strings.Repeat(" ", 4-len(c.Status))
+		lines := output.WrapText(textsafe.Terminal(c.Detail), textWidth)
+		fmt.Fprintf(w, "%s  %-*s  %s\n", status, width, c.Check, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(w, "%s%s\n", indent, l)
+		}
 		if c.Hint != "" && (c.Status == StatusWarn || c.Status == StatusFail) {
-			fmt.Fprintf(w, "%-4s  %-*s  hint: %s\n", "", width, "", textsafe.Terminal(c.Hint))
+			for _, l := range output.WrapText("hint: "+textsafe.Terminal(c.Hint), textWidth) {
+				fmt.Fprintf(w, "%s%s\n", indent, l)
+			}
 		}
 	}
 	var parts []string
@@ -126,4 +146,18 @@ func (r *report) printText(w io.Writer) {
 		}
 	}
 	fmt.Fprintf(w, "\n%s\n", strings.Join(parts, ", "))
+}
+
+// statusTone is what a check's status means: OK works, WARN deserves a
+// look, FAIL is what stops axero; SKIP says nothing of its own.
+func statusTone(status string) output.Tone {
+	switch status {
+	case StatusOK:
+		return output.Good
+	case StatusWarn:
+		return output.Warning
+	case StatusFail:
+		return output.Bad
+	}
+	return output.Plain
 }

@@ -76,8 +76,6 @@ func TestCompleteStaticValuesTouchNothing(t *testing.T) {
 		{[]string{"token", "list", "--output", ""}, []string{"table", "json", "yaml", "csv"}},
 		{[]string{"token", "list", "-o", ""}, []string{"table", "json", "yaml", "csv"}},
 		{[]string{"token", "list", "--sort", ""}, []string{"created", "expires", "name", "last-used"}},
-		{[]string{"token", "create", "--expires", ""}, []string{"30d", "90d", "1y", "never"}},
-		{[]string{"token", "rotate", "x", "--expires", ""}, []string{"30d", "90d", "1y", "never"}},
 		{[]string{"version", "-o", ""}, []string{"table", "json", "yaml"}},
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}},
 	}

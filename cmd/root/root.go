@@ -48,12 +48,10 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 	root.SetErr(f.IO.ErrOut)
 	root.SetIn(f.IO.In)
 	root.SetVersionTemplate("axero {{.Version}}\n")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return &cmdutil.FlagError{Err: err}
-	})
+	root.SetFlagErrorFunc(flagError)
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE, default \"default\")")
+	pf.StringVar(&f.ProfileFlag, "profile", "", "profile to use (env AXERO_PROFILE; default: the one axero auth switch chose, else \"default\")")
 	_ = root.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfiles(f))
 	pf.StringVar(&f.URLFlag, "url", "", "site URL, e.g. https://intranet.example.com (env AXERO_URL)")
 	pf.DurationVar(&f.Timeout, "timeout", f.Timeout, cmdutil.TimeoutHelp)
@@ -80,6 +78,7 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		auth.NewCmdLogin(f, nil),
 		auth.NewCmdLogout(f, nil),
 		auth.NewCmdStatus(f, nil),
+		auth.NewCmdAuth(f),
 	)
 	add(groupTokens, token.NewCmdToken(f))
 	add(groupAPI,
@@ -96,7 +95,11 @@ call any API endpoint. It works the same at a terminal and in CI.`,
 		sandbox.NewCmdSandbox(f, nil),
 		NewCmdVersion(f, nil),
 	)
+	for _, t := range helpTopics() {
+		root.AddCommand(t)
+	}
 	usageErrors(root)
+	completeUserFlags(root, f)
 	withDeadlines(root, f)
 	return root
 }
@@ -108,12 +111,16 @@ func Execute(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetArgs(args)
 	run, cancel := context.WithCancel(ctx)
 	defer cancel() // also ends the command's deadline (ApplyDeadline)
-	err := root.ExecuteContext(run)
+	cmd, err := root.ExecuteContextC(run)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if strings.HasPrefix(err.Error(), "unknown command ") {
-		err = &cmdutil.FlagError{Err: err}
+	var ce *commandLineError
+	if !errors.As(err, &ce) && strings.HasPrefix(err.Error(), "unknown command ") {
+		// Cobra's own, at the root: its suggestions in the project's words.
+		name, _, _ := strings.Cut(strings.TrimPrefix(err.Error(), "unknown command "), " ")
+		name = strings.Trim(name, `"`)
+		err = parseError(fmt.Errorf("unknown command %q for %q%s", name, root.CommandPath(), didYouMean(root.SuggestionsFor(name))))
 	}
 	// A command that failed because Ctrl-C cut its requests short reports
 	// the interruption; one that chose its own exit code (exec passes on
@@ -125,24 +132,10 @@ func Execute(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if msg := cmdutil.Message(err); msg != "" {
 		fmt.Fprintln(f.IO.ErrOut, "axero: "+msg)
 	}
+	if hint := usageHint(cmd, err); hint != "" {
+		fmt.Fprintln(f.IO.ErrOut, hint)
+	}
 	return cmdutil.ExitCode(err)
-}
-
-// usageErrors makes every positional-argument error a usage error (exit 2),
-// as Cobra's own validators return plain errors.
-func usageErrors(c *cobra.Command) {
-	if c.Args != nil {
-		validate := c.Args
-		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := validate(cmd, args); err != nil {
-				return &cmdutil.FlagError{Err: err}
-			}
-			return nil
-		}
-	}
-	for _, sub := range c.Commands() {
-		usageErrors(sub)
-	}
 }
 
 // withDeadlines runs every command under one deadline of --timeout

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/emulator"
 	"github.com/axero-cli/axero/internal/expiry"
@@ -37,6 +36,8 @@ type SandboxOptions struct {
 	addrChanged       bool
 	Users             int
 	Faults            emulator.Faults
+	Site              emulator.Site
+	overloadChanged   bool
 	AllowNoExpiration bool
 	MaxExpiration     string
 	DefaultExpiration string
@@ -69,6 +70,24 @@ server: latency, 503 and 500 answers, rate limiting (429), a cap on
 concurrent requests, connections dropped after a token was minted, and an
 HTML login page instead of JSON.
 
+--capacity N makes the sandbox behave like a site that serves N requests
+at once at full speed (each taking --latency): past that, every request is
+slowed by the ones beyond the capacity, by --overload × excess / N of its
+own latency, where excess is how many requests are in flight beyond N
+when it is served. With --overload 1 the site only queues (its throughput
+stays at its capacity's); the default 2 also costs throughput the harder
+it is pushed, as a thread-pool server under contention does. --rate-limit R
+answers 429 with Retry-After beyond R requests a second (a token bucket
+holding one second's worth).
+
+While it runs, the sandbox answers two endpoints of its own, from loopback
+only and beside the API: GET <url>/_emulator/stats gives the requests in
+flight (now and at the peak), the requests received and the 429 and 503
+answers, as JSON (DELETE zeroes them); PUT <url>/_emulator/site with
+{"capacity": 8, "overload": 2, "rate_limit": 200} (any of the three)
+changes the model for the requests that follow, e.g. to drop the capacity
+halfway through a run.
+
 With --state the sandbox keeps its users and tokens (hashes only) in a file
 and picks them up when it restarts, listening at the same address unless
 --addr says otherwise; seed tokens are printed only when they are created.
@@ -88,6 +107,12 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
   # A slow, flaky server with 2000 users, kept across restarts
   $ axero sandbox --users 2000 --latency 200ms --jitter 100ms --fail-rate 0.05 --state sandbox.json
 
+  # A site that serves 8 requests at once, 20 ms each, and 200 requests a second
+  $ axero sandbox --users 2000 --latency 20ms --capacity 8 --rate-limit 200
+  # ...then, from another terminal: its load, and a drop of its capacity
+  $ curl -s "$AXERO_URL/_emulator/stats"
+  $ curl -s -X PUT -d '{"capacity": 4}' "$AXERO_URL/_emulator/site"
+
   # Sites that allow tokens that never expire, and at most 90 days otherwise
   $ axero sandbox --allow-no-expiration --max-expiration 90d
 
@@ -96,6 +121,7 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.addrChanged = c.Flags().Changed("addr")
+			opts.overloadChanged = c.Flags().Changed("overload")
 			if err := opts.validate(); err != nil {
 				return err
 			}
@@ -115,6 +141,8 @@ certificate (e.g. one a proxy or the hosts file maps to loopback).`,
 	fl.Float64Var(&opts.Faults.RateLimit, "rate-limit", 0, "requests per second before answering 429 (0: no limit)")
 	fl.DurationVar(&opts.Faults.RetryAfter, "retry-after", time.Second, "Retry-After sent with 429 and 503 (whole seconds; 0 sends none, and the client backs off on its own)")
 	fl.IntVar(&opts.Faults.MaxConcurrent, "max-concurrent", 0, "requests in flight before answering 503 (0: no limit)")
+	fl.IntVar(&opts.Site.Capacity, "capacity", 0, "requests served at once at full speed; past it each request slows down (0: no limit)")
+	fl.Float64Var(&opts.Site.Overload, "overload", emulator.DefaultOverload, "with --capacity: past it, each request's latency grows by this × excess / capacity of itself (1: the site only queues)")
 	fl.Float64Var(&opts.Faults.DropAfterMint, "drop-after-mint", 0, "probability (0..1) that a create mints the token and then drops the connection")
 	fl.BoolVar(&opts.Faults.HTMLMode, "html", false, "answer every request with an HTML login page, as a wrong base URL would")
 	fl.BoolVar(&opts.AllowNoExpiration, "allow-no-expiration", false, "let tokens never expire (policy AllowNoExpiration)")
@@ -158,6 +186,12 @@ func (o *SandboxOptions) validate() error {
 		return cmdutil.FlagErrorf("--rate-limit must not be negative")
 	case o.Faults.MaxConcurrent < 0:
 		return cmdutil.FlagErrorf("--max-concurrent must not be negative")
+	case o.Site.Capacity < 0:
+		return cmdutil.FlagErrorf("--capacity must not be negative")
+	case o.Site.Overload <= 0:
+		return cmdutil.FlagErrorf("--overload must be positive, got %g", o.Site.Overload)
+	case o.overloadChanged && o.Site.Capacity == 0:
+		return cmdutil.FlagErrorf("--overload works only with --capacity")
 	case o.Faults.Latency < 0 || o.Faults.Jitter < 0:
 		return cmdutil.FlagErrorf("--latency and --jitter must not be negative")
 	case o.Faults.RetryAfter < 0:
@@ -174,7 +208,7 @@ func (o *SandboxOptions) validate() error {
 }
 
 // policy builds the expiration policy from the flags.
-func (o *SandboxOptions) policy(now time.Time) (client.Policy, error) {
+func (o *SandboxOptions) policy(now time.Time) (emulator.Policy, error) {
 	p := emulator.DefaultPolicy
 	p.AllowNoExpiration = o.AllowNoExpiration
 	max, err := sandboxMinutes("--max-expiration", o.MaxExpiration, now, true)
@@ -225,6 +259,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 		Policy:    policy,
 		StateFile: opts.StateFile,
 		Faults:    opts.Faults,
+		Site:      opts.Site,
 		Addr:      opts.Addr,
 		TLS:       opts.TLS.options(),
 	}
@@ -308,6 +343,11 @@ func printSandboxBanner(w io.Writer, srv *emulator.Server, opts *SandboxOptions,
 	if fs := describeFaults(srv.Faults()); fs != "" {
 		fmt.Fprintf(w, "# Faults: %s\n", fs)
 	}
+	if m := srv.Site(); m.Capacity > 0 {
+		fmt.Fprintf(w, "# Site: %d requests at once at full speed; past that each request slows by %g × excess / %d of its latency\n",
+			m.Capacity, srv.Stats().Overload, m.Capacity)
+	}
+	printControlHint(w, u, caPath)
 	fmt.Fprintln(w)
 	if srv.SeedTokensMinted() {
 		fmt.Fprintln(w, "# Seed tokens: sandbox only — not real credentials. They expire in 1 year.")
@@ -370,4 +410,15 @@ func describeFaults(f emulator.Faults) string {
 		parts = append(parts, "every answer is an HTML login page")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// printControlHint says how to read the sandbox's load and change its site
+// model while it runs, with curl (trusting the private CA under --tls).
+func printControlHint(w io.Writer, url, caPath string) {
+	curl := "curl -s"
+	if caPath != "" {
+		curl += " --cacert " + shellQuote(caPath)
+	}
+	fmt.Fprintf(w, "# Its load: %s %s/_emulator/stats\n", curl, url)
+	fmt.Fprintf(w, "# Change its model while it runs: %s -X PUT -d '{\"capacity\": 8, \"overload\": 2, \"rate_limit\": 200}' %s/_emulator/site\n", curl, url)
 }

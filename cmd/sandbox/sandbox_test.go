@@ -128,6 +128,49 @@ func TestSandboxFaultFlags(t *testing.T) {
 	}
 }
 
+func TestSandboxSiteModelFlagsAndControlEndpoint(t *testing.T) {
+	t.Parallel()
+	var site emulator.Site
+	var rate float64
+	var status int
+	var stats string
+	var after emulator.Site
+	out, errOut, code := runSandbox(t, func(s *emulator.Server) {
+		site, rate = s.Site(), s.Faults().RateLimit
+		status, stats = getJSON(t, s.URL()+"/_emulator/stats", "")
+		req, _ := http.NewRequest("PUT", s.URL()+"/_emulator/site", strings.NewReader(`{"capacity": 2}`))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = resp.Body.Close()
+		after = s.Site()
+	}, "--capacity", "8", "--overload", "1.5", "--rate-limit", "50", "--latency", "20ms")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if site != (emulator.Site{Capacity: 8, Overload: 1.5}) || rate != 50 {
+		t.Errorf("--capacity 8 --overload 1.5 --rate-limit 50 gave %+v and rate %g", site, rate)
+	}
+	if status != http.StatusOK || !strings.Contains(stats, `"capacity": 8`) || !strings.Contains(stats, `"rate_limit": 50`) {
+		t.Errorf("GET /_emulator/stats: %d %s", status, stats)
+	}
+	if after != (emulator.Site{Capacity: 2, Overload: 1.5}) {
+		t.Errorf("PUT /_emulator/site left %+v", after)
+	}
+	for _, want := range []string{"# Site: 8 requests at once at full speed; past that each request slows by 1.5 × excess / 8", "429 beyond 50 requests/s", "/_emulator/stats", "/_emulator/site"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the banner lacks %q:\n%s", want, out)
+		}
+	}
+
+	// The overload factor defaults to the emulator's.
+	_, _, _ = runSandbox(t, func(s *emulator.Server) { site = s.Site() }, "--capacity", "4")
+	if site.Capacity != 4 || site.Overload != emulator.DefaultOverload {
+		t.Errorf("--capacity 4 gave %+v, want the default overload %d", site, emulator.DefaultOverload)
+	}
+}
+
 func TestSandboxStateSurvivesARestart(t *testing.T) {
 	t.Parallel()
 	state := filepath.Join(t.TempDir(), "sandbox.json")

@@ -35,7 +35,7 @@ func newAuditSink(f *cmdutil.Factory, o output.Options, now time.Time) auditSink
 	w := bufio.NewWriterSize(f.IO.Out, 64*1024)
 	switch format := o.EffectiveFormat(); {
 	case format == output.FormatCSV:
-		return &csvAuditSink{w: w, cw: csv.NewWriter(w)}
+		return &csvAuditSink{w: w, cw: csv.NewWriter(textsafe.NewCSVEscaper(w))}
 	case format == output.FormatJSON && o.JQ == "":
 		return &jsonAuditSink{w: w}
 	case format == output.FormatTable && !f.IO.IsStdoutTTY():
@@ -47,7 +47,9 @@ func newAuditSink(f *cmdutil.Factory, o output.Options, now time.Time) auditSink
 
 // csvAuditSink writes audit.CSVHeader and a record per row: the file that
 // `token revoke --from` reads. The header waits for the first row or a
-// complete scan, so a run refused before it starts prints nothing.
+// complete scan, so a run refused before it starts prints nothing. Cells
+// show control characters escaped (textsafe.CSVEscaper), as all CSV that
+// axero prints does; revoke reads the IDs, which are digits.
 type csvAuditSink struct {
 	w      *bufio.Writer
 	cw     *csv.Writer
@@ -95,6 +97,7 @@ func (s *jsonAuditSink) emit(r audit.Row) error {
 	if err != nil {
 		return err
 	}
+	raw = textsafe.JSON(raw)
 	sep := ",\n"
 	if !s.started {
 		s.started, sep = true, "[\n"
@@ -175,9 +178,21 @@ func (s *bufferedAuditSink) finish(complete bool) error {
 		rows = []audit.Row{}
 	}
 	return output.Print(s.f.IO, s.o, rows, func(tty bool) output.TableData {
-		td := output.TableData{Headers: []string{"USER ID", "USER", "TOKEN ID", "NAME", "TYPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "FINDINGS"}}
+		td := output.TableData{
+			Headers: []string{"USER ID", "USER", "TOKEN ID", "NAME", "TYPE", "CREATED BY", "CREATED", "LAST USED", "EXPIRES", "FINDINGS"},
+			// A narrow terminal cuts names first, then leaves out what the
+			// other columns or the findings already say; FINDINGS stays whole.
+			Fit: output.Fit{
+				Truncate: []string{"NAME", "USER", "CREATED BY"},
+				Drop:     []string{"USER ID", "CREATED", "CREATED BY", "TYPE", "LAST USED"},
+			},
+		}
 		for _, r := range rows {
-			td.Rows = append(td.Rows, auditCells(r, tty, s.now))
+			cells := auditCells(r, tty, s.now)
+			if tty {
+				cells[8] = output.Tint(s.f.IO, output.ExpiryTone(r.Expires, s.now), cells[8])
+			}
+			td.Rows = append(td.Rows, cells)
 		}
 		return td
 	})

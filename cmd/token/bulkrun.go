@@ -193,7 +193,7 @@ func (s *bulkSession) common(bar *progressBar) job.Common {
 func (s *bulkSession) files(out string, lock *job.Lock, resume, dryRun bool) job.Files {
 	fl := job.Files{Out: out, Lock: lock, Resume: resume, DryRun: dryRun, Warn: warnf(s.f)}
 	if dryRun {
-		fl.Plan = s.f.IO.Out
+		fl.Plan = textsafe.NewCSVEscaper(s.f.IO.Out)
 	}
 	return fl
 }
@@ -260,31 +260,36 @@ func lockBulkOut(out string, resume bool) (*job.Lock, error) {
 // --resume, an output others can read with --resume, and a journal or
 // failed file that is not a plain file of ours.
 func checkOutPath(out string, resume bool) error {
-	what := "--out " + out
-	if fi, err := os.Lstat(out); err == nil && fi.IsDir() {
-		return &safefile.NotOursError{What: what, Why: "is a directory"}
-	}
-	fi, err := safefile.Check(out, what)
+	fi, err := safefile.Check(out)
 	if err != nil {
-		return err
+		return asOut(err)
 	}
 	if fi != nil {
 		if !resume {
 			return &tokenfile.ExistsError{Path: out}
 		}
-		if err := safefile.CheckPrivate(fi, what); err != nil {
-			return err
+		if err := safefile.CheckPrivate(out, fi); err != nil {
+			return asOut(err)
 		}
 	}
-	for _, side := range []struct{ path, what string }{
-		{job.JournalPath(out), "the journal"},
-		{job.FailedPath(out), "the failed file"},
-	} {
-		if _, err := safefile.Check(side.path, side.what+" "+side.path); err != nil {
+	for _, side := range []string{job.JournalPath(out), job.FailedPath(out)} {
+		if _, err := safefile.Check(side); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// asOut names a refused output by its flag, as messages about a flag's
+// value do: "--out out.jsonl has mode 0644".
+func asOut(err error) error {
+	var r *safefile.RefusedError
+	if errors.As(err, &r) {
+		named := *r
+		named.Path = "--out " + r.Path
+		return &named
+	}
+	return err
 }
 
 // watchSignals lets Ctrl-C and SIGTERM say what the run does about them;
@@ -468,7 +473,7 @@ func openUserList(flag, path string, stdin io.Reader) (*tokenfile.Users, func(),
 	}
 	file, err := os.Open(path) //nolint:gosec // the input file the user names on the command line
 	if err != nil {
-		return nil, nil, cmdutil.FlagErrorf("%s %s: %v", flag, path, safefile.WithoutPath(err))
+		return nil, nil, cmdutil.FlagErrorf("%s %s: %v", flag, path, safefile.Unwrap(err))
 	}
 	in, err := tokenfile.NewUsers(file, path)
 	if err != nil {

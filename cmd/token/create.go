@@ -75,7 +75,7 @@ A date such as 2027-01-31 means the end of that day in UTC. Without
 	c.Flags().StringVar(&opts.Expires, "expires", "", "when it expires, `E`: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	addDeliveryFlags(c, f, &opts.Delivery)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
-	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 

@@ -148,7 +148,7 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	addDeliveryFlags(c, f, &opts.Delivery)
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
-	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 

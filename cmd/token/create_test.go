@@ -42,7 +42,7 @@ func TestTokenCreateTerminalShowsTokenAndMetadata(t *testing.T) {
 	if !ok || !strings.HasPrefix(lines[0], "eyJ") {
 		t.Fatalf("first line is not the token: %q", r.Stdout)
 	}
-	for _, want := range []string{"ID:", "Name:    ci-deploy", "Expires: in 29 days"} {
+	for _, want := range []string{"ID:", "Name:    ci-deploy", "Expires: in 30 days"} {
 		if !strings.Contains(r.Stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.Stdout)
 		}
@@ -113,6 +113,10 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 	if err := os.WriteFile(existing, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	link := filepath.Join(t.TempDir(), "link.json")
+	if err := os.Symlink(existing, link); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		code int
@@ -129,7 +133,11 @@ func TestTokenCreateBadInputMintsNothing(t *testing.T) {
 		{[]string{"--name", "x", "--expires", "2y"}, 2, "beyond the site's maximum of 525600 minutes (1 year)"},
 		{[]string{"--name", "x", "--expires", "never"}, 2, "does not allow tokens that never expire"},
 		{[]string{"--name", "x", "--expires", "2020-01-01"}, 2, "in the past"},
-		{[]string{"--name", "x", "--out", existing}, 1, "already exists"},
+		{[]string{"--name", "x", "--out", existing}, 2, "already exists"},
+		{[]string{"--name", "x", "--out", link}, 2, "is a symbolic link"},
+		{[]string{"--name", "x", "--out", link, "--force"}, 2, "is a symbolic link"},
+		{[]string{"--name", "x", "--expires", ""}, 2, "--expires is empty"},
+		{[]string{"--name", "x", "--expires", " "}, 2, "--expires is empty"},
 		{[]string{"--name", "x", "--out", filepath.Join(t.TempDir(), "no", "such", "dir", "t.json")}, 1, "cannot create a file in"},
 		{[]string{"--name", "x", "-o", "csv"}, 2, "unknown output format"},
 	}
@@ -175,7 +183,7 @@ func TestTokenCreateOutWritesA0600Record(t *testing.T) {
 		t.Fatalf("file does not hold the new token")
 	}
 	// --force replaces it.
-	e.Expect(1, "already exists", "token", "create", "--name", "backup2", "--out", path)
+	e.Expect(2, "already exists", "token", "create", "--name", "backup2", "--out", path)
 	e.MustRun("token", "create", "--name", "backup2", "--out", path, "--force")
 	b, _ = os.ReadFile(path) //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 	_ = json.Unmarshal(b, &ct)
@@ -221,11 +229,39 @@ func TestTokenCreateKeychainStoresAProfile(t *testing.T) {
 	}
 }
 
-// Without a keychain the token is still shown, and the command fails.
-func TestTokenCreateKeychainUnavailableStillShowsToken(t *testing.T) {
+// Without a keychain, nothing is minted: the keychain is asked first.
+func TestTokenCreateKeychainUnavailableMintsNothing(t *testing.T) {
 	t.Parallel()
 	e := cmdtest.NewToken(t, emulator.Options{})
 	e.Keychain = keychain.Unavailable("no D-Bus session")
+	for _, args := range [][]string{
+		{"token", "create", "--name", "x", "--keychain"},
+		{"token", "rotate", "seed", "--keychain=svc"},
+		{"token", "create-for-user", "--user", "jdoe", "--name", "x", "--keychain"},
+	} {
+		r := e.Expect(1, "--keychain: the OS keychain is unavailable (no D-Bus session); nothing was minted. Pass --out FILE", args...)
+		if r.Stdout != "" || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("%v: stdout %q, stderr %q", args, r.Stdout, r.Stderr)
+		}
+	}
+	if n := e.Srv.RequestCount("POST", "/api"); n != 0 {
+		t.Fatalf("%d create requests reached the server", n)
+	}
+}
+
+// setRefused is a keychain that answers lookups but refuses to store.
+type setRefused struct{ keychain.Store }
+
+func (setRefused) Set(string, string) error {
+	return &keychain.UnavailableError{Cause: "the collection is locked"}
+}
+
+// A keychain that answers, and then refuses the token: the token is still
+// shown, and the command fails.
+func TestTokenCreateKeychainRefusingTheTokenStillShowsIt(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, emulator.Options{})
+	e.Keychain = setRefused{keychain.NewMemory()}
 	r := e.Expect(1, "was created and shown above, but storing it in the keychain", "token", "create", "--name", "x", "--keychain")
 	if _, ok := e.TokenFor(r.Stdout); !ok {
 		t.Fatalf("the token was not shown: %q", r.Stdout)
@@ -265,4 +301,30 @@ func TestTokenCreateTerminalShowsStoredTokenOnce(t *testing.T) {
 		}
 	}
 	e.AssertNoSecret("stderr", r.Stderr)
+}
+
+// --jq that fails on the record after the token was stored says where the
+// token is, so that nobody mints another to be safe.
+func TestTokenCreateOutWithAFailingJQSaysTheTokenIsStored(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, emulator.Options{})
+	path := filepath.Join(t.TempDir(), "tok.json")
+	r := e.Run("token", "create", "--name", "kept", "--out", path, "--jq", ".Name + 1")
+	if r.Code != 1 {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
+	b, err := os.ReadFile(path) //nolint:gosec // the test's own --out file
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ct client.CreatedToken
+	if err := json.Unmarshal(b, &ct); err != nil || ct.Secret == "" {
+		t.Fatalf("the file does not hold the token: %v", err)
+	}
+	want := "token " + itoa(ct.TokenID) + " was minted and stored in file " + path + ", but printing it failed: "
+	if !strings.Contains(r.Stderr, want) || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("stderr lacks %q in one line:\n%s", want, r.Stderr)
+	}
+	e.AssertNoSecret("stderr", r.Stderr)
+	e.AssertNoSecret("stdout", r.Stdout)
 }

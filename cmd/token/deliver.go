@@ -14,8 +14,10 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/safefile"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -81,9 +83,10 @@ func (d *TokenDelivery) profileFor(tokenName string) string {
 }
 
 // Preflight refuses, before anything is minted, a delivery that cannot
-// succeed: an --out file that exists (without --force) or whose directory
-// cannot be written, and a --keychain profile that already exists (without
-// --force). Its errors are ordinary failures (exit 1).
+// succeed: an --out that exists (without --force), is a symbolic link or a
+// directory (usage errors, exit 2), or whose directory cannot be written;
+// a --keychain profile that already exists (without --force); and a
+// keychain that does not answer (exit 1).
 func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 	if d.Out != "" {
 		if err := preflightOutFile(d.Out, d.Force); err != nil {
@@ -105,27 +108,40 @@ func (d *TokenDelivery) Preflight(f *cmdutil.Factory, tokenName string) error {
 		if _, exists := cfg.Profile(name); exists && !d.Force && !d.replaceProfile {
 			return fmt.Errorf("profile %q already exists; choose another with --keychain=PROFILE or pass --force to replace it", name)
 		}
+		// A keychain that does not answer now will not take the token
+		// once it is minted: say so while nothing exists on the server.
+		if err := keychain.Check(f.Keychain()); err != nil {
+			var unavailable *keychain.UnavailableError
+			if errors.As(err, &unavailable) {
+				return fmt.Errorf("--keychain: the OS keychain is unavailable (%s); nothing was minted. Pass --out FILE to keep the token in a 0600 file instead, or leave out --keychain to see it once", unavailable.Cause)
+			}
+			return fmt.Errorf("--keychain: the OS keychain does not answer (%w); nothing was minted", err)
+		}
 	}
 	return nil
 }
 
 // preflightOutFile checks that path can be created: it does not exist
 // (unless force) and its directory accepts new files.
+// What the command line asks for is wrong in these cases, whatever the
+// server would say: they are usage errors (exit 2), as for the bulk runs.
 func preflightOutFile(path string, force bool) error {
 	if fi, err := os.Lstat(path); err == nil {
-		if fi.IsDir() {
-			return fmt.Errorf("--out %s is a directory", path)
-		}
-		if !force {
-			return fmt.Errorf("--out %s already exists; refusing to overwrite it without --force", path)
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			return cmdutil.FlagErrorf("--out %s is a symbolic link; a token is never written through one: give the path of the file itself", path)
+		case fi.IsDir():
+			return cmdutil.FlagErrorf("--out %s is a directory", path)
+		case !force:
+			return cmdutil.FlagErrorf("--out %s already exists; refusing to overwrite it without --force", path)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("--out %s: %w", path, safefile.WithoutPath(err))
+		return fmt.Errorf("--out %s: %w", path, safefile.Unwrap(err))
 	}
 	dir := filepath.Dir(path)
 	probe, err := os.CreateTemp(dir, ".axero-probe-*")
 	if err != nil {
-		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, safefile.WithoutPath(err))
+		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, safefile.Unwrap(err))
 	}
 	name := probe.Name()
 	_ = probe.Close()
@@ -148,13 +164,13 @@ func preflightOutFile(path string, force bool) error {
 //     the returned error (exit 1) says what failed and that the token was
 //     shown instead. The token is never lost.
 //
-// Under GitHub Actions the secret is masked first (maskInCI), whatever
+// Under GitHub Actions the secret is masked first (cmdutil.MaskInCI), whatever
 // happens next: even a token that only goes to a file may be printed by a
 // later step.
 //
 // The returned error never contains the secret.
 func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) error {
-	maskInCI(f, ct.Secret)
+	cmdutil.MaskInCI(f, ct.Secret)
 	var failures []string
 	var stored []string
 	if d.Out != "" {
@@ -187,17 +203,26 @@ func deliverToken(f *cmdutil.Factory, ct *client.CreatedToken, d TokenDelivery) 
 			fmt.Fprintf(f.IO.ErrOut, "Stored token %d in %s.\n", ct.TokenID, s)
 		}
 		if err := showSecret(f, ct, d.Output); err != nil {
-			return err
+			return storedButNotShown(ct, stored, err)
 		}
 	default:
 		if err := showStored(f, ct, d.Output, stored); err != nil {
-			return err
+			return storedButNotShown(ct, stored, err)
 		}
 	}
 	if len(failures) > 0 {
 		return cmdutil.Exit(cmdutil.ExitFailure, fmt.Errorf("token %d was created and shown above, but %s", ct.TokenID, strings.Join(failures, "; and ")))
 	}
 	return nil
+}
+
+// storedButNotShown says, when printing fails after the token was stored
+// (a --jq expression that fails on the record, a closed stdout), that the
+// token exists and where it is, keeping the printing error's exit status:
+// the user must not mint another one to be safe.
+func storedButNotShown(ct *client.CreatedToken, stored []string, err error) error {
+	return cmdutil.Exit(cmdutil.ExitCode(err), fmt.Errorf("token %d was minted and stored in %s, but printing it failed: %s",
+		ct.TokenID, strings.Join(stored, " and "), cmdutil.Message(err)))
 }
 
 // showSecret prints the token itself, once.
@@ -267,10 +292,9 @@ func writeTokenRecord(path string, ct *client.CreatedToken, force bool) error {
 
 // storeInKeychainProfile keeps the token in the keychain and records a
 // profile for it on the site in use, so that `axero --profile NAME` and
-// `axero exec` use it. The keychain entry is written before the profile so
-// that a profile never points at a missing entry.
+// `axero exec` use it (credentials.StoreInKeychainProfile).
 func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedToken, userName string) error {
-	site, err := f.SiteURL()
+	url, err := f.SiteURL()
 	if err != nil {
 		return err
 	}
@@ -278,40 +302,27 @@ func storeInKeychainProfile(f *cmdutil.Factory, name string, ct *client.CreatedT
 	if err != nil {
 		return err
 	}
-	p := &config.Profile{}
+	site := config.Profile{URL: url}
 	if old, ok := cfg.Profile(name); ok {
-		cp := *old
-		p = &cp
+		site.CAFile = old.CAFile
 	}
 	if cur, _, err := f.Profile(); err == nil {
 		// Keep the site's settings (path overrides, plain http on loopback)
 		// so that the new profile talks to the site the same way.
-		p.Paths, p.AllowHTTP = cur.Paths, cur.AllowHTTP
+		site.Paths, site.AllowHTTP = cur.Paths, cur.AllowHTTP
 		if ca, err := f.AbsCAFile(&cur); err == nil {
-			p.CAFile = ca
+			site.CAFile = ca
 		}
 	}
-	p.URL = site
-	p.UserID = ct.UserID
-	if userName != "" {
-		p.User = userName
-	}
-	setProfileToken(p, config.StoreKeychain, ct)
-	if err := f.Credentials().Store(name, p, ct.Secret); err != nil {
-		return err
-	}
-	cfg.SetProfile(name, p)
-	return cfg.Save()
+	to := credentials.NewHolder{Site: site, UserID: ct.UserID, UserName: userName}
+	return f.Credentials().StoreInKeychainProfile(name, to, heldToken(ct), ct.Secret)
 }
 
-// setProfileToken records which token a profile now holds.
-func setProfileToken(p *config.Profile, store string, ct *client.CreatedToken) {
-	p.TokenStore = store
-	p.TokenID = ct.TokenID
-	p.TokenName = ct.Name
-	p.TokenExpires = nil
+// heldToken is what a profile records about a newly minted token.
+func heldToken(ct *client.CreatedToken) credentials.Held {
+	h := credentials.Held{TokenID: ct.TokenID, Name: ct.Name}
 	if ct.ExpirationDate != nil && !ct.ExpirationDate.IsZero() {
-		t := ct.ExpirationDate.UTC()
-		p.TokenExpires = &t
+		h.Expires = ct.ExpirationDate.UTC()
 	}
+	return h
 }

@@ -16,10 +16,12 @@ import (
 const hostile = "evil\x1b]0;pwned\a\x1b[2J"
 
 // rawControl reports whether s holds a control character that is not a
-// line break or a TSV separator: what a hostile server must never get onto the terminal.
+// line break or a TSV separator, or a bidi control: what a hostile server
+// must never get onto the terminal.
 func rawControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool {
-		return r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0))
+		return r != '\n' && r != '\t' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) ||
+			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069))
 	})
 }
 

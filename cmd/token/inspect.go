@@ -40,8 +40,9 @@ func NewCmdInspect(f *cmdutil.Factory, runF func(context.Context, *InspectOption
 administrator impersonating the user (act), if any.
 
 It verifies nothing: only the server can say whether a token is valid. The
-token is read from stdin; one given as an argument works too, but lands in
-your shell history, so you are warned.`,
+token is read from stdin; at a terminal it is asked for with a prompt that
+hides what you paste, as login's does. One given as an argument works too,
+but lands in your shell history, so you are warned.`,
 		Example: `  $ axero token inspect < token.txt
   $ jq -r .Token backup-token.json | axero token inspect -o json`,
 		Args: cobra.MaximumNArgs(1),
@@ -55,14 +56,14 @@ your shell history, so you are warned.`,
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
-			return inspectRun(opts)
+			return inspectRun(c.Context(), opts)
 		},
 	}
 	output.AddFlags(c, &opts.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	return c
 }
 
-func inspectRun(opts *InspectOptions) error {
+func inspectRun(ctx context.Context, opts *InspectOptions) error {
 	f := opts.Factory
 	ios := f.IO
 	var raw string
@@ -70,7 +71,7 @@ func inspectRun(opts *InspectOptions) error {
 		fmt.Fprintln(ios.ErrOut, "! A token given as an argument lands in your shell history; pipe it on stdin instead: axero token inspect < FILE")
 		raw = opts.Arg
 	} else {
-		b, err := readTokenInput(ios)
+		b, err := readTokenInput(ctx, ios)
 		if err != nil {
 			return err
 		}
@@ -90,14 +91,26 @@ func inspectRun(opts *InspectOptions) error {
 	})
 }
 
-// readTokenInput reads the token from stdin: one line at a terminal, where
-// a person pastes it and presses Enter, else everything up to
+// readTokenInput reads the token from stdin: at a terminal, one line
+// from a prompt that hides what is pasted, as login's does (a token is a
+// secret even when it is only being looked at); else everything up to
 // maxTokenInput.
-func readTokenInput(ios *iostreams.IOStreams) ([]byte, error) {
+func readTokenInput(ctx context.Context, ios *iostreams.IOStreams) ([]byte, error) {
+	if ios.IsStdinTTY() && cmdutil.CanHideInput(ios) {
+		t, err := cmdutil.PromptHidden(ctx, ios, "Paste the token and press Enter (input is hidden): ", "pipe it in, e.g. axero token inspect < token.txt")
+		if err != nil {
+			return nil, err
+		}
+		if len(t) > maxTokenInput {
+			return nil, errors.New("not a JWT: the input is larger than 64 KiB")
+		}
+		return []byte(t), nil
+	}
 	in := bufio.NewReader(io.LimitReader(ios.In, maxTokenInput+1))
 	var b []byte
 	var err error
 	if ios.IsStdinTTY() {
+		// A terminal the tests fake (AXERO_FORCE_TTY): one line, as typed.
 		fmt.Fprintln(ios.ErrOut, "Paste the token and press Enter:")
 		b, err = in.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {

@@ -203,9 +203,15 @@ func sortTokens(tokens []client.Token, key string) {
 	sort.SliceStable(tokens, func(i, j int) bool { return less(tokens[i], tokens[j]) < 0 })
 }
 
-// tokenTable is the table and CSV form of a token list.
+// tokenTable is the table and CSV form of a token list. On a colour
+// terminal an expired token's EXPIRES is red, one expiring within 7 days
+// yellow, and an impersonation token's TYPE purple. On a narrow terminal
+// long names are cut first, then TYPE, CREATED and LAST USED left out.
 func tokenTable(f *cmdutil.Factory, tokens []client.Token, tty bool, now time.Time) output.TableData {
-	td := output.TableData{Headers: []string{"ID", "NAME", "CREATED", "EXPIRES", "LAST USED", "TYPE"}}
+	td := output.TableData{
+		Headers: []string{"ID", "NAME", "CREATED", "EXPIRES", "LAST USED", "TYPE"},
+		Fit:     output.Fit{Truncate: []string{"NAME"}, Drop: []string{"TYPE", "CREATED", "LAST USED"}},
+	}
 	for _, t := range tokens {
 		var exp *time.Time
 		if t.ExpirationDate != nil && !t.ExpirationDate.IsZero() {
@@ -220,14 +226,14 @@ func tokenTable(f *cmdutil.Factory, tokens []client.Token, tty bool, now time.Ti
 		if t.IsImpersonation {
 			kind = "impersonation"
 			if tty {
-				kind = output.Color(f.IO, "purple", kind)
+				kind = output.Tint(f.IO, output.Notable, kind)
 			}
 		}
 		td.Rows = append(td.Rows, []string{
 			strconv.FormatInt(t.TokenID, 10),
 			t.Name,
 			output.FormatTime(t.DateCreated.Time, tty, now),
-			output.FormatExpiry(exp, tty, now),
+			output.Expiry(f.IO, exp, tty, now),
 			lastUsed,
 			kind,
 		})

@@ -26,17 +26,34 @@ func NewCmdRename(f *cmdutil.Factory, runF func(context.Context, *RenameOptions)
 		Use:   "rename ID|NAME NEW-NAME",
 		Short: "Rename a token",
 		Long: `Rename a token, given by its ID or its exact name. A name that several tokens
-share is refused with a list of their IDs; use the ID instead.`,
+share is refused with a list of their IDs; use the ID instead.
+
+On a terminal, a shared name offers those tokens to choose from, and a
+missing argument is asked for: with none, your tokens are offered and then
+the new name is asked; with only ID|NAME, the new name is. In CI, without a
+terminal or with AXERO_NO_PROMPT=1, both arguments are needed (exit 2).`,
 		Example: `  $ axero token rename 1017 ci-deploy-prod
-  $ axero token rename ci-deploy ci-deploy-staging`,
-		Args:              cobra.ExactArgs(2),
+  $ axero token rename ci-deploy ci-deploy-staging
+  $ axero token rename          # on a terminal: choose the token, then type the new name`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) < 2 && cmdutil.CanPick(f.IO) {
+				return nil
+			}
+			return cobra.ExactArgs(2)(c, args)
+		},
 		ValidArgsFunction: cmdutil.CompleteFirstToken(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.Token, opts.NewName = args[0], args[1]
-			if err := resolve.ValidateName(opts.NewName); err != nil {
-				return &cmdutil.FlagError{Err: fmt.Errorf("invalid new name: %w", err)}
+			opts.Token, opts.NewName = "", ""
+			if len(args) > 0 {
+				opts.Token = args[0]
 			}
-			opts.NewName = strings.TrimSpace(opts.NewName)
+			if len(args) > 1 {
+				opts.NewName = args[1]
+				if err := resolve.ValidateName(opts.NewName); err != nil {
+					return &cmdutil.FlagError{Err: fmt.Errorf("invalid new name: %w", err)}
+				}
+				opts.NewName = strings.TrimSpace(opts.NewName)
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -52,11 +69,25 @@ func renameRun(ctx context.Context, opts *RenameOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := cmdutil.FindToken(ctx, c, "", opts.Token)
+	tokens, err := cmdutil.ListTokens(ctx, c, "")
 	if err != nil {
 		return err
 	}
-	renamed, err := c.RenameToken(ctx, old.TokenID, opts.NewName)
+	pick := cmdutil.TokenPick{Verb: "rename"}
+	if opts.NewName == "" {
+		// Only a terminal gets here (Args): the new name is asked for.
+		pick.NewName = resolve.ValidateName
+	}
+	picked, err := f.PickToken(ctx, c, tokens, opts.Token, pick)
+	defer picked.Done()
+	if err != nil {
+		return err
+	}
+	old, ctx, newName := picked.Token, picked.Ctx, opts.NewName
+	if newName == "" {
+		newName = picked.Name
+	}
+	renamed, err := c.RenameToken(ctx, old.TokenID, newName)
 	if err != nil {
 		return err
 	}

@@ -41,12 +41,19 @@ var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Factory: f}
 	c := &cobra.Command{
-		Use:   "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
-		Short: "Revoke tokens, immediately and irreversibly",
+		Use:     "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
+		Short:   "Revoke tokens, immediately and irreversibly",
+		Aliases: []string{"rm", "delete"},
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
 token (of --user for an administrator). It first shows what it will revoke
 (ID, name, created, last used), then asks on a terminal. Without a terminal it
-needs --yes, and changes nothing without it (exit 1). --dry-run only shows.
+needs --yes, and changes nothing without it (exit 2). --dry-run only shows.
+
+On a terminal, a name that several tokens share offers those tokens to
+choose from, and no argument at all offers every token (of --user, for an
+administrator). In CI, without a terminal or with AXERO_NO_PROMPT=1, a
+shared name is an error that lists the IDs, and no argument a usage error
+(exit 2).
 
 Revoking the token that the current profile itself uses is allowed, with a
 warning: the profile stops working until you log in again.
@@ -80,7 +87,7 @@ refused or failed (they are in the failed file).`,
 			if c.Flags().Changed("concurrency") {
 				return cmdutil.FlagErrorf("--concurrency works only with --from")
 			}
-			if len(args) == 0 && !opts.Expired {
+			if len(args) == 0 && !opts.Expired && !cmdutil.CanPick(f.IO) {
 				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired or --from FILE")
 			}
 			if c.Flags().Changed("user") && strings.TrimSpace(opts.User) == "" {
@@ -118,7 +125,8 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	targets, err := revokeTargets(ctx, c, opts, now)
+	targets, ctx, done, err := revokeTargets(ctx, f, c, opts, now)
+	defer done()
 	if err != nil {
 		return err
 	}
@@ -187,26 +195,40 @@ func revokeRun(ctx context.Context, opts *RevokeOptions) error {
 
 // revokeTargets resolves the arguments and --expired to a list of tokens,
 // each once, in the order given. Any unknown ID or name fails the whole
-// command before anything is revoked.
-func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, now time.Time) ([]client.Token, error) {
+// command before anything is revoked. On a terminal, a name several
+// tokens share, or no argument and no --expired, is settled at a picker;
+// the context to go on with (a fresh deadline after a picker) is returned
+// with the function that releases it.
+func revokeTargets(ctx context.Context, f *cmdutil.Factory, c *client.Client, opts *RevokeOptions, now time.Time) (targets []client.Token, next context.Context, done context.CancelFunc, err error) {
+	var dones []context.CancelFunc
+	done = func() {
+		for _, d := range dones {
+			d()
+		}
+	}
 	tokens, err := cmdutil.ListTokens(ctx, c, opts.User)
 	if err != nil {
-		return nil, err
+		return nil, ctx, done, err
 	}
 	seen := map[int64]bool{}
-	var targets []client.Token
 	add := func(t client.Token) {
 		if !seen[t.TokenID] {
 			seen[t.TokenID] = true
 			targets = append(targets, t)
 		}
 	}
-	for _, arg := range opts.Tokens {
-		t, err := cmdutil.ResolveToken(ctx, c, tokens, arg)
+	args := opts.Tokens
+	if len(args) == 0 && !opts.Expired {
+		args = []string{""} // the picker offers them all
+	}
+	for _, arg := range args {
+		picked, err := f.PickToken(ctx, c, tokens, arg, cmdutil.TokenPick{Verb: "revoke"})
+		dones = append(dones, picked.Done)
 		if err != nil {
-			return nil, err
+			return nil, ctx, done, err
 		}
-		add(t)
+		ctx = picked.Ctx
+		add(picked.Token)
 	}
 	if opts.Expired {
 		for _, t := range tokens {
@@ -215,12 +237,15 @@ func revokeTargets(ctx context.Context, c *client.Client, opts *RevokeOptions, n
 			}
 		}
 	}
-	return targets, nil
+	return targets, ctx, done, nil
 }
 
 // revokeTable shows what revoke acts on: ID, name, created, last used.
 func revokeTable(tokens []client.Token, tty bool, now time.Time) output.TableData {
-	td := output.TableData{Headers: []string{"ID", "NAME", "CREATED", "LAST USED"}}
+	td := output.TableData{
+		Headers: []string{"ID", "NAME", "CREATED", "LAST USED"},
+		Fit:     output.Fit{Truncate: []string{"NAME"}},
+	}
 	for _, t := range tokens {
 		lastUsed := "never"
 		if t.LastUsedDate != nil && !t.LastUsedDate.IsZero() {

@@ -121,3 +121,15 @@ func TestTokenRevokeForUser(t *testing.T) {
 		t.Fatal("not revoked")
 	}
 }
+
+// The help states the exit status scripts get without --yes: 2, a usage
+// error, as errNeedYes is.
+func TestRevokeHelpSaysExit2WithoutYes(t *testing.T) {
+	t.Parallel()
+	e := cmdtest.NewToken(t, emulator.Options{})
+	r := e.MustRun("token", "revoke", "--help")
+	if !strings.Contains(r.Stdout, "changes nothing without it (exit 2)") || strings.Contains(r.Stdout, "(exit 1)") {
+		t.Errorf("help:\n%s", r.Stdout)
+	}
+	e.Expect(2, "pass --yes", "token", "revoke", "seed")
+}

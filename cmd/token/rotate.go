@@ -12,6 +12,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/expiry"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/nametemplate"
@@ -60,6 +61,9 @@ untouched. The steps run in that order so that an interruption at any point
 leaves either the old token working or the new one delivered. As for create,
 --jq is refused unless --out or --keychain keeps the new token.
 
+On a terminal, a name that several tokens share, or no ID|NAME at all,
+offers the tokens to choose from; elsewhere ID|NAME is needed.
+
 ` + rotateFromHelp,
 		Example: `  $ axero token rotate ci-deploy-prod
   $ axero token rotate 1017 --expires 90d --keep-old
@@ -83,6 +87,9 @@ leaves either the old token working or the new one delivered. As for create,
 					return runF(c.Context(), opts)
 				}
 				return rotateFromRun(c.Context(), opts)
+			}
+			if len(args) == 0 && cmdutil.CanPick(f.IO) {
+				args = []string{""} // no token named: a picker offers them (rotateRun)
 			}
 			if err := validateSingleRotate(c, args); err != nil {
 				return err
@@ -113,7 +120,7 @@ leaves either the old token working or the new one delivered. As for create,
 	addDeliveryFlags(c, f, &opts.Delivery)
 	addRotateFromFlags(c, opts)
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
-	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires())
+	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
 	return c
 }
 
@@ -137,10 +144,12 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	old, err := cmdutil.ResolveToken(ctx, c, mine, opts.Token)
+	picked, err := f.PickToken(ctx, c, mine, opts.Token, cmdutil.TokenPick{Verb: "rotate"})
+	defer picked.Done()
 	if err != nil {
 		return err
 	}
+	old, ctx := picked.Token, picked.Ctx
 	policy, err := c.Policy(ctx)
 	if err != nil {
 		return err
@@ -275,7 +284,7 @@ func profilesHolding(cfg *config.Config, site string, tokenID int64) map[string]
 		if p == nil || p.TokenID != tokenID || p.TokenStore == "" {
 			continue
 		}
-		if strings.TrimRight(p.URL, "/") != strings.TrimRight(site, "/") {
+		if !client.SameSite(p.URL, site) {
 			continue
 		}
 		out[name] = p
@@ -302,7 +311,7 @@ func replaceInProfiles(f *cmdutil.Factory, cfg *config.Config, holders map[strin
 			failed = append(failed, fmt.Sprintf("profile %q: %v", name, err))
 			continue
 		}
-		setProfileToken(p, p.TokenStore, ct)
+		credentials.SetHeld(p, p.TokenStore, heldToken(ct), ct.Secret)
 		updated = append(updated, name)
 	}
 	if len(updated) > 0 {

@@ -34,5 +34,8 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 		NewCmdRevoke(f, nil),
 		NewCmdRotate(f, nil),
 	)
+	for _, sub := range c.Commands() {
+		refuseEmptyExpires(sub)
+	}
 	return c
 }

@@ -51,6 +51,7 @@ type Profile struct {
 	TokenID      int64        `yaml:"token_id,omitempty"`      // the stored token's jti
 	TokenName    string       `yaml:"token_name,omitempty"`    // the stored token's name, if known
 	TokenExpires *time.Time   `yaml:"token_expires,omitempty"` // from the JWT's exp; nil: never
+	TokenIssuer  string       `yaml:"token_issuer,omitempty"`  // the token's iss when it spells the site otherwise (credentials.BindToSite)
 	AllowHTTP    bool         `yaml:"allow_http,omitempty"`
 	CAFile       string       `yaml:"ca_file,omitempty"` // PEM bundle of extra CAs for the site, an absolute path
 	Paths        client.Paths `yaml:"paths,omitempty"`
@@ -58,12 +59,18 @@ type Profile struct {
 
 // Config is the whole configuration file.
 type Config struct {
-	Profiles map[string]*Profile `yaml:"profiles"`
+	// DefaultProfile is the profile used when neither --profile nor
+	// AXERO_PROFILE names one (`axero auth switch`); empty means
+	// DefaultProfile.
+	DefaultProfile string              `yaml:"default_profile,omitempty"`
+	Profiles       map[string]*Profile `yaml:"profiles"`
 
 	dir string
 	// loaded is each profile as Load (or the last Save) saw it, encoded,
-	// so that Save can tell what this process changed.
-	loaded map[string]string
+	// and loadedDefault the default profile then, so that Save can tell
+	// what this process changed.
+	loaded        map[string]string
+	loadedDefault string
 }
 
 // ErrNoToken: the profile has no stored token.
@@ -103,7 +110,7 @@ func read(dir string) (*Config, error) {
 		return c, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, safefile.WithoutPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := yaml.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("%s is not a valid configuration (%s); fix or remove it", path, yamlProblem(err))
@@ -172,7 +179,10 @@ func (c *Config) Save() error {
 			delete(disk.Profiles, name)
 		}
 	}
-	c.Profiles = disk.Profiles
+	if c.DefaultProfile != c.loadedDefault {
+		disk.DefaultProfile = c.DefaultProfile
+	}
+	c.Profiles, c.DefaultProfile = disk.Profiles, disk.DefaultProfile
 	return c.write()
 }
 
@@ -194,8 +204,10 @@ func (c *Config) write() error {
 	return nil
 }
 
-// remember records each profile as it is now, for Save to compare with.
+// remember records each profile, and the default, as they are now, for
+// Save to compare with.
 func (c *Config) remember() {
+	c.loadedDefault = c.DefaultProfile
 	c.loaded = make(map[string]string, len(c.Profiles))
 	for name, p := range c.Profiles {
 		c.loaded[name] = encodeProfile(p)
@@ -222,8 +234,14 @@ func (c *Config) SetProfile(name string, p *Profile) {
 	c.Profiles[name] = p
 }
 
-// DeleteProfile removes a profile.
-func (c *Config) DeleteProfile(name string) { delete(c.Profiles, name) }
+// DeleteProfile removes a profile, and its place as the default if it
+// had it.
+func (c *Config) DeleteProfile(name string) {
+	delete(c.Profiles, name)
+	if c.DefaultProfile == name {
+		c.DefaultProfile = ""
+	}
+}
 
 // ProfileNames returns the profile names, sorted.
 func (c *Config) ProfileNames() []string {
@@ -239,11 +257,11 @@ func (c *Config) ProfileNames() []string {
 // existing dir that others can read.
 func EnsureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
-		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, safefile.WithoutPath(err))
+		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, safefile.Unwrap(err))
 	}
 	info, err := os.Stat(dir) //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
 	if err != nil {
-		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, safefile.WithoutPath(err))
+		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, safefile.Unwrap(err))
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		// Best effort: a directory we do not own stays as it is.

@@ -49,7 +49,7 @@ func lockConfigDir(dir string) (func(), error) {
 		}
 		if !errors.Is(err, errLocked) {
 			_ = f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", path, safefile.WithoutPath(err))
+			return nil, fmt.Errorf("cannot lock %s: %w", path, safefile.Unwrap(err))
 		}
 		if time.Now().After(deadline) {
 			_ = f.Close()
@@ -71,7 +71,7 @@ func openLockFile(path string) (*os.File, error) {
 		if isSymlinkLoop(err) {
 			return nil, fmt.Errorf("refusing to use %s: it is a symbolic link", path)
 		}
-		return nil, fmt.Errorf("cannot open %s: %w", path, safefile.WithoutPath(err))
+		return nil, fmt.Errorf("cannot open %s: %w", path, safefile.Unwrap(err))
 	}
 	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
 		_ = f.Close()

@@ -221,3 +221,38 @@ func TestLockFileIsEmptyPrivateAndNoSymlink(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A switch of the default profile by another process survives a Save
+// that did not change the default, and a Save that did wins.
+func TestSaveKeepsTheDefaultProfileOfOtherWriters(t *testing.T) {
+	dir := t.TempDir()
+	if err := addProfiles(dir, "a", 2); err != nil {
+		t.Fatal(err)
+	}
+	mine, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Update(dir, func(c *Config) error { c.DefaultProfile = "a-1"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	mine.SetProfile("c", &Profile{URL: "https://c.example.com"})
+	if err := mine.Save(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DefaultProfile != "a-1" || mine.DefaultProfile != "a-1" {
+		t.Fatalf("the other writer's default was lost: on disk %q, in memory %q", got.DefaultProfile, mine.DefaultProfile)
+	}
+	// Deleting the default profile forgets it as the default too.
+	mine.DeleteProfile("a-1")
+	if err := mine.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = Load(dir); err != nil || got.DefaultProfile != "" {
+		t.Fatalf("default after deleting its profile: %q, %v", got.DefaultProfile, err)
+	}
+}

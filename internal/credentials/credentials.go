@@ -5,7 +5,8 @@
 // in use: in the OS keychain under the entry "profile@site", or, after
 // `login --insecure-storage`, in a 0600 file under the configuration
 // directory. The profile's TokenStore field says which; the configuration
-// itself never holds a token.
+// itself never holds a token. A stored token is only ever sent to its
+// profile's own site (see SiteError and CheckSite).
 //
 // Callers that replace a credential store the new secret first and only then
 // change anything that cannot be undone (save the profile that points at it,
@@ -75,25 +76,6 @@ func Where(name string, p *config.Profile) Location {
 func (c *Credentials) Env() (string, bool) {
 	t := strings.TrimSpace(c.Getenv(EnvVar))
 	return t, t != ""
-}
-
-// ForRequest finds the token a request of profile name uses: AXERO_TOKEN,
-// then the token stored for the profile. It fails with ErrNotLoggedIn when
-// there is neither.
-func (c *Credentials) ForRequest(name string) (token, source string, err error) {
-	if t, ok := c.Env(); ok {
-		return t, SourceEnv, nil
-	}
-	cfg, err := c.Config()
-	if err != nil {
-		return "", "", err
-	}
-	stored, ok := cfg.Profile(name)
-	if !ok {
-		return "", "", ErrNotLoggedIn
-	}
-	p := *stored
-	return c.Get(name, &p)
 }
 
 // Get reads the token stored for profile name, as p describes it, and says

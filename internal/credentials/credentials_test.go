@@ -136,29 +136,15 @@ func TestStoreWithoutStoreIsRefused(t *testing.T) {
 	}
 }
 
-func TestForRequestPrefersEnvironment(t *testing.T) {
+func TestEnvTrimsAXERO_TOKEN(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	p := keychainProfile(site)
-	w.cfg.SetProfile("default", p)
-	if err := w.creds.Store("default", p, "stored"); err != nil {
-		t.Fatal(err)
-	}
-	if tok, source, err := w.creds.ForRequest("default"); err != nil || tok != "stored" || source != SourceKeychain {
-		t.Fatalf("ForRequest = %q, %q, %v", tok, source, err)
+	if _, ok := w.creds.Env(); ok {
+		t.Fatal("Env found a token with AXERO_TOKEN unset")
 	}
 	w.env[EnvVar] = "  from-env \n"
-	if tok, source, err := w.creds.ForRequest("default"); err != nil || tok != "from-env" || source != SourceEnv {
-		t.Fatalf("ForRequest with AXERO_TOKEN = %q, %q, %v", tok, source, err)
-	}
-}
-
-func TestForRequestWithoutProfileIsNotLoggedIn(t *testing.T) {
-	t.Parallel()
-	w := newWorld(t)
-	w.keys.Fail = errors.New("the keychain must not be opened")
-	if _, _, err := w.creds.ForRequest("nobody"); !errors.Is(err, ErrNotLoggedIn) {
-		t.Errorf("ForRequest = %v, want ErrNotLoggedIn", err)
+	if tok, ok := w.creds.Env(); !ok || tok != "from-env" {
+		t.Fatalf("Env = %q, %v", tok, ok)
 	}
 }
 

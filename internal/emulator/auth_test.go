@@ -124,7 +124,7 @@ func TestEnvelopeAndObjectsArePascalCaseRFC3339(t *testing.T) {
 }
 
 func TestTokensAreJWTsWithTheContractClaims(t *testing.T) {
-	s := emulator.NewTest(t, emulator.Options{Policy: client.Policy{MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60}})
+	s := emulator.NewTest(t, emulator.Options{Policy: emulator.Policy{MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60}})
 	own := call(t, s, "POST", "/api/bearertokens", s.SeedToken("jdoe"), `{"Name":"ci","ExpiresInMinutes":90}`).created(t)
 	claims := parseClaims(t, own.Secret)
 	for k, want := range map[string]any{"iss": s.URL(), "sub": "3", "jti": itoa(own.TokenID), "name": "ci"} {

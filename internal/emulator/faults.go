@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"context"
 	"math/rand/v2"
 	"net/http"
 	"sync"
@@ -9,13 +10,21 @@ import (
 
 // rateLimiter is a token bucket: rate tokens per second, burst about one
 // second's worth (at least 1). It runs on the real clock, not Options.Now,
-// because it limits real requests.
+// because it limits real requests; tests give it a clock of their own.
 type rateLimiter struct {
 	mu     sync.Mutex
+	now    func() time.Time // nil: time.Now
 	rate   float64
 	burst  float64
 	tokens float64
 	last   time.Time
+}
+
+func (l *rateLimiter) clock() time.Time {
+	if l.now != nil {
+		return l.now()
+	}
+	return time.Now()
 }
 
 func (l *rateLimiter) reset(rate float64) {
@@ -27,7 +36,7 @@ func (l *rateLimiter) reset(rate float64) {
 		l.burst = 1
 	}
 	l.tokens = l.burst
-	l.last = time.Now()
+	l.last = l.clock()
 }
 
 // allow takes one token, or reports that none is left.
@@ -37,7 +46,7 @@ func (l *rateLimiter) allow() bool {
 	if l.rate <= 0 {
 		return true
 	}
-	now := time.Now()
+	now := l.clock()
 	l.tokens += now.Sub(l.last).Seconds() * l.rate
 	l.last = now
 	if l.tokens > l.burst {
@@ -61,12 +70,15 @@ func (s *Server) chance(p float64) bool {
 }
 
 // injectFaults answers the request itself when a fault applies, before the
-// emulator acts on it, and reports whether it did. release must be called
-// when the request is over.
-func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) (handled bool, release func()) {
+// emulator acts on it, and reports whether it did; otherwise it makes the
+// request wait for its latency under the site model, given the number of
+// requests in flight with it. release must be called when the request is
+// over.
+func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request, load int) (handled bool, release func()) {
 	release = func() {}
 	s.mu.Lock()
 	f := s.faults
+	site, wait := s.site, s.wait
 	inflight := s.inflight
 	s.mu.Unlock()
 
@@ -79,25 +91,21 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) (handled b
 		case inflight <- struct{}{}:
 			release = func() { <-inflight }
 		default:
-			answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "too many requests in flight", f.RetryAfter)
+			s.answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "too many requests in flight", f.RetryAfter)
 			return true, release
 		}
 	}
 	if f.RateLimit > 0 && !s.limiter.allow() {
-		answerRetryLater(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded", f.RetryAfter)
+		s.answerRetryLater(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded", f.RetryAfter)
 		return true, release
 	}
-	if d := f.Latency + s.jitter(f.Jitter); d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
+	if d := site.latency(f.Latency+s.jitter(f.Jitter), load); d > 0 {
+		if !wait(r.Context(), d) {
 			return true, release
 		}
 	}
 	if s.chance(f.FailRate503) {
-		answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "the service is temporarily unavailable", f.RetryAfter)
+		s.answerRetryLater(w, http.StatusServiceUnavailable, CodeUnavailable, "the service is temporarily unavailable", f.RetryAfter)
 		return true, release
 	}
 	if s.chance(f.FailRate500) {
@@ -105,6 +113,18 @@ func (s *Server) injectFaults(w http.ResponseWriter, r *http.Request) (handled b
 		return true, release
 	}
 	return false, release
+}
+
+// sleep waits for d, or reports false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (s *Server) jitter(max time.Duration) time.Duration {

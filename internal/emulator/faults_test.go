@@ -64,7 +64,7 @@ func TestMaxConcurrentAnswers503(t *testing.T) {
 		}
 	}()
 	// Wait until the first request holds the only slot.
-	for s.InFlight() != 1 {
+	for s.SlotsHeld() != 1 {
 		time.Sleep(time.Millisecond)
 	}
 	r := call(t, s, "GET", "/api/users/me", jdoe, "").want(t, http.StatusServiceUnavailable)
@@ -73,7 +73,7 @@ func TestMaxConcurrentAnswers503(t *testing.T) {
 	}
 	cancel()
 	<-done
-	for s.InFlight() != 0 {
+	for s.SlotsHeld() != 0 {
 		time.Sleep(time.Millisecond)
 	}
 	s.SetFaults(emulator.Faults{MaxConcurrent: 1})

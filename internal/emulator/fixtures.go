@@ -9,6 +9,12 @@ import (
 	"github.com/axero-cli/axero/client"
 )
 
+// The methods in this file are the emulator's Go API for tests: they hand
+// out and take the client package's types, because the tests that call
+// them pass those values on to the client's own code. They copy field by
+// field and never through JSON, so nothing here touches the wire: what the
+// emulator sends and reads is declared in wire.go.
+
 // TokenState is everything the emulator knows about a token, for tests.
 type TokenState struct {
 	client.Token
@@ -59,7 +65,7 @@ func (s *Server) MintToken(userID int64, name string, expires *time.Time, actorI
 	if err := s.persist(); err != nil {
 		return client.CreatedToken{}, err
 	}
-	return ct, nil
+	return client.CreatedToken{Token: ct.fixture(), Secret: ct.Token}, nil
 }
 
 // Tokens returns every token ever minted, revoked ones included, in ID
@@ -70,7 +76,7 @@ func (s *Server) Tokens() []TokenState {
 	now := s.now()
 	out := make([]TokenState, 0, len(s.st.Tokens))
 	for _, t := range s.st.Tokens {
-		ts := TokenState{Token: t.public(now), Hash: t.Hash, Revoked: t.Revoked, Delivered: !t.Undelivered}
+		ts := TokenState{Token: t.public(now).fixture(), Hash: t.Hash, Revoked: t.Revoked, Delivered: !t.Undelivered}
 		if t.RevokedAt != nil {
 			ts.RevokedAt = *t.RevokedAt
 		}
@@ -102,7 +108,7 @@ func (s *Server) Users() []client.User {
 	defer s.mu.Unlock()
 	out := make([]client.User, 0, len(s.st.Users))
 	for _, u := range s.st.Users {
-		out = append(out, u.User)
+		out = append(out, u.fixture())
 	}
 	return out
 }
@@ -115,7 +121,7 @@ func (s *Server) UserByName(name string) (client.User, bool) {
 	if u == nil {
 		return client.User{}, false
 	}
-	return u.User, true
+	return u.fixture(), true
 }
 
 // AddUser adds a user (a fixture). noAPI makes its role lack REST API
@@ -128,7 +134,7 @@ func (s *Server) AddUser(u client.User, noAPI bool) error {
 	if u.UserID >= s.st.NextUserID {
 		s.st.NextUserID = u.UserID + 1
 	}
-	err := s.st.addUser(&userRec{User: u, NoAPI: noAPI})
+	err := s.st.addUser(&userRec{wireUser: userOf(u), NoAPI: noAPI})
 	if err == nil {
 		s.st.touch()
 	}
@@ -162,10 +168,46 @@ func (s *Server) Secrets() []string {
 	return append([]string(nil), s.secrets...)
 }
 
-// InFlight is the number of requests holding a concurrency slot; it is
-// always 0 when Faults.MaxConcurrent is 0.
-func (s *Server) InFlight() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.inflight)
+// fixture is u as the client's type.
+func (u *userRec) fixture() client.User {
+	return client.User{
+		UserID:         u.UserID,
+		UserName:       u.UserName,
+		DisplayName:    u.DisplayName,
+		Email:          u.Email,
+		IsSiteAdmin:    u.IsSiteAdmin,
+		CanImpersonate: u.CanImpersonate,
+	}
+}
+
+// userOf is a fixture user as the emulator stores it.
+func userOf(u client.User) wireUser {
+	return wireUser{
+		UserID:         u.UserID,
+		UserName:       u.UserName,
+		DisplayName:    u.DisplayName,
+		Email:          u.Email,
+		IsSiteAdmin:    u.IsSiteAdmin,
+		CanImpersonate: u.CanImpersonate,
+	}
+}
+
+// fixture is t as the client's type.
+func (t wireToken) fixture() client.Token {
+	out := client.Token{
+		TokenID:         t.TokenID,
+		Name:            t.Name,
+		UserID:          t.UserID,
+		DateCreated:     client.Time{Time: time.Time(t.DateCreated)},
+		IsImpersonation: t.IsImpersonation,
+		CreatedByUserID: t.CreatedByUserID,
+		Status:          t.Status,
+	}
+	if t.ExpirationDate != nil {
+		out.ExpirationDate = &client.Time{Time: time.Time(*t.ExpirationDate)}
+	}
+	if t.LastUsedDate != nil {
+		out.LastUsedDate = &client.Time{Time: time.Time(*t.LastUsedDate)}
+	}
+	return out
 }

@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/http"
 	"strings"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // begin authenticates r under the lock. On failure it has answered, and
@@ -46,7 +44,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	u := c.user.User
+	u := c.user.wireUser
 	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, u) })
 }
 
@@ -64,7 +62,7 @@ func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request, id int64)
 		s.fail(c, w, errorf(http.StatusNotFound, CodeNotFound, "no user with ID %d", id))
 		return
 	}
-	user := u.User
+	user := u.wireUser
 	s.finish(c, w, func(w http.ResponseWriter) { writeOK(w, http.StatusOK, user) })
 }
 
@@ -92,9 +90,9 @@ func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
 		// a site of many thousands of users costs linear time, not
 		// quadratic.
 		stored := pageOf(s.st.Users, start, size)
-		page := make([]client.User, len(stored))
+		page := make([]wireUser, len(stored))
 		for i, u := range stored {
-			page[i] = u.User
+			page[i] = u.wireUser
 		}
 		total := len(s.st.Users)
 		s.finish(c, w, func(w http.ResponseWriter) { writeList(w, page, total) })
@@ -108,14 +106,11 @@ func (s *Server) handleFindUsers(w http.ResponseWriter, r *http.Request) {
 	} else {
 		u = s.st.usersByMail[strings.ToLower(email)]
 	}
-	matches := []client.User{}
+	matches := []wireUser{}
 	if u != nil && (email == "" || strings.EqualFold(u.Email, email)) {
-		matches = append(matches, u.User)
+		matches = append(matches, u.wireUser)
 	}
 	page := pageOf(matches, start, size)
-	if page == nil {
-		page = []client.User{}
-	}
 	total := len(matches)
 	s.finish(c, w, func(w http.ResponseWriter) { writeList(w, page, total) })
 }

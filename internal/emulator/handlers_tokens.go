@@ -1,16 +1,12 @@
 package emulator
 
-import (
-	"net/http"
-
-	"github.com/axero-cli/axero/client"
-)
+import "net/http"
 
 // listTokensLocked returns a user's live tokens in ID order, with or
 // without impersonation tokens.
-func (s *Server) listTokensLocked(userID int64, withImpersonation bool) []client.Token {
+func (s *Server) listTokensLocked(userID int64, withImpersonation bool) []wireToken {
 	now := s.now()
-	out := []client.Token{}
+	out := []wireToken{}
 	for _, t := range s.st.tokensByUser[userID] {
 		if t.Revoked || (t.IsImpersonation && !withImpersonation) {
 			continue

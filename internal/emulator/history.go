@@ -5,8 +5,6 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // History asks the emulator to start with a past: tokens of every age and
@@ -120,8 +118,8 @@ func (s *Server) applyHistory(h History) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, u := range []*userRec{
-		{User: client.User{UserID: SecAdminID, UserName: "secadmin", DisplayName: "Sec Admin", Email: "secadmin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
-		{User: client.User{UserID: OpsAdminID, UserName: "opsadmin", DisplayName: "Ops Admin", Email: "opsadmin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
+		{wireUser: wireUser{UserID: SecAdminID, UserName: "secadmin", DisplayName: "Sec Admin", Email: "secadmin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
+		{wireUser: wireUser{UserID: OpsAdminID, UserName: "opsadmin", DisplayName: "Ops Admin", Email: "opsadmin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
 	} {
 		if s.st.usersByID[u.UserID] == nil {
 			if err := s.st.addUser(u); err != nil {

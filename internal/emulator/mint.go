@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // Seeded user IDs and names.
@@ -35,10 +33,10 @@ const defaultIssuer = "http://axero.test"
 
 func (s *Server) seedUsers() {
 	seeds := []*userRec{
-		{User: client.User{UserID: AdminID, UserName: "admin", DisplayName: "Site Administrator", Email: "admin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
-		{User: client.User{UserID: SiteAdminID, UserName: "siteadmin", DisplayName: "Sam Siteadmin", Email: "siteadmin@example.com", IsSiteAdmin: true}},
-		{User: client.User{UserID: JDoeID, UserName: "jdoe", DisplayName: "Jane Doe", Email: "jdoe@example.com"}},
-		{User: client.User{UserID: NoAPIID, UserName: "noapi", DisplayName: "Nora Noapi", Email: "noapi@example.com"}, NoAPI: true},
+		{wireUser: wireUser{UserID: AdminID, UserName: "admin", DisplayName: "Site Administrator", Email: "admin@example.com", IsSiteAdmin: true, CanImpersonate: true}},
+		{wireUser: wireUser{UserID: SiteAdminID, UserName: "siteadmin", DisplayName: "Sam Siteadmin", Email: "siteadmin@example.com", IsSiteAdmin: true}},
+		{wireUser: wireUser{UserID: JDoeID, UserName: "jdoe", DisplayName: "Jane Doe", Email: "jdoe@example.com"}},
+		{wireUser: wireUser{UserID: NoAPIID, UserName: "noapi", DisplayName: "Nora Noapi", Email: "noapi@example.com"}, NoAPI: true},
 	}
 	for _, u := range seeds {
 		// The IDs and names above are distinct, so this cannot fail.
@@ -57,7 +55,7 @@ func (s *Server) seedTokens() error {
 		if err != nil {
 			return err
 		}
-		s.seedSecrets[name] = ct.Secret
+		s.seedSecrets[name] = ct.Token
 	}
 	return nil
 }
@@ -77,13 +75,13 @@ func (s *Server) issuerLocked() string {
 
 // mintLocked creates a token and returns it with its value. The caller holds
 // s.mu. actorID is the impersonating admin, or 0.
-func (s *Server) mintLocked(userID int64, name string, created time.Time, expires *time.Time, actorID int64) (client.CreatedToken, error) {
+func (s *Server) mintLocked(userID int64, name string, created time.Time, expires *time.Time, actorID int64) (wireCreatedToken, error) {
 	if _, ok := s.st.usersByID[userID]; !ok {
-		return client.CreatedToken{}, fmt.Errorf("no user with ID %d", userID)
+		return wireCreatedToken{}, fmt.Errorf("no user with ID %d", userID)
 	}
 	if actorID != 0 {
 		if _, ok := s.st.usersByID[actorID]; !ok {
-			return client.CreatedToken{}, fmt.Errorf("no user with ID %d", actorID)
+			return wireCreatedToken{}, fmt.Errorf("no user with ID %d", actorID)
 		}
 	}
 	id := s.st.NextTokenID
@@ -102,7 +100,7 @@ func (s *Server) mintLocked(userID int64, name string, created time.Time, expire
 	}
 	secret, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.st.SigningKey)
 	if err != nil {
-		return client.CreatedToken{}, err
+		return wireCreatedToken{}, err
 	}
 	s.st.NextTokenID++
 	createdBy := userID
@@ -127,7 +125,7 @@ func (s *Server) mintLocked(userID int64, name string, created time.Time, expire
 	if s.opts.RecordSecrets {
 		s.secrets = append(s.secrets, secret)
 	}
-	return client.CreatedToken{Token: rec.public(s.clock()), Secret: secret}, nil
+	return wireCreatedToken{wireToken: rec.public(s.clock()), Token: secret}, nil
 }
 
 // HashSecret is the form in which a token is stored: hex SHA-256 of its

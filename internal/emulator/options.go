@@ -2,8 +2,6 @@ package emulator
 
 import (
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // Options configure a Server. The zero value is a working server.
@@ -13,7 +11,7 @@ type Options struct {
 	// DisplayName "User 0001".
 	Users int
 	// Policy is the expiration policy. The zero value means DefaultPolicy.
-	Policy client.Policy
+	Policy Policy
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// SigningKey signs the JWTs (HS256); nil means 32 random bytes.
@@ -24,6 +22,8 @@ type Options struct {
 	StateFile string
 	// Faults are injected from the start; SetFaults changes them later.
 	Faults Faults
+	// Site is the capacity model from the start; SetSite changes it later.
+	Site Site
 	// Addr is the address Start listens on; empty means 127.0.0.1:0.
 	Addr string
 	// URL is the site URL written into tokens (iss) when the handler is
@@ -50,6 +50,8 @@ type Faults struct {
 	FailRate503, FailRate500 float64
 	// RateLimit is a request rate per second (a token bucket whose burst is
 	// about one second's worth); requests beyond it get 429 + Retry-After.
+	// It is part of the site model as much as a fault: the control endpoint
+	// changes it with the capacity (see Site).
 	RateLimit float64
 	// RetryAfter is sent with 429 and 503; default 1s, whole seconds on the
 	// wire, at least 1. A negative value sends no Retry-After at all.
@@ -80,7 +82,7 @@ type Faults struct {
 }
 
 // DefaultPolicy is the policy of a server whose Options.Policy is zero.
-var DefaultPolicy = client.Policy{
+var DefaultPolicy = Policy{
 	SecurityLevel:            "High",
 	MaxExpirationMinutes:     525600,
 	AllowNoExpiration:        false,

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"encoding/base64"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -20,13 +22,24 @@ const TestHost = "axero.test"
 // Proxy is a real forward proxy on loopback, as corporate networks have:
 // CONNECT tunnels for HTTPS and absolute-URI forwarding for plain HTTP. It
 // maps TestHost to 127.0.0.1, refuses any target that is not loopback (it
-// must not become an open relay), and records what it was asked.
+// must not become an open relay), and records what it was asked. It can
+// also refuse CONNECT (RefuseConnect, RequireCredentials), as a proxy that
+// wants credentials does.
 type Proxy struct {
 	srv *http.Server
 	ln  net.Listener
 
 	mu       sync.Mutex
 	requests []ProxyRequest
+	refusal  *connectRefusal
+}
+
+// connectRefusal is how the proxy answers CONNECT instead of tunnelling.
+type connectRefusal struct {
+	status int
+	reason string
+	// unless lets a request through whose Proxy-Authorization is this.
+	unless string
 }
 
 // ProxyRequest is one request a Proxy received.
@@ -65,6 +78,29 @@ func (p *Proxy) Requests() []ProxyRequest {
 	return append([]ProxyRequest(nil), p.requests...)
 }
 
+// RefuseConnect makes the proxy answer every CONNECT with status and the
+// reason phrase given, written as it is (control characters included), as
+// a proxy that wants credentials answers 407, or one on the path lies. A
+// status of 0 goes back to tunnelling.
+func (p *Proxy) RefuseConnect(status int, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if status == 0 {
+		p.refusal = nil
+		return
+	}
+	p.refusal = &connectRefusal{status: status, reason: reason}
+}
+
+// RequireCredentials makes the proxy answer CONNECT with 407 Proxy
+// Authentication Required unless the client sends user and password.
+func (p *Proxy) RequireCredentials(user, password string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+	p.refusal = &connectRefusal{status: http.StatusProxyAuthRequired, reason: "Proxy Authentication Required", unless: auth}
+}
+
 // Close stops the proxy and its tunnels.
 func (p *Proxy) Close() error { return p.srv.Close() }
 
@@ -75,10 +111,15 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Lock()
 	p.requests = append(p.requests, req)
+	refusal := p.refusal
 	p.mu.Unlock()
 
 	if r.Method != http.MethodConnect {
 		p.forward(w, r)
+		return
+	}
+	if refusal != nil && (refusal.unless == "" || refusal.unless != req.ProxyAuthorization) {
+		refuse(w, refusal)
 		return
 	}
 	target, ok := loopbackTarget(r.Host)
@@ -116,6 +157,26 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		done <- struct{}{}
 	}()
 	<-done
+}
+
+// refuse answers a CONNECT with the refusal's status line, written by hand
+// so that the reason phrase goes out exactly as configured.
+func refuse(w http.ResponseWriter, r *connectRefusal) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		http.Error(w, r.reason, r.status)
+		return
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	defer func() { _ = conn.Close() }()
+	head := fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Length: 0\r\n", r.status, r.reason)
+	if r.status == http.StatusProxyAuthRequired {
+		head += "Proxy-Authenticate: Basic realm=\"emulator\"\r\n"
+	}
+	_, _ = conn.Write([]byte(head + "\r\n"))
 }
 
 // forward relays a plain-HTTP proxy request upstream.

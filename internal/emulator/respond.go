@@ -33,18 +33,6 @@ const (
 	CodeServerError      = "InternalServerError"
 )
 
-type okEnvelope struct {
-	IsError      bool `json:"IsError"`
-	ResponseData any  `json:"ResponseData"`
-	TotalRecords *int `json:"TotalRecords,omitempty"`
-}
-
-type errEnvelope struct {
-	IsError      bool   `json:"IsError"`
-	ErrorMessage string `json:"ErrorMessage"`
-	ErrorCode    string `json:"ErrorCode"`
-}
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -74,15 +62,24 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // answerRetryLater writes a 429 or 503 that asks the client to come back:
 // with a Retry-After of whole seconds, or, when after is negative, with none
 // (the client then backs off on its own, as it must for a server that
-// names no delay).
-func answerRetryLater(w http.ResponseWriter, status int, code, what string, after time.Duration) {
+// names no delay). It counts the answer in the Stats.
+func (s *Server) answerRetryLater(w http.ResponseWriter, status int, code, what string, after time.Duration) {
+	if status == http.StatusTooManyRequests {
+		s.counts.tooMany.Add(1)
+	} else {
+		s.counts.unavailable.Add(1)
+	}
 	if after < 0 {
 		writeError(w, errorf(status, code, "%s; retry later", what))
 		return
 	}
 	secs := retryAfterSeconds(after)
 	w.Header().Set("Retry-After", secs)
-	writeError(w, errorf(status, code, "%s; retry after %s seconds", what, secs))
+	unit := "seconds"
+	if secs == "1" {
+		unit = "second"
+	}
+	writeError(w, errorf(status, code, "%s; retry after %s %s", what, secs, unit))
 }
 
 // retryAfterSeconds is the Retry-After value: whole seconds, at least 1.

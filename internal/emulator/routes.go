@@ -7,11 +7,19 @@ import (
 	"time"
 )
 
-// ServeHTTP answers one API request: faults first, then routing (404 for an
-// unknown path, 405 for a known path with the wrong method), then
-// authentication, permission and validation, in that order.
+// ServeHTTP answers one API request: faults and the site model first, then
+// routing (404 for an unknown path, 405 for a known path with the wrong
+// method), then authentication, permission and validation, in that order.
+// The emulator's own endpoints (control.go) are answered apart.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	defer s.gauge.enter()()
+	if strings.HasPrefix(r.URL.Path, controlPrefix) {
+		s.serveControl(w, r)
+		return
+	}
+	inflight := s.gauge.enter()
+	defer s.gauge.leave()
+	s.counts.requests.Add(1)
+
 	s.mu.Lock()
 	s.requests[r.Method+" "+r.URL.Path]++
 	if skew := s.faults.ClockSkew; skew != 0 {
@@ -24,7 +32,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
-	handled, release := s.injectFaults(w, r)
+	handled, release := s.injectFaults(w, r, inflight)
 	defer release()
 	if handled {
 		return

@@ -1,7 +1,9 @@
 // Package emulator is an in-memory Axero server that follows the project's
-// wire contract (axero-api.md) to the letter. It is a real net/http handler
-// that tests, `axero sandbox` and `axero demo` serve on loopback, so that the
-// client is exercised over HTTP rather than against a mock.
+// wire contract (docs/api.md) to the letter, with wire types of its own
+// (wire.go), held to the contract by the goldens under testdata/wire. It
+// is a real net/http handler that tests, `axero sandbox` and `axero demo`
+// serve on loopback, so that the client is exercised over HTTP rather than
+// against a mock.
 //
 // The server keeps only SHA-256 hashes of the tokens it mints, like Axero.
 // Faults (latency, 429s, 503s, dropped connections after a create, HTML
@@ -20,8 +22,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // Server is the emulator. It implements http.Handler.
@@ -29,22 +29,31 @@ type Server struct {
 	opts Options
 	now  func() time.Time
 
-	mu          sync.Mutex // guards everything below
+	// The gauge and the counters keep their own locks, so that counting a
+	// request never waits for the state.
+	gauge  inflightGauge
+	counts counters
+
+	mu          sync.Mutex // guards everything below, down to saver
 	st          *state
-	policy      client.Policy
+	policy      Policy
 	faults      Faults
 	seedSecrets map[string]string // user name → seed token value, when minted in this process
 	secrets     []string          // every token value handed out, when RecordSecrets
 	requests    map[string]int    // "METHOD path" → count
 	siteURL     string
 
+	site     Site
 	limiter  rateLimiter
 	inflight chan struct{} // nil when MaxConcurrent is 0; resized by SetFaults
-	gauge    gauge         // requests being answered, and the peak (gauge.go)
+	// wait sleeps for a request's latency, or reports false when the
+	// request ends first; tests replace it to see the latency asked for.
+	wait func(ctx context.Context, d time.Duration) bool
 
 	saver saver
 
 	httpSrv  *http.Server
+	conns    connTracker
 	ln       net.Listener
 	ca       *CA // issued the HTTPS certificate; nil when serving plain HTTP
 	closed   sync.Once
@@ -52,7 +61,8 @@ type Server struct {
 }
 
 // New builds a Server without listening. It panics only when
-// Options.StateFile exists but cannot be read (use Start to get an error).
+// Options.StateFile exists but cannot be read, or Options.Site is negative
+// (use Start to get an error).
 func New(opts Options) *Server {
 	s, err := newServer(opts)
 	if err != nil {
@@ -69,11 +79,16 @@ func newServer(opts Options) (*Server, error) {
 		seedSecrets: map[string]string{},
 		requests:    map[string]int{},
 		siteURL:     strings.TrimRight(opts.URL, "/"),
+		site:        opts.Site,
+		wait:        sleep,
+	}
+	if err := opts.Site.check(); err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.policy == (client.Policy{}) {
+	if s.policy == (Policy{}) {
 		s.policy = DefaultPolicy
 	}
 	if s.policy.SecurityLevel == "" {
@@ -170,7 +185,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.ca = ca
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.conns.track}
 	if tlsCfg != nil {
 		// A client without the CA fails every handshake; it says so
 		// itself, so the server does not log each one to stderr.
@@ -242,7 +257,23 @@ func (s *Server) Close() error {
 	s.closed.Do(func() {
 		if s.httpSrv != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			if err := s.httpSrv.Shutdown(ctx); err != nil {
+			done := make(chan error, 1)
+			go func() { done <- s.httpSrv.Shutdown(ctx) }()
+			// Shutdown closes idle connections but waits on those
+			// that never carried a request; close them as it runs.
+			tick := time.NewTicker(10 * time.Millisecond)
+			var err error
+		wait:
+			for {
+				s.conns.closeUnused()
+				select {
+				case err = <-done:
+					break wait
+				case <-tick.C:
+				}
+			}
+			tick.Stop()
+			if err != nil {
 				_ = s.httpSrv.Close()
 			}
 			cancel()
@@ -283,7 +314,7 @@ func (s *Server) setFaultsLocked(f Faults) {
 }
 
 // SetPolicy replaces the expiration policy.
-func (s *Server) SetPolicy(p client.Policy) {
+func (s *Server) SetPolicy(p Policy) {
 	if p.SecurityLevel == "" {
 		p.SecurityLevel = DefaultPolicy.SecurityLevel
 	}
@@ -293,7 +324,7 @@ func (s *Server) SetPolicy(p client.Policy) {
 }
 
 // Policy returns the expiration policy.
-func (s *Server) Policy() client.Policy {
+func (s *Server) Policy() Policy {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.policy

@@ -5,8 +5,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/axero-cli/axero/client"
 )
 
 // First IDs. Token IDs live in a range far from user IDs so that a client
@@ -18,7 +16,7 @@ const (
 
 // userRec is a user plus what the emulator needs to know about its role.
 type userRec struct {
-	client.User
+	wireUser
 	NoAPI bool `json:"NoAPI,omitempty"` // the role has no REST API access
 }
 
@@ -124,7 +122,7 @@ func (st *state) generateUsers(n int) {
 		i := st.Generated
 		id := st.NextUserID
 		st.NextUserID++
-		u := &userRec{User: client.User{
+		u := &userRec{wireUser: wireUser{
 			UserID:      id,
 			UserName:    fmt.Sprintf("user%04d", i),
 			DisplayName: fmt.Sprintf("User %04d", i),
@@ -156,24 +154,20 @@ func (t *tokenRec) expired(now time.Time) bool {
 }
 
 // public is the Token object the API returns.
-func (t *tokenRec) public(now time.Time) client.Token {
-	out := client.Token{
+func (t *tokenRec) public(now time.Time) wireToken {
+	out := wireToken{
 		TokenID:         t.TokenID,
 		Name:            t.Name,
 		UserID:          t.UserID,
-		DateCreated:     client.Time{Time: t.DateCreated.UTC()},
+		DateCreated:     wireTime(t.DateCreated),
+		ExpirationDate:  wireTimeOf(t.ExpirationDate),
+		LastUsedDate:    wireTimeOf(t.LastUsedDate),
 		IsImpersonation: t.IsImpersonation,
 		CreatedByUserID: t.CreatedByUserID,
-		Status:          client.StatusActive,
-	}
-	if t.ExpirationDate != nil {
-		out.ExpirationDate = &client.Time{Time: t.ExpirationDate.UTC()}
-	}
-	if t.LastUsedDate != nil {
-		out.LastUsedDate = &client.Time{Time: t.LastUsedDate.UTC()}
+		Status:          statusActive,
 	}
 	if t.expired(now) {
-		out.Status = client.StatusExpired
+		out.Status = statusExpired
 	}
 	return out
 }

@@ -167,7 +167,7 @@ func TestExpiresInMinutesFollowsThePolicy(t *testing.T) {
 		}
 	}
 
-	s.SetPolicy(client.Policy{SecurityLevel: "Compatible", MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60})
+	s.SetPolicy(emulator.Policy{SecurityLevel: "Compatible", MaxExpirationMinutes: 0, AllowNoExpiration: true, DefaultExpirationMinutes: 60})
 	ct = call(t, s, "POST", "/api/bearertokens", jdoe, `{"Name":"never","ExpiresInMinutes":0}`).created(t)
 	if ct.ExpirationDate != nil || ct.Status != client.StatusActive {
 		t.Errorf("never-expiring token: %+v", ct.Token)

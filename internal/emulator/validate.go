@@ -13,7 +13,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/timefmt"
 )
 
@@ -101,7 +100,7 @@ func readBody(r *http.Request) (map[string]json.RawMessage, *apiError) {
 // bodyName reads and checks the Name field: 1 to 100 characters after
 // trimming, no control characters. It returns the trimmed name.
 func bodyName(body map[string]json.RawMessage) (string, *apiError) {
-	raw, ok := body["name"]
+	raw, ok := body[fieldName]
 	if !ok || string(raw) == "null" {
 		return "", errorf(http.StatusBadRequest, CodeValidation, "Name is required")
 	}
@@ -136,8 +135,8 @@ var latestExpiry = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
 
 // bodyExpiry reads ExpiresInMinutes and applies the policy. It returns nil
 // for a token that never expires.
-func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time) (*time.Time, *apiError) {
-	raw, ok := body["expiresinminutes"]
+func bodyExpiry(body map[string]json.RawMessage, p Policy, now time.Time) (*time.Time, *apiError) {
+	raw, ok := body[fieldExpiresInMinutes]
 	minutes := p.DefaultExpirationMinutes
 	if ok && string(raw) != "null" {
 		// Only a bare JSON integer will do: not a string, not 1.5, not 1e3.
@@ -165,7 +164,7 @@ func bodyExpiry(body map[string]json.RawMessage, p client.Policy, now time.Time)
 }
 
 // expiryError is a 400 whose message names the limit.
-func expiryError(p client.Policy, got string) *apiError {
+func expiryError(p Policy, got string) *apiError {
 	var limit string
 	if p.MaxExpirationMinutes > 0 {
 		limit = fmt.Sprintf("ExpiresInMinutes must be a whole number from 1 to %d (the site's maximum, %s)", p.MaxExpirationMinutes, timefmt.Minutes(p.MaxExpirationMinutes))

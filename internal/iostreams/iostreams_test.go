@@ -50,3 +50,47 @@ func TestBuffersAreNotTerminals(t *testing.T) {
 		t.Error("flipped to terminals, they may prompt")
 	}
 }
+
+func TestTerminalWidth(t *testing.T) {
+	t.Setenv("AXERO_FORCE_TTY", "1")
+	t.Setenv("COLUMNS", "93")
+	if got := System().TerminalWidth(); got != 93 {
+		t.Errorf("COLUMNS=93 on a terminal: width %d", got)
+	}
+	for _, bad := range []string{"", "0", "-5", "wide"} {
+		t.Setenv("COLUMNS", bad)
+		// The test's stdout is no terminal to ask: no limit.
+		if got := System().TerminalWidth(); got != 0 {
+			t.Errorf("COLUMNS=%q and no terminal size: width %d, want 0", bad, got)
+		}
+	}
+	t.Setenv("AXERO_FORCE_TTY", "")
+	t.Setenv("COLUMNS", "93")
+	if s := System(); !s.IsStdoutTTY() && s.TerminalWidth() != 0 {
+		t.Errorf("piped output has no width limit, COLUMNS or not: %d", s.TerminalWidth())
+	}
+}
+
+func TestForStderrHasStderrsAnswers(t *testing.T) {
+	s, _, _, errOut := Test()
+	s.SetStdoutTTY(false)
+	s.SetStderrTTY(true)
+	s.SetColorEnabled(true)
+	s.SetColorEnabled(false) // stdout piped: no colour there
+	v := s.ForStderr()
+	if v.Out != errOut || !v.IsStdoutTTY() {
+		t.Error("the view writes to stderr, a terminal")
+	}
+	if v.ColorEnabled() {
+		t.Error("colour was not allowed, so the view has none either")
+	}
+	s.SetColorEnabled(true)
+	s.SetStdoutTTY(false)
+	if !s.ForStderr().ColorEnabled() {
+		t.Error("stderr is a terminal and colour is allowed: the view is coloured")
+	}
+	s.SetStderrTTY(false)
+	if s.ForStderr().ColorEnabled() {
+		t.Error("a piped stderr gets no colour")
+	}
+}

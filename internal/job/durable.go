@@ -220,7 +220,7 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 	jpath := JournalPath(d.out)
 	what := "the journal " + jpath
 	prev := d.lock.Previous()
-	f, err := safefile.Open(jpath, what, os.O_RDONLY, true)
+	f, err := safefile.OpenExisting(jpath, os.O_RDONLY, true)
 	if err != nil {
 		return nil, err
 	}
@@ -234,10 +234,10 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 		}
 		h := st.header
 		if h == nil {
-			return nil, &safefile.NotOursError{What: what, Why: fmt.Sprintf("has no valid header: it is not the journal of --out %s, or its beginning is damaged; move it aside and run --resume again to check every user's tokens before minting", d.out)}
+			return nil, &safefile.RefusedError{Path: what, Why: fmt.Sprintf("has no valid header: it is not the journal of --out %s, or its beginning is damaged; move it aside and run --resume again to check every user's tokens before minting", d.out)}
 		}
 		if h.Out != filepath.Base(d.out) {
-			return nil, &safefile.NotOursError{What: what, Why: fmt.Sprintf("belongs to the output %q, not to --out %s", h.Out, d.out)}
+			return nil, &safefile.RefusedError{Path: what, Why: fmt.Sprintf("belongs to the output %q, not to --out %s", h.Out, d.out)}
 		}
 		run, started = h.Run, h.At
 		d.Since = earliest(h.At, st.earliest)
@@ -283,7 +283,7 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 // symbolic link, not a regular file or readable by others is refused, so
 // that a resume stops before it changes anything.
 func readOutput(out string, each func(tokenfile.Record)) (int64, error) {
-	f, err := safefile.Open(out, "--out "+out, os.O_RDONLY, true)
+	f, err := safefile.OpenExisting(out, os.O_RDONLY, true)
 	if err != nil || f == nil {
 		return 0, err
 	}

@@ -138,7 +138,7 @@ func TestAResumeRefusesAnotherOutputsJournal(t *testing.T) {
 	raw, _ := os.ReadFile(JournalPath(a)) //nolint:gosec // the test's own file
 	_ = os.WriteFile(JournalPath(b), raw, 0o600)
 	_, _, _, err := openRun(t, b, true, t0)
-	var ne *safefile.NotOursError
+	var ne *safefile.RefusedError
 	if !errors.As(err, &ne) || !strings.Contains(err.Error(), `belongs to the output "a.jsonl"`) {
 		t.Fatalf("got %v", err)
 	}

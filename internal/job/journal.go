@@ -119,7 +119,7 @@ type Journal struct {
 func createJournal(path, out, run string, started time.Time) (*Journal, error) {
 	f, err := safefile.Create(path, os.O_WRONLY|os.O_APPEND)
 	if err != nil {
-		return nil, fmt.Errorf("creating the journal %s: %w", path, safefile.WithoutPath(err))
+		return nil, fmt.Errorf("creating the journal %s: %w", path, safefile.Unwrap(err))
 	}
 	j := &Journal{f: f}
 	hdr := Record{Op: opHeader, V: journalVersion, Run: run, Out: filepath.Base(out), At: started.UTC()}
@@ -135,7 +135,7 @@ func createJournal(path, out, run string, started time.Time) (*Journal, error) {
 // the next record must start on a line of its own.
 func appendJournal(path string, validSize int64) (*Journal, error) {
 	what := "the journal " + path
-	f, err := safefile.Open(path, what, os.O_WRONLY, true)
+	f, err := safefile.OpenExisting(path, os.O_WRONLY, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func appendJournal(path string, validSize int64) (*Journal, error) {
 	}
 	if err := f.Truncate(validSize); err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("%s: %w", what, safefile.WithoutPath(err))
+		return nil, fmt.Errorf("%s: %w", what, safefile.Unwrap(err))
 	}
 	if _, err := f.Seek(validSize, io.SeekStart); err != nil {
 		_ = f.Close()

@@ -89,7 +89,7 @@ func AcquireLock(out string) (*Lock, error) {
 // may act.
 func CheckLock(out string) error {
 	path := LockPath(out)
-	f, err := safefile.Open(path, "the lock file "+path, os.O_RDONLY, false)
+	f, err := safefile.OpenExisting(path, os.O_RDONLY, false)
 	if err != nil || f == nil {
 		return err
 	}
@@ -106,23 +106,23 @@ func CheckLock(out string) error {
 
 func openLockFile(path, what string) (*os.File, error) {
 	for range 3 {
-		fi, err := safefile.Check(path, what)
+		fi, err := safefile.Check(path)
 		if err != nil {
 			return nil, err
 		}
 		if fi != nil {
-			return safefile.OpenChecked(path, what, os.O_RDWR, fi)
+			return safefile.Open(path, os.O_RDWR, fi)
 		}
 		f, err := safefile.Create(path, os.O_RDWR)
 		if err == nil {
 			return f, nil
 		}
 		if !errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%s: %w", what, safefile.WithoutPath(err))
+			return nil, fmt.Errorf("%s: %w", what, safefile.Unwrap(err))
 		}
 		// Another run created it between the check and the create.
 	}
-	return nil, &safefile.NotOursError{What: what, Why: "keeps changing while it is being opened"}
+	return nil, &safefile.RefusedError{Path: what, Why: "keeps changing while it is being opened"}
 }
 
 // Previous is what the lock file said before this run took it.

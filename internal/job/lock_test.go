@@ -132,7 +132,7 @@ func TestLockFileSymlinkRefused(t *testing.T) {
 		t.Skip("no symlinks here")
 	}
 	_, err := AcquireLock(out)
-	var ne *safefile.NotOursError
+	var ne *safefile.RefusedError
 	if !errors.As(err, &ne) {
 		t.Fatalf("want a refusal, got %v", err)
 	}

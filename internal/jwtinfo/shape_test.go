@@ -17,3 +17,12 @@ func TestRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactSecrets(t *testing.T) {
+	t.Parallel()
+	const opaque = "opaque-secret-0123"
+	got := RedactSecrets("echo "+opaque+" and eyJa.b.c, not short", opaque, "short", "")
+	if want := "echo [REDACTED] and [REDACTED], not short"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

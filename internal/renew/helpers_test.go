@@ -77,7 +77,7 @@ func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires fun
 
 func testOptions(t testing.TB, api API, from, out string) Options {
 	t.Helper()
-	p := emulator.DefaultPolicy
+	p := client.Policy(emulator.DefaultPolicy)
 	return Options{API: api, From: from, Out: out, Workers: 16, Admin: emulator.AdminID, Policy: &p,
 		Retry: reconcile.Policy{Attempts: 6, Tries: 6, Wait: 5 * time.Millisecond, Backoff: 20 * time.Millisecond, Settle: 5 * time.Millisecond}}
 }

@@ -71,7 +71,7 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 	// The server acts on what was sent before the kill; let it settle, then
 	// check the invariant that holds at every instant.
 	srv.SetFaults(emulator.Faults{})
-	for srv.InFlight() > 0 {
+	for cur, _ := srv.InFlight(); cur > 0; cur, _ = srv.InFlight() {
 		time.Sleep(5 * time.Millisecond)
 	}
 	checkCovered(t, srv, old, out)

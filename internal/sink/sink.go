@@ -16,6 +16,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/axero-cli/axero/client"
 )
 
 // Value is what a sink receives: the new token and what describes it.
@@ -71,6 +73,20 @@ type Env struct {
 	Getenv func(string) string
 	// Now is the clock.
 	Now func() time.Time
+	// Network is how a sink that speaks HTTP reaches its service: the
+	// proxy variables (read through Network.Getenv) and the extra
+	// certificate authorities of --ca-file, as for the site itself.
+	Network client.Network
+}
+
+// Planner is a sink whose Check found something it will change besides
+// writing the value (AWS Secrets Manager: a stuck AWSPENDING version left
+// by an earlier run, to be replaced), or a fact the user should weigh
+// before anything is minted. Plan returns one line per finding, never a
+// secret; the caller prints them with the check (and --dry-run stops
+// there). Sinks with nothing to say need not implement it.
+type Planner interface {
+	Plan() []string
 }
 
 // Kind classifies a sink failure for the exit code and the advice given.

@@ -1,19 +1,27 @@
 package textsafe
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestTerminalEscapesControlCharacters(t *testing.T) {
 	cases := map[string]string{ //nolint:gosec // test fixture, not a credential
-		"plain":           "plain",
-		"Zoë Ångström 日本": "Zoë Ångström 日本",
-		"\x1b]0;pwned\a":  `\x1b]0;pwned\x07`,
-		"\x1b[2J":         `\x1b[2J`,
-		"a\nb\tc\rd":      `a\nb\tc\rd`,
-		"del\x7f":         `del\x7f`,
-		"csi\u009b2J":     `csi\u009b2J`,
-		"bad\xffutf8":     `bad\xffutf8`,
-		"nul\x00":         `nul\x00`,
-		"":                "",
+		"plain":                                "plain",
+		"Zoë Ångström 日本":                      "Zoë Ångström 日本",
+		"\x1b]0;pwned\a":                       `\x1b]0;pwned\x07`,
+		"\x1b[2J":                              `\x1b[2J`,
+		"a\nb\tc\rd":                           `a\nb\tc\rd`,
+		"del\x7f":                              `del\x7f`,
+		"csi\u009b2J":                          `csi\u009b2J`,
+		"bad\xffutf8":                          `bad\xffutf8`,
+		"nul\x00":                              `nul\x00`,
+		"pdf\u202efdp.exe":                     `pdf\u202efdp.exe`,
+		"\u2066iso\u2069":                      `\u2066iso\u2069`,
+		"\u202a\u202b\u202c\u202d\u2067\u2068": `\u202a\u202b\u202c\u202d\u2067\u2068`,
+		"עברית \u200f":                         "עברית \u200f",
+		"":                                     "",
 	}
 	for in, want := range cases {
 		if got := Terminal(in); got != want {
@@ -74,8 +82,26 @@ func FuzzTerminalHasNoControlBytes(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		out := Terminal(s)
-		if hasC1OrInvalid(out) {
+		if !utf8.ValidString(out) || strings.ContainsFunc(out, unsafeRune) {
 			t.Fatalf("Terminal(%q) = %q still holds a control character", s, out)
 		}
+		if Terminal(out) != out {
+			t.Fatalf("Terminal(%q) = %q is not stable", s, out)
+		}
 	})
+}
+
+func TestLinesKeepLineBreaksOnly(t *testing.T) {
+	cases := map[string]string{
+		"a\nb\tc":          "a\nb\tc",
+		"over\rwrite":      `over\rwrite`,
+		"\x1b[2J\nnext":    "\\x1b[2J\nnext",
+		"csi\u009b2J\n":    "csi\\u009b2J\n",
+		"bad\xffutf8\tend": "bad\\xffutf8\tend",
+	}
+	for in, want := range cases {
+		if got := Lines(in); got != want {
+			t.Errorf("Lines(%q) = %q, want %q", in, got, want)
+		}
+	}
 }

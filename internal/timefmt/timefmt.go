@@ -3,28 +3,40 @@
 package timefmt
 
 import (
+	"math"
 	"time"
 )
 
-// Duration rounds d to its largest sensible unit: "45 seconds", "3 hours",
-// "29 days", "2 years".
+const (
+	day   = 24 * time.Hour
+	month = 30 * day
+	year  = 365 * day
+)
+
+// Duration says d in its largest sensible unit, rounded to the nearest:
+// "45 seconds", "3 hours", "30 days", "3 months", "2 years". Rounding (not
+// truncating) matters: a token minted for 30 days a second ago expires "in
+// 30 days", not "in 29 days", and a 90-day one "in 3 months", not 2.
 func Duration(d time.Duration) string {
 	if d < 0 {
 		d = -d
 	}
+	round := func(unit time.Duration) int64 { return int64(math.Round(float64(d) / float64(unit))) }
+	// Each unit takes over where the smaller one would round to its size,
+	// so that no value reads as "60 minutes" or "12 months".
 	switch {
-	case d < time.Minute:
-		return plural(int64(d/time.Second), "second")
-	case d < time.Hour:
-		return plural(int64(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		return plural(int64(d/time.Hour), "hour")
-	case d < 60*24*time.Hour:
-		return plural(int64(d/(24*time.Hour)), "day")
-	case d < 365*24*time.Hour:
-		return plural(int64(d/(30*24*time.Hour)), "month")
+	case d < time.Minute-time.Second/2:
+		return plural(round(time.Second), "second")
+	case d < time.Hour-time.Minute/2:
+		return plural(round(time.Minute), "minute")
+	case d < 48*time.Hour-time.Hour/2:
+		return plural(round(time.Hour), "hour")
+	case d < 60*day-day/2:
+		return plural(round(day), "day")
+	case d < year-month/2:
+		return plural(round(month), "month")
 	}
-	return plural(int64(d/(365*24*time.Hour)), "year")
+	return plural(round(year), "year")
 }
 
 // Relative says when t is relative to now: "in 29 days" or "3 days ago".

@@ -14,8 +14,16 @@ func TestDurationAndRelative(t *testing.T) {
 		{now.Add(45 * time.Second), "in 45 seconds"},
 		{now.Add(time.Minute), "in 1 minute"},
 		{now.Add(-3 * time.Hour), "3 hours ago"},
-		{now.Add(29*24*time.Hour + 23*time.Hour), "in 29 days"},
+		{now.Add(29*24*time.Hour + 23*time.Hour), "in 30 days"},
+		{now.Add(30*24*time.Hour - time.Second), "in 30 days"},
+		{now.Add(29*24*time.Hour + 6*time.Hour), "in 29 days"},
+		{now.Add(90*24*time.Hour - time.Second), "in 3 months"},
 		{now.Add(-90 * 24 * time.Hour), "3 months ago"},
+		{now.Add(59*time.Minute + 50*time.Second), "in 1 hour"},
+		{now.Add(59*time.Second + 600*time.Millisecond), "in 1 minute"},
+		{now.Add(47*time.Hour + 40*time.Minute), "in 2 days"},
+		{now.Add(360 * 24 * time.Hour), "in 1 year"},
+		{now.Add(365*24*time.Hour - time.Second), "in 1 year"},
 		{now.Add(2 * 365 * 24 * time.Hour), "in 2 years"},
 	}
 	for _, c := range cases {

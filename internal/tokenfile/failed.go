@@ -59,12 +59,11 @@ func NewFailedFile(path string, inputHeader []string) (*FailedFile, error) {
 // axero: a symbolic link, not a regular file, one with other hard links,
 // or a file whose header has no reason column.
 func CheckFailedPath(path string) error {
-	what := "the failed file " + path
-	fi, err := safefile.Check(path, what)
+	fi, err := safefile.Check(path)
 	if err != nil || fi == nil {
 		return err
 	}
-	f, err := safefile.OpenChecked(path, what, os.O_RDONLY, fi)
+	f, err := safefile.Open(path, os.O_RDONLY, fi)
 	if err != nil {
 		return err
 	}
@@ -76,7 +75,7 @@ func CheckFailedPath(path string) error {
 			return nil
 		}
 	}
-	return &safefile.NotOursError{What: what, Why: "is not a failed file of axero (it has no reason column); move it away first"}
+	return &safefile.RefusedError{Path: "the failed file " + path, Why: "is not a failed file of axero (it has no reason column); move it away first"}
 }
 
 // Path is where failed rows go.
@@ -108,11 +107,11 @@ func (fw *FailedFile) create() error {
 		return err
 	}
 	if err := os.Remove(fw.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cannot replace %s: %w", fw.path, safefile.WithoutPath(err))
+		return fmt.Errorf("cannot replace %s: %w", fw.path, safefile.Unwrap(err))
 	}
 	f, err := safefile.Create(fw.path, os.O_WRONLY)
 	if err != nil {
-		return fmt.Errorf("cannot create %s: %w", fw.path, safefile.WithoutPath(err))
+		return fmt.Errorf("cannot create %s: %w", fw.path, safefile.Unwrap(err))
 	}
 	w, err := NewCSVWriter(f, fw.header...)
 	if err != nil {

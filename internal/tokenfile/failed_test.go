@@ -81,7 +81,7 @@ func TestFailedFileRefusesWhatIsNotOurs(t *testing.T) {
 	}
 	for _, p := range []string{link, hard, foreign} {
 		_, err := NewFailedFile(p, []string{"user"})
-		var ne *safefile.NotOursError
+		var ne *safefile.RefusedError
 		if !errors.As(err, &ne) {
 			t.Errorf("%s: %v, want a refusal", filepath.Base(p), err)
 		}

@@ -39,7 +39,7 @@ func CreateOutput(path string) (*Output, error) {
 		return nil, &ExistsError{Path: path}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot create --out %s: %w", path, safefile.WithoutPath(err))
+		return nil, fmt.Errorf("cannot create --out %s: %w", path, safefile.Unwrap(err))
 	}
 	return startOutput(f, path, 0)
 }
@@ -49,24 +49,23 @@ func CreateOutput(path string) (*Output, error) {
 // created. It refuses a symbolic link, anything but a regular file, and a
 // file that others can read: appending tokens to it would hand them over.
 func AppendOutput(path string, size int64) (*Output, error) {
-	what := "--out " + path
-	fi, err := safefile.Check(path, what)
+	fi, err := safefile.Check(path)
 	if err != nil {
 		return nil, err
 	}
 	if fi == nil {
 		return CreateOutput(path)
 	}
-	if err := safefile.CheckPrivate(fi, what); err != nil {
+	if err := safefile.CheckPrivate(path, fi); err != nil {
 		return nil, err
 	}
-	f, err := safefile.OpenChecked(path, what, os.O_WRONLY, fi)
+	f, err := safefile.Open(path, os.O_WRONLY, fi)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.Truncate(size); err != nil {
 		_ = f.Close()
-		return nil, fmt.Errorf("%s: %w", what, err)
+		return nil, fmt.Errorf("--out %s: %w", path, safefile.Unwrap(err))
 	}
 	if _, err := f.Seek(size, io.SeekStart); err != nil {
 		_ = f.Close()

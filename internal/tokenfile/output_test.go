@@ -82,7 +82,7 @@ func TestOutputIsNeverReplacedOrHandedOver(t *testing.T) {
 	if _, err := CreateOutput(link); !errors.As(err, &ee) {
 		t.Errorf("create over a link: %v", err)
 	}
-	var ne *safefile.NotOursError
+	var ne *safefile.RefusedError
 	if _, err := AppendOutput(link, 0); !errors.As(err, &ne) {
 		t.Errorf("append to a link: %v", err)
 	}

@@ -65,14 +65,14 @@ type Reader struct {
 func Open(path string) (*Reader, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, inputErrorf("%s: %v", path, safefile.WithoutPath(err))
+		return nil, inputErrorf("%s: %v", path, safefile.Unwrap(err))
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, inputErrorf("%s is not a regular file", path)
 	}
 	f, err := os.Open(path) //nolint:gosec // the token file the user names with --from
 	if err != nil {
-		return nil, inputErrorf("%s: %v", path, safefile.WithoutPath(err))
+		return nil, inputErrorf("%s: %v", path, safefile.Unwrap(err))
 	}
 	r, err := newReader(f, path, -1, false)
 	if err != nil {

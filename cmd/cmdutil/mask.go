@@ -1,18 +1,18 @@
-package token
+package cmdutil
 
 import (
 	"fmt"
 	"strings"
-
-	"github.com/axero-cli/axero/cmd/cmdutil"
 )
 
-// maskInCI asks the GitHub Actions runner to hide secret in every later
+// MaskInCI asks the GitHub Actions runner to hide secret in every later
 // log line, before anything reveals it. The workflow command goes to
 // stderr, which the runner reads for commands too, so that it works even
 // when stdout is captured with $(...) and holds nothing but the token.
-// Outside GitHub Actions it does nothing.
-func maskInCI(f *cmdutil.Factory, secret string) {
+// Outside GitHub Actions it does nothing. Every command that may print a
+// new token calls it first: token create, rotate and create-for-user, and
+// call for a Token in an answer.
+func MaskInCI(f *Factory, secret string) {
 	if !strings.EqualFold(strings.TrimSpace(f.Getenv("GITHUB_ACTIONS")), "true") || secret == "" {
 		return
 	}

@@ -1,0 +1,179 @@
+// Package github delivers a token to a GitHub Actions secret of a
+// repository, one of its environments, or an organisation:
+//
+//	github:OWNER/REPO#NAME
+//	github:OWNER/REPO?env=ENV#NAME
+//	github:ORG#NAME?visibility=all|private|selected[&repos=REPO,REPO]
+//
+// The value is sealed to the scope's public key with libsodium's sealed
+// box before it leaves the process, and can never be read back: Verify
+// proves the write by the secret's updated_at, which must not be earlier
+// than the run's start on the server's clock.
+//
+// The credential is GH_TOKEN or GITHUB_TOKEN; the API is GITHUB_API_URL
+// (set inside GitHub Actions), else https://GH_HOST/api/v3 (GitHub
+// Enterprise Server), else https://api.github.com.
+package github
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/axero-cli/axero/internal/sink"
+	"github.com/axero-cli/axero/internal/sink/sinkhttp"
+	"github.com/axero-cli/axero/internal/sink/sinkspec"
+)
+
+// Scheme is the sink strings' prefix.
+const Scheme = "github"
+
+// apiVersion is the REST API version the sink speaks.
+const apiVersion = "2022-11-28"
+
+var (
+	// ownerPattern is GitHub's rule for user and organisation names.
+	ownerPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	// repoPattern is GitHub's rule for repository names.
+	repoPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	// namePattern is GitHub's rule for secret names: letters, digits and
+	// underscores, not starting with a digit.
+	namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// maxEnvName is the longest environment name GitHub accepts.
+const maxEnvName = 255
+
+// Visibilities of an organisation secret, as the API names them.
+var visibilities = []string{"all", "private", "selected"}
+
+// Sink is one GitHub Actions secret.
+type Sink struct {
+	spec  string
+	owner string // the repository's owner, or the organisation
+	repo  string // "" for an organisation secret
+	env   string // "" unless an environment secret
+	name  string
+
+	// visibility is what an organisation secret is to become; "" keeps
+	// what it has. repos names the repositories of "selected".
+	visibility string
+	repos      []string
+
+	getenv func(string) string
+	stack  *sinkhttp.Stack
+
+	mu     sync.Mutex
+	client *sinkhttp.Client
+	cred   credential
+	key    *publicKey
+	org    *orgAccess // resolved visibility of an organisation secret
+}
+
+// Parse reads the part of a sink string after "github:".
+func Parse(spec string, env sink.Env, stack *sinkhttp.Stack) (sink.Sink, error) {
+	s := &Sink{spec: spec, getenv: env.Getenv, stack: stack}
+	if s.getenv == nil {
+		s.getenv = func(string) string { return "" }
+	}
+	if err := s.parse(); err != nil {
+		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "%v", err)
+	}
+	return s, nil
+}
+
+func (s *Sink) parse() error {
+	sp, err := sinkspec.Parse(s.spec)
+	if err != nil {
+		return err
+	}
+	if !sp.HasName || sp.Name == "" {
+		return fmt.Errorf("no secret name: write github:OWNER/REPO#NAME or github:ORG#NAME?visibility=private")
+	}
+	s.name = sp.Name
+	owner, repo, isRepo := strings.Cut(sp.Target, "/")
+	if !ownerPattern.MatchString(owner) {
+		return fmt.Errorf("%q is not a GitHub owner or organisation name", owner)
+	}
+	s.owner = owner
+	if isRepo {
+		if !repoPattern.MatchString(repo) || repo == "." || repo == ".." {
+			return fmt.Errorf("%q is not a GitHub repository name", repo)
+		}
+		s.repo = repo
+		if err := sp.Allow("env"); err != nil {
+			return err
+		}
+		if sp.Options.Has("env") {
+			s.env = sp.Options.Get("env")
+			if s.env == "" || len(s.env) > maxEnvName {
+				return fmt.Errorf("env= needs an environment name of 1 to %d characters", maxEnvName)
+			}
+		}
+		return nil
+	}
+	if err := sp.Allow("visibility", "repos"); err != nil {
+		return err
+	}
+	s.visibility = sp.Options.Get("visibility")
+	if sp.Options.Has("visibility") && !slices.Contains(visibilities, s.visibility) {
+		return fmt.Errorf("visibility=%q: want all, private or selected", s.visibility)
+	}
+	if list := sp.Options.Get("repos"); list != "" {
+		for _, r := range strings.Split(list, ",") {
+			if !repoPattern.MatchString(r) {
+				return fmt.Errorf("repos=: %q is not a repository name", r)
+			}
+			s.repos = append(s.repos, r)
+		}
+	}
+	switch {
+	case s.visibility == "selected" && len(s.repos) == 0:
+		return fmt.Errorf("visibility=selected needs repos=REPO,REPO (the repositories of %s that may use the secret)", owner)
+	case len(s.repos) > 0 && s.visibility != "selected":
+		return fmt.Errorf("repos= goes with visibility=selected only")
+	}
+	return nil
+}
+
+// String is the sink as written.
+func (s *Sink) String() string { return Scheme + ":" + s.spec }
+
+// what names the secret for messages: `secret NAME of OWNER/REPO`.
+func (s *Sink) what() string {
+	switch {
+	case s.repo == "":
+		return fmt.Sprintf("organisation secret %s of %s", s.name, s.owner)
+	case s.env != "":
+		return fmt.Sprintf("secret %s of environment %q of %s/%s", s.name, s.env, s.owner, s.repo)
+	}
+	return fmt.Sprintf("secret %s of %s/%s", s.name, s.owner, s.repo)
+}
+
+// scopeName names the place that holds the secret, for "not found".
+func (s *Sink) scopeName() string {
+	switch {
+	case s.repo == "":
+		return "organisation " + s.owner
+	case s.env != "":
+		return fmt.Sprintf("environment %q of repository %s/%s", s.env, s.owner, s.repo)
+	}
+	return fmt.Sprintf("repository %s/%s", s.owner, s.repo)
+}
+
+// checkName applies GitHub's naming rules before any request.
+func (s *Sink) checkName(op string) error {
+	switch {
+	case !namePattern.MatchString(s.name):
+		return sink.Errorf(s.String(), op, sink.Invalid, "secret name %q: GitHub allows only letters, digits and _, not starting with a digit", s.name)
+	case strings.HasPrefix(strings.ToUpper(s.name), "GITHUB_"):
+		return sink.Errorf(s.String(), op, sink.Invalid, "secret name %q: GitHub reserves names starting with GITHUB_", s.name)
+	}
+	return nil
+}
+
+// Commit does nothing: a GitHub secret has no staged versions.
+func (s *Sink) Commit(_ context.Context, _ sink.Value) error { return nil }
