@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/credentials"
@@ -112,7 +111,7 @@ func Redact(s string) string { return jwtinfo.Redact(s) }
 func Message(err error) string {
 	// Errors carry text from the server (names, messages) and from files:
 	// control characters are shown escaped, never sent to the terminal.
-	return Redact(textsafe.Terminal(strings.Join(strings.Fields(message(err)), " ")))
+	return Redact(textsafe.Terminal(textsafe.OneLine(message(err))))
 }
 
 func message(err error) string {
