@@ -6,8 +6,8 @@
 #
 # Usage: .ci/fuzz.sh [PACKAGES...]            (default ./...)
 #   FUZZTIME     time per target (default 10s). CI uses the default; the
-#                nightly budget is FUZZTIME=10m (about three hours for the
-#                current seventeen targets).
+#                nightly budget is FUZZTIME=10m (about three and a half hours
+#                for the current twenty targets).
 #   FUZZWORKERS  fuzzing processes per target (default: the go command's,
 #                GOMAXPROCS)
 #

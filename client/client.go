@@ -17,6 +17,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/axero-cli/axero/internal/httplog"
+	"github.com/axero-cli/axero/internal/limit"
 )
 
 // Defaults for the zero values of Config.
@@ -54,6 +55,10 @@ type Config struct {
 	// connection instead of opening one per request. Zero keeps Go's
 	// default (2).
 	IdleConnsPerHost int
+	// Limiter, when set, bounds the requests in flight to the site: every
+	// attempt of every request holds one of its slots while it is on the
+	// wire (limit.go). A bulk command's workers share one.
+	Limiter limit.Limiter
 }
 
 // Client talks to one Axero site with one token. It is safe for concurrent
@@ -74,6 +79,7 @@ type site struct {
 	gate         *pauseGate
 	log          *httplog.Log
 	retryMaxWait time.Duration
+	limiter      limit.Limiter // nil: no bound
 
 	// onRetryWait, when set, observes every wait the retry machinery asks
 	// for; tests use it to prove that Retry-After was honoured.
@@ -116,6 +122,7 @@ func New(cfg Config) (*Client, error) {
 		paths:        cfg.Paths.WithDefaults(),
 		gate:         &pauseGate{},
 		retryMaxWait: maxWait,
+		limiter:      cfg.Limiter,
 		tokens:       map[string]struct{}{},
 	}
 	s.log = newDebugLog(cfg.Debug, s.redact)
@@ -158,7 +165,8 @@ func New(cfg Config) (*Client, error) {
 		SetRetryMaxWaitTime(maxWait).
 		SetRetryAfter(s.retryAfter).
 		AddRetryCondition(retryUnlessCertificate).
-		OnBeforeRequest(s.waitForPause)
+		OnBeforeRequest(s.waitForPause).
+		OnBeforeRequest(s.takeSlot)
 	s.log.Install(rc)
 	s.rc = rc
 

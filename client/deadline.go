@@ -5,20 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // DefaultCommandTimeout is the overall deadline of a command when --timeout
 // is not given.
 const DefaultCommandTimeout = 30 * time.Second
-
-// UsageError is a mistake in what the user asked for, found before any
-// request: commands exit 2 on it. Usage reports true.
-type UsageError struct{ msg string }
-
-func (e *UsageError) Error() string { return e.msg }
-
-// Usage marks the error for the exit-code mapping.
-func (e *UsageError) Usage() bool { return true }
 
 type budgetKey struct{}
 
@@ -27,10 +20,10 @@ type budgetKey struct{}
 // wait the server asks for. A wait that would not end before the deadline
 // fails at once with a *WaitError that names it, instead of sleeping into
 // the deadline. d must be positive: zero or a negative value is a
-// *UsageError, never a silent default.
+// usage error, never a silent default.
 func WithCommandTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc, error) {
 	if d <= 0 {
-		return ctx, func() {}, &UsageError{msg: fmt.Sprintf("invalid --timeout %s: it must be positive, e.g. 30s or 2m", d)}
+		return ctx, func() {}, usage.Errorf("invalid --timeout %s: it must be positive, e.g. 30s or 2m", d)
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
 	return context.WithValue(ctx, budgetKey{}, d), cancel, nil

@@ -87,7 +87,7 @@ func TestBackoffBeyondTheDeadlineFailsAtOnce(t *testing.T) {
 
 func TestPauseBeyondTheDeadlineFailsAtOnce(t *testing.T) {
 	var g pauseGate
-	g.pause(time.Now(), time.Hour)
+	g.pause(time.Now(), time.Hour, time.Hour)
 	ctx := commandContext(t)
 	err := g.wait(ctx)
 	var wait *WaitError

@@ -16,17 +16,19 @@ import (
 type pauseGate struct {
 	mu    sync.Mutex
 	until time.Time
+	asked time.Duration // what the server asked for, before capping to d
 }
 
-// pause extends the pause to at least now+d.
-func (g *pauseGate) pause(now time.Time, d time.Duration) {
+// pause extends the pause to at least now+d, for a Retry-After of asked
+// (d may be capped below it).
+func (g *pauseGate) pause(now time.Time, d, asked time.Duration) {
 	if d <= 0 {
 		return
 	}
 	t := now.Add(d)
 	g.mu.Lock()
 	if t.After(g.until) {
-		g.until = t
+		g.until, g.asked = t, asked
 	}
 	g.mu.Unlock()
 }
@@ -42,21 +44,25 @@ func (g *pauseGate) pausedUntil() time.Time {
 }
 
 // wait blocks until no pause is in force or ctx is done. A pause that would
-// outlast ctx's deadline fails at once with a *WaitError instead. The loop
-// re-reads the end of the pause because another response may extend it
-// while we sleep.
+// outlast ctx's deadline fails at once with a *WaitError instead, which
+// names what the server asked for, not what is left of the capped pause.
+// The loop re-reads the end of the pause because another response may
+// extend it while we sleep.
 func (g *pauseGate) wait(ctx context.Context) error {
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		g.mu.Lock()
-		d := time.Until(g.until)
+		d, asked := time.Until(g.until), g.asked
 		g.mu.Unlock()
 		if d <= 0 {
 			return nil
 		}
 		if err := checkWait(ctx, d, true); err != nil {
+			if we, ok := err.(*WaitError); ok && asked > we.Wait { //nolint:errorlint // checkWait returns it unwrapped
+				we.Wait = asked
+			}
 			return err
 		}
 		t := time.NewTimer(d)

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,8 +93,8 @@ func TestSharedPause(t *testing.T) {
 func TestPauseGateWaitsForLongestPauseAndHonoursContext(t *testing.T) {
 	var g pauseGate
 	now := time.Now()
-	g.pause(now, time.Hour)
-	g.pause(now, time.Minute) // a shorter pause does not shorten the gate
+	g.pause(now, time.Hour, time.Hour)
+	g.pause(now, time.Minute, time.Minute) // a shorter pause does not shorten the gate
 	if got := g.pausedUntil(); !got.Equal(now.Add(time.Hour)) {
 		t.Errorf("pausedUntil = %v", got)
 	}
@@ -100,5 +102,27 @@ func TestPauseGateWaitsForLongestPauseAndHonoursContext(t *testing.T) {
 	defer cancel()
 	if err := g.wait(ctx); err == nil {
 		t.Error("wait returned nil with a cancelled context")
+	}
+}
+
+// A request that cannot wait out a pause says what the server asked for,
+// not what is left of the pause the client capped: a Retry-After of
+// 1,000,000,000 seconds is not "asked to wait 58.2s".
+func TestAPauseTooLongForTheDeadlineNamesWhatTheServerAsked(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1000000000")
+		writeJSON(w, 429, fail("slow down", "TooManyRequests"))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, nil)
+	first, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, _ = c.Me(first) // the pause begins, capped to a minute
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, err := c.Me(ctx) // meets the gate
+	if err == nil || !strings.Contains(err.Error(), "the server asked to wait 277777h46m") {
+		t.Fatalf("err %v, want it to name the server's Retry-After", err)
 	}
 }

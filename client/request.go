@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/axero-cli/axero/internal/limit"
 )
 
 // call is one API request as the typed methods describe it.
@@ -38,6 +40,10 @@ func (cl call) pathOnly() string {
 // returned without error; the caller interprets it.
 func (c *Client) exchange(ctx context.Context, cl call) (*resty.Response, *attempt, error) {
 	rec := &attempt{policy: cl.policy}
+	rec.slots.caller = ctx
+	// An attempt that took a slot and never reached the transport (a
+	// failure in between) gives it back here.
+	defer rec.slots.giveBack(limit.Outcome{Canceled: true})
 	r := c.site.rc.R().SetContext(withAttempt(ctx, rec))
 	if c.token != "" {
 		r.SetAuthToken(c.token)

@@ -22,6 +22,8 @@ type attempt struct {
 	started     time.Time // when the latest attempt went to the transport
 	written     bool      // the latest attempt wrote bytes to a connection
 	lostAnswers int       // attempts that were sent and got no answer
+
+	slots slotHolder // the current attempt's slot of the site's limiter
 }
 
 type attemptKey struct{}
@@ -81,8 +83,9 @@ func (a *attempt) answerLost() bool {
 
 // siteTransport sits under resty's http.Client. For every attempt it
 // records whether the request was written, turns
-// an oversized Content-Length into an immediate refusal, and starts a pause
-// when the server asks for one.
+// an oversized Content-Length into an immediate refusal, starts a pause
+// when the server asks for one, and gives the attempt's slot of the
+// site's limiter back once the answer is read (limit.go).
 type siteTransport struct {
 	inner http.RoundTripper
 	site  *site
@@ -90,7 +93,11 @@ type siteTransport struct {
 
 func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rec := attemptFrom(req.Context())
+	sent := time.Now()
 	if rec != nil {
+		if err := t.site.ensureSlot(req, rec); err != nil {
+			return nil, err
+		}
 		// A redirect hop carries the response that caused it; only a
 		// fresh request starts a new attempt.
 		if req.Response == nil {
@@ -106,6 +113,7 @@ func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		if rec != nil {
 			rec.fail()
+			settleSlot(rec, sent, nil, err)
 		}
 		return nil, err
 	}
@@ -113,9 +121,12 @@ func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = resp.Body.Close()
 		resp.Body = tooLargeBody{}
 	}
+	if rec != nil && t.site.limiter != nil {
+		settleSlot(rec, sent, resp, nil)
+	}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			t.site.gate.pause(time.Now(), min(d, t.site.retryMaxWait))
+			t.site.gate.pause(time.Now(), min(d, t.site.retryMaxWait), d)
 		}
 	}
 	return resp, nil

@@ -50,11 +50,12 @@ func cause(err error) string {
 	case errors.Is(err, keyring.ErrUnsupportedPlatform):
 		return "no supported keychain on this platform"
 	}
-	return oneLine(msg)
+	return firstLine(msg)
 }
 
-// oneLine keeps the first line of an unexpected error, short enough to read.
-func oneLine(s string) string {
+// firstLine keeps the first line of an unexpected error, short enough to
+// read.
+func firstLine(s string) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}

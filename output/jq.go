@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/itchyny/gojq"
 
@@ -34,7 +33,7 @@ func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 	dec.UseNumber()
 	var input any
 	if err := dec.Decode(&input); err != nil {
-		return fmt.Errorf("--jq needs a JSON document: %s", oneLine(err.Error()))
+		return fmt.Errorf("--jq needs a JSON document: %s", textsafe.OneLine(err.Error()))
 	}
 	iter := code.Run(input)
 	for {
@@ -78,9 +77,5 @@ func runJQ(w io.Writer, raw []byte, expr string, pretty, color bool) error {
 // jqError makes a gojq error one line, prefixed so users know where it
 // came from.
 func jqError(prefix string, err error) error {
-	return fmt.Errorf("%s: %s", prefix, oneLine(err.Error()))
-}
-
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	return fmt.Errorf("%s: %s", prefix, textsafe.OneLine(err.Error()))
 }

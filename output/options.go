@@ -38,6 +38,8 @@ import (
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // Output formats.
@@ -101,16 +103,16 @@ func (o Options) Validate(allowed ...string) error {
 	}
 	if !ok {
 		if strings.TrimSpace(o.Format) == "" {
-			return usageErrorf("--jq needs JSON output, which this command does not offer")
+			return usage.Errorf("--jq needs JSON output, which this command does not offer")
 		}
-		return usageErrorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
+		return usage.Errorf("unknown output format %q: want one of %s", o.Format, strings.Join(allowed, ", "))
 	}
 	if o.JQ != "" {
 		if f != FormatJSON {
-			return usageErrorf("--jq works only with JSON output, not -o %s", f)
+			return usage.Errorf("--jq works only with JSON output, not -o %s", f)
 		}
 		if _, err := compileJQ(o.JQ); err != nil {
-			return &UsageError{Err: err}
+			return usage.Wrap(err)
 		}
 	}
 	return nil

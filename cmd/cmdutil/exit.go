@@ -7,12 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/credentials"
 	"github.com/axero-cli/axero/internal/jwtinfo"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // Exit codes, as documented in the CLI contract.
@@ -47,19 +47,12 @@ func (e *ExitError) Unwrap() error { return e.Err }
 // (if non-nil) as `axero: <err>`.
 func Exit(code int, err error) error { return &ExitError{Code: code, Err: err} }
 
-// FlagError is a usage mistake: exit 2.
-type FlagError struct{ Err error }
-
-func (e *FlagError) Error() string { return e.Err.Error() }
-func (e *FlagError) Unwrap() error { return e.Err }
-
-// Usage reports that the error is a usage mistake.
-func (e *FlagError) Usage() bool { return true }
+// FlagError is a usage mistake: exit 2. It is the program's one usage
+// error, by the name gh-style commands know it.
+type FlagError = usage.Error
 
 // FlagErrorf builds a usage error.
-func FlagErrorf(format string, args ...any) error {
-	return &FlagError{Err: fmt.Errorf(format, args...)}
-}
+func FlagErrorf(format string, args ...any) error { return usage.Errorf(format, args...) }
 
 // ErrNotLoggedIn is returned when no token can be found for a request.
 var ErrNotLoggedIn = credentials.ErrNotLoggedIn
@@ -118,7 +111,7 @@ func Redact(s string) string { return jwtinfo.Redact(s) }
 func Message(err error) string {
 	// Errors carry text from the server (names, messages) and from files:
 	// control characters are shown escaped, never sent to the terminal.
-	return Redact(textsafe.Terminal(strings.Join(strings.Fields(message(err)), " ")))
+	return Redact(textsafe.Terminal(textsafe.OneLine(message(err))))
 }
 
 func message(err error) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/axero-cli/axero/internal/envflag"
 	"github.com/axero-cli/axero/internal/iostreams"
 	"github.com/axero-cli/axero/internal/jwtinfo"
+	"github.com/axero-cli/axero/internal/limit"
 	"github.com/axero-cli/axero/internal/timefmt"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
@@ -52,9 +53,11 @@ type Factory struct {
 	Keychain func() keychain.Store
 	// Transport, when set, is used by every client (tests).
 	Transport http.RoundTripper
-	// IdleConnsPerHost, when set, is the connection pool of every client
-	// built from now on: a bulk command sets it to its concurrency.
+	// IdleConnsPerHost and Limiter, when set, are the connection pool and
+	// the bound on requests in flight of every client built from now on:
+	// a bulk run sets both from its --concurrency.
 	IdleConnsPerHost int
+	Limiter          limit.Limiter
 
 	cfgOnce sync.Once
 	cfg     *config.Config
@@ -219,6 +222,7 @@ func (f *Factory) ClientConfig() (client.Config, error) {
 		Network:   f.Network(&p),
 
 		IdleConnsPerHost: f.IdleConnsPerHost,
+		Limiter:          f.Limiter,
 	}
 	if f.Debug || envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
 		cc.Debug = f.IO.ErrOut

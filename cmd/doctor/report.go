@@ -44,7 +44,7 @@ func newReport() *report { return &report{byName: map[string]*Check{}} }
 // add records a check. Every detail and hint is redacted of anything
 // shaped like a token, whatever produced it.
 func (r *report) add(name, status, detail, hint string) *Check {
-	c := &Check{Check: name, Status: status, Detail: cmdutil.Redact(oneLine(detail)), Hint: cmdutil.Redact(oneLine(hint))}
+	c := &Check{Check: name, Status: status, Detail: cmdutil.Redact(textsafe.OneLine(detail)), Hint: cmdutil.Redact(textsafe.OneLine(hint))}
 	r.checks = append(r.checks, c)
 	r.byName[name] = c
 	return c
@@ -161,7 +161,3 @@ func statusTone(status string) output.Tone {
 	}
 	return output.Plain
 }
-
-// oneLine folds line breaks and runs of spaces, so that every check stays
-// one line whatever an error message holds.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

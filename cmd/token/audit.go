@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/audit"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/tokenfile"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -78,7 +78,8 @@ each) to sort them by user and token.
 
 Exit status: 0 the scan is complete; 6 with --exit-code when a token was
 reported; 5 when some users could not be scanned (they are listed on
-stderr; 5 wins over 6); 3 no permission; 130 interrupted.`,
+stderr) or the users list could not be read to its end (5 wins over 6);
+3 no permission; 130 interrupted.`,
 		Example: `  # Tokens nobody has used for six months, as a file to review and revoke
   $ axero token audit --stale 180d -o csv > stale.csv
   $ axero token revoke --from stale.csv
@@ -113,7 +114,7 @@ stderr; 5 wins over 6); 3 no permission; 130 interrupted.`,
 	fl.BoolVar(&opts.Expired, "expired", false, "report expired tokens")
 	fl.BoolVar(&opts.Impersonation, "impersonation", false, "report impersonation tokens (minted by an administrator)")
 	fl.StringVar(&opts.CreatedBy, "created-by", "", "report impersonation tokens minted by this administrator (`U`: UserID, email or user name)")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "how many requests to have in flight at once")
+	addConcurrencyFlag(c, &opts.Concurrency, false)
 	fl.BoolVar(&opts.ExitCode, "exit-code", false, "exit 6 when any token is reported")
 	output.AddFlags(c, &opts.Output)
 	_ = c.RegisterFlagCompletionFunc("stale", cmdutil.FixedValues("90d", "180d", "1y"))
@@ -139,8 +140,8 @@ func (o *AuditOptions) validate(c *cobra.Command) error {
 	if c.Flags().Changed("users") && strings.TrimSpace(o.Users) == "" {
 		return cmdutil.FlagErrorf("--users needs a CSV file (or - for stdin)")
 	}
-	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
+	if err := checkConcurrency(o.Concurrency); err != nil {
+		return err
 	}
 	o.criteria.NeverExpires = o.NeverExpires
 	o.criteria.Expired = o.Expired
@@ -152,7 +153,7 @@ func (o *AuditOptions) validate(c *cobra.Command) error {
 func auditRun(ctx context.Context, opts *AuditOptions) error {
 	f := opts.Factory
 	ios := f.IO
-	var users *bulk.Input
+	var users *tokenfile.Users
 	if opts.Users != "" {
 		in, closeIn, err := openUserList("--users", opts.Users, ios.In)
 		if err != nil {
@@ -161,45 +162,25 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		defer closeIn()
 		users = in
 	}
-	// Every worker shares one client, so that one Retry-After pauses them
-	// all; its connection pool must hold a connection per worker.
-	f.IdleConnsPerHost = opts.Concurrency + 2
-	c, err := f.Client()
+	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("list other users' tokens"), false)
 	if err != nil {
 		return err
 	}
-	api, err := startBulkRun(ctx, f, c, "list other users' tokens", false)
-	if err != nil {
-		return err
-	}
-
+	defer s.close()
 	now := f.Now()
 	sink := newAuditSink(f, opts.Output, now)
-	var reported, failed atomic.Int64
-	bar := newCountBar(ios.ErrOut, ios.IsStderrTTY(), 0, "users", func() string {
-		return fmt.Sprintf("reported %d, failed %d", reported.Load(), failed.Load())
+	bar := newProgressBar(ios.ErrOut, ios.IsStderrTTY(), 0, "users", func(good, bad int64) string {
+		return fmt.Sprintf("reported %d, failed %d", good, bad)
 	})
-	sum, runErr := audit.Run(ctx, audit.Options{
-		API:         api,
-		Criteria:    opts.criteria,
-		Users:       users,
-		Concurrency: opts.Concurrency,
-		Now:         func() time.Time { return now },
-		Emit: func(r audit.Row) error {
-			reported.Add(1)
-			return sink.emit(r)
-		},
-		Progress: func(p audit.Progress) {
-			failed.Store(int64(p.Failed))
-			bar.setTotal(int64(p.Total))
-			bar.set(int64(p.Done))
-		},
+	var sum audit.Summary
+	common := s.common(bar)
+	common.Now = func() time.Time { return now }
+	s.do("Stopping the scan; waiting for the requests in flight", bar, func(run *job.Run) {
+		sum, err = audit.Run(run, audit.Options{Common: common, API: s.client, Criteria: opts.criteria, Users: users, Emit: sink.emit})
 	})
-	bar.stop()
 	// A run refused or broken before it scanned anyone has nothing to
 	// sum up; one that scanned has, even when it stopped early.
-	scanned := runErr == nil || sum.Users > 0 || len(sum.Failed) > 0
-	if scanned {
+	if err == nil || sum.Users > 0 || len(sum.Failed) > 0 {
 		// The counts go before the table on a terminal, or to stderr when
 		// that is a terminal and stdout is not; scripts get only rows.
 		switch {
@@ -209,20 +190,18 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 			writeAuditSummary(ios.ErrOut, sum, opts.criteria)
 		}
 	}
-	if err := sink.finish(runErr == nil); err != nil && runErr == nil {
-		runErr = err
+	if serr := sink.finish(err == nil); serr != nil && err == nil {
+		err = serr
 	}
 	writeFailedUsers(ios.ErrOut, sum.Failed)
-
-	switch {
-	case runErr != nil:
-		return runErr
-	case len(sum.Failed) > 0:
-		return cmdutil.Exit(cmdutil.ExitPartial, nil)
-	case opts.ExitCode && sum.Reported > 0:
+	if sum.Incomplete != "" {
+		fmt.Fprintf(ios.ErrOut, "! The audit is incomplete: %s; the users not read are not in the report.\n", textsafe.Terminal(sum.Incomplete))
+	}
+	partial := len(sum.Failed) > 0 || sum.Incomplete != ""
+	if err == nil && opts.ExitCode && sum.Reported > 0 && !partial {
 		return cmdutil.Exit(cmdutil.ExitFound, nil)
 	}
-	return nil
+	return bulkExit(err, false, partial)
 }
 
 // writeAuditSummary says what was scanned and the count of each finding

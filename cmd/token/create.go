@@ -124,11 +124,11 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	req := client.CreateTokenRequest{Name: opts.Name, ExpiresInMinutes: minutes}
 	// The list of tokens before minting lets a lost answer be reconciled
 	// without trusting the server's clock.
-	m, err := selfMinter(c, req, f.IO.ErrOut).snapshot(ctx)
+	m, err := snapshot(ctx, selfMint(c, req, f.IO.ErrOut))
 	if err != nil {
 		return err
 	}
-	ct, err := mintReconciled(ctx, m, opts.Name)
+	ct, err := mintReconciled(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -3,34 +3,18 @@ package token
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/resolve"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/output"
-)
-
-// maxConcurrency bounds --concurrency: more workers than this only queue
-// behind the server's own limits.
-const maxConcurrency = 64
-
-// startupAttempts and startupWait bound the retries of the requests a run
-// starts with (who am I, the policy), so that one server fault does not
-// end a run of thousands of users before it begins.
-const (
-	startupAttempts = 4
-	startupWait     = 250 * time.Millisecond
 )
 
 // CreateForUserOptions are the inputs of `axero token create-for-user`.
@@ -75,14 +59,15 @@ Many users: --from reads a CSV file (or - for stdin) with a header row and a
 --name-template and --expires per row. Each token is written to --out as
 soon as it is minted, as JSON Lines, or CSV when the file name ends in .csv,
 with mode 0600: user (as given), UserID, TokenID, name, expiry, token.
-Rows that fail (unknown user, bad expiry, a user listed twice) go to
-<out>.failed.csv with a reason column, ready to be fixed and fed back as
---from. A journal, <out>.journal, records each create before it is sent; it
+Rows that fail (unknown user, bad expiry) go to <out>.failed.csv with a
+reason column, ready to be fixed and fed back as --from. A row naming a user
+an earlier row took (twice, or by another spelling) is skipped, not failed:
+fed back, it would mint that user a second token. A journal, <out>.journal, records each create before it is sent; it
 never holds a token.
 
 Token names come from --name, or from --name-template, a Go template over
 .UserID, .UserName, .Email, .DisplayName and .Date (the day of the run,
-UTC). The default template is "` + bulk.DefaultNameTemplate + `". Users given by UserID
+UTC). The default template is "` + nametemplate.Default + `". Users given by UserID
 with a template that uses only .UserID and .Date (or with --name) are not
 looked up: the create itself reports an unknown UserID.
 
@@ -99,8 +84,9 @@ and each row gets --timeout or 5 minutes, whichever is longer; the run as a
 whole has no deadline.
 
 --resume continues an interrupted or killed run (even after kill -9): it
-settles the creates the journal shows unfinished, skips users that already
-have a record in --out, and mints the rest. --dry-run resolves every user and
+skips users that already have a record in --out, and for every other user
+first checks the user's tokens, revoking any token an earlier run minted
+whose secret never reached --out, then mints. --dry-run resolves every user and
 checks every row against the site's policy, prints the plan as CSV on stdout
 and mints nothing.
 
@@ -156,10 +142,9 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	fl.StringVar(&opts.Name, "name", "", "the token's `name` (with --from: for every row without a name of its own)")
 	fl.StringVar(&opts.Expires, "expires", "", "when it expires: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	fl.StringVar(&opts.From, "from", "", "create tokens for the users in this CSV `file` (- for stdin)")
-	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+bulk.DefaultNameTemplate+"\")")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many tokens to create at once (and how many users to look up at once)")
-	fl.BoolVar(&opts.Resume, "resume", false, "with --from: continue the run whose output is --out")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --from: check every row and print the plan without creating anything")
+	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+nametemplate.Default+"\")")
+	addConcurrencyFlag(c, &opts.Concurrency, true)
+	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: continue the run whose output is --out", "with --from: check every row and print the plan without creating anything")
 	addDeliveryFlags(c, f, &opts.Delivery)
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
@@ -169,14 +154,6 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 
 // validate checks the flags of either mode before anything else happens.
 func (o *CreateForUserOptions) validate(c *cobra.Command) error {
-	changed := func(names ...string) string {
-		for _, n := range names {
-			if c.Flags().Changed(n) {
-				return n
-			}
-		}
-		return ""
-	}
 	o.now = o.Factory.Now()
 	spec, err := expiry.Parse(o.Expires, o.now)
 	if err != nil {
@@ -190,8 +167,8 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("give --user for one user or --from FILE.csv for many")
 	}
 	if o.From == "" {
-		if n := changed("name-template", "concurrency", "resume", "dry-run"); n != "" {
-			return cmdutil.FlagErrorf("--%s works only with --from", n)
+		if err := refuseOutsideFrom(c, "name-template", "concurrency", "resume", "dry-run"); err != nil {
+			return err
 		}
 		if !c.Flags().Changed("name") {
 			return cmdutil.FlagErrorf("--name is required")
@@ -205,17 +182,11 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		}
 		return o.Delivery.Output.Validate(output.FormatTable, output.FormatJSON, output.FormatYAML)
 	}
-	if n := changed("keychain", "force", "output", "jq"); n != "" {
-		if n == "force" {
-			return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
-		}
-		return cmdutil.FlagErrorf("--%s works only with --user", n)
+	if err := refuseWithFrom(c, "--%s works only with --user", "keychain", "force", "output", "jq"); err != nil {
+		return err
 	}
-	if o.Delivery.Out == "" && !o.DryRun {
-		return cmdutil.FlagErrorf("--from needs --out FILE for the tokens (or --dry-run)")
-	}
-	if o.Resume && o.DryRun {
-		return cmdutil.FlagErrorf("--resume and --dry-run cannot be used together")
+	if err := checkDurableFlags(o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency); err != nil {
+		return err
 	}
 	if o.Name != "" && o.NameTemplate != "" {
 		return cmdutil.FlagErrorf("--name and --name-template cannot be used together")
@@ -226,27 +197,13 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		}
 		o.Name = strings.TrimSpace(o.Name)
 	}
-	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
-	}
 	return nil
 }
 
-// requireImpersonation is the first request of either mode: a caller who
-// cannot impersonate gets exit 3 before anything else is attempted.
-func requireImpersonation(ctx context.Context, c *client.Client) (*client.User, error) {
-	var me *client.User
-	err := bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
-		me, err = c.Me(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !me.CanImpersonate {
-		return nil, cmdutil.Exit(cmdutil.ExitAuth, fmt.Errorf("%s (UserID %d) lacks the impersonation permission that create-for-user needs; nothing was created", me.UserName, me.UserID))
-	}
-	return me, nil
+// impersonationRefusal is create-for-user's word for a caller who cannot
+// impersonate: exit 3 before anything else is attempted.
+func impersonationRefusal(me *client.User) error {
+	return cmdutil.Exit(cmdutil.ExitAuth, fmt.Errorf("%s (UserID %d) lacks the impersonation permission that create-for-user needs; nothing was created", me.UserName, me.UserID))
 }
 
 func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
@@ -258,7 +215,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := requireImpersonation(ctx, c); err != nil {
+	if _, err := checkImpersonator(ctx, c, impersonationRefusal); err != nil {
 		return err
 	}
 	user, err := resolve.User(ctx, c, opts.User)
@@ -270,7 +227,7 @@ func createForOneUser(ctx context.Context, opts *CreateForUserOptions) error {
 		return err
 	}
 	req := client.CreateTokenRequest{Name: opts.Name, ExpiresInMinutes: minutes}
-	ct, err := mintReconciled(ctx, userMinter(c, user.UserID, req, f.IO.ErrOut), opts.Name)
+	ct, err := mintReconciled(ctx, userMint(c, user.UserID, req, f.IO.ErrOut))
 	if err != nil {
 		return err
 	}
@@ -284,234 +241,4 @@ func impersonatedUser(u *client.User) string {
 		return fmt.Sprintf("%s (%s)", u.UserName, u.DisplayName)
 	}
 	return u.UserName
-}
-
-func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
-	f := opts.Factory
-	var tmpl *bulk.NameTemplate
-	if opts.Name == "" {
-		text := opts.NameTemplate
-		if text == "" {
-			text = bulk.DefaultNameTemplate
-		}
-		t, err := bulk.ParseNameTemplate(text)
-		if err != nil {
-			return &cmdutil.FlagError{Err: err}
-		}
-		tmpl = t
-	}
-	in, closeIn, err := openUserList("--from", opts.From, f.IO.In)
-	if err != nil {
-		return err
-	}
-	defer closeIn()
-	// The run lock is taken before the first request, so that a second
-	// run on the same --out is refused (naming the holder's PID) before it
-	// asks the server anything; the engine takes it over.
-	var lock *bulk.RunLock
-	if !opts.DryRun {
-		if lock, err = lockBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
-			return err
-		}
-		defer func() { _ = lock.Release() }()
-	}
-	// Every worker shares one client, so that one Retry-After pauses them
-	// all; its connection pool must hold a connection per worker.
-	f.IdleConnsPerHost = opts.Concurrency + 2
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	me, policy, err := bulkStartup(ctx, f, c)
-	if err != nil {
-		return err
-	}
-	defaultExpires := opts.Expires
-	expiryFor := func(s string, now time.Time) (*int64, error) {
-		if s == "" {
-			s = defaultExpires
-		}
-		spec, err := expiry.Parse(s, now)
-		if err != nil {
-			return nil, err
-		}
-		return spec.Minutes(now, policy)
-	}
-
-	var total int64
-	if opts.From != "-" {
-		total = countRows(opts.From)
-	}
-	progress := newBulkProgress(f.IO.ErrOut, f.IO.IsStderrTTY(), total)
-	bo := bulk.Options{
-		API:         c,
-		Resolver:    userResolver{c},
-		Input:       in,
-		OutPath:     opts.Delivery.Out,
-		Resume:      opts.Resume,
-		DryRun:      opts.DryRun,
-		Name:        opts.Name,
-		Template:    tmpl,
-		Expiry:      expiryFor,
-		Concurrency: opts.Concurrency,
-		AdminID:     me.UserID,
-		RowTimeout:  bulkRowTimeout(f.Timeout),
-		Now:         f.Now,
-		Events:      progress.event,
-		Lock:        lock,
-		Warn: func(msg string) {
-			fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg))
-		},
-	}
-	if opts.DryRun {
-		bo.Plan = textsafe.NewCSVEscaper(f.IO.Out)
-	}
-	engine, err := bulk.New(bo)
-	if err != nil {
-		return err
-	}
-	stopSignals := watchSecondInterrupt(ctx, f.IO.ErrOut, engine)
-	sum, runErr := engine.Run(ctx)
-	stopSignals()
-	progress.stop()
-	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(summaryLine(sum, opts.DryRun)))
-
-	switch {
-	case runErr != nil:
-		return runErr
-	case sum.Interrupted:
-		return cmdutil.Exit(cmdutil.ExitInterrupted, nil)
-	case sum.Failed > 0:
-		return cmdutil.Exit(cmdutil.ExitPartial, nil)
-	}
-	return nil
-}
-
-// bulkStartup checks, under one --timeout deadline, that the caller may
-// impersonate and reads the site's policy.
-func bulkStartup(ctx context.Context, f *cmdutil.Factory, c *client.Client) (*client.User, *client.Policy, error) {
-	ctx, cancel, err := f.WithDeadline(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer cancel()
-	me, err := requireImpersonation(ctx, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	var policy *client.Policy
-	err = bulk.Retry(ctx, startupAttempts, startupWait, func() (err error) {
-		policy, err = c.Policy(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	return me, policy, nil
-}
-
-// minRowTimeout is the least time a bulk row gets for its requests: a row
-// may wait out a rate limit and reconcile a lost answer, which one
-// request's --timeout would not leave room for.
-const minRowTimeout = 5 * time.Minute
-
-// bulkRowTimeout bounds each row of a bulk run: --timeout when it is
-// longer than minRowTimeout, else minRowTimeout. The run as a whole has
-// no deadline; Ctrl-C stops it.
-func bulkRowTimeout(timeout time.Duration) time.Duration {
-	return max(timeout, minRowTimeout)
-}
-
-// userResolver looks each user up once, concurrently from the workers. It
-// keeps no cache: the engine refuses a user listed twice before looking
-// it up, so a cache would never be hit and would only grow with the input.
-type userResolver struct{ c resolve.UserLookup }
-
-func (r userResolver) Resolve(ctx context.Context, u string) (*client.User, error) {
-	return resolve.User(ctx, r.c, u)
-}
-
-// lockBulkOut takes the run lock of --out and then refuses, before
-// anything is minted, an --out the run would refuse (by the engine's own
-// rules, which follow no symbolic link). The lock comes first, so that a
-// second run, resumed or not, is told which process holds the output
-// rather than that the output exists.
-func lockBulkOut(out string, resume bool) (*bulk.RunLock, error) {
-	if _, err := os.Lstat(out); err != nil {
-		// A new output: say plainly when its directory does not take it.
-		if err := preflightOutFile(out, false); err != nil {
-			return nil, err
-		}
-	}
-	lock, err := bulk.AcquireRunLock(out)
-	if err != nil {
-		return nil, err
-	}
-	if err := bulk.CheckOutPath(out, resume); err != nil {
-		_ = lock.Release()
-		return nil, err
-	}
-	return lock, nil
-}
-
-// inFlightReporter is a bulk run that can say what it is waiting for:
-// *bulk.Engine, *renew.Renewal.
-type inFlightReporter interface{ InFlight() []string }
-
-// watchSecondInterrupt lets a second Ctrl-C (the first one cancels ctx)
-// say what the run is still waiting for. The returned function stops it.
-func watchSecondInterrupt(ctx context.Context, w io.Writer, e inFlightReporter) func() {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		seen := 0
-		for {
-			select {
-			case <-done:
-				return
-			case <-sigs:
-				seen++
-				if seen == 1 {
-					fmt.Fprintln(w, "Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded (Ctrl-C again to see them).")
-					continue
-				}
-				pending := e.InFlight()
-				if len(pending) == 0 {
-					fmt.Fprintln(w, "Still finishing: writing the last records.")
-					continue
-				}
-				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), textsafe.Terminal(strings.Join(pending, "; ")))
-			}
-		}
-	}()
-	return func() {
-		signal.Stop(sigs)
-		close(done)
-	}
-}
-
-// summaryLine is the one line a run ends with on stderr.
-func summaryLine(s bulk.Summary, dryRun bool) string {
-	elapsed := s.Elapsed.Round(100 * time.Millisecond)
-	if dryRun {
-		return fmt.Sprintf("dry run: would mint %d, skipped %d, would fail %d, elapsed %s", s.Planned, s.Skipped, s.Failed, elapsed)
-	}
-	line := fmt.Sprintf("minted %d, skipped %d, failed %d, elapsed %s", s.Minted, s.Skipped, s.Failed, elapsed)
-	if s.Revoked > 0 {
-		line += fmt.Sprintf("; revoked %d token(s) whose answer was lost", s.Revoked)
-	}
-	if s.Rechecked > 0 {
-		line += fmt.Sprintf("; checked the tokens of %d user(s) before minting, as the journal could not be trusted", s.Rechecked)
-	}
-	if s.Reconciled > 0 {
-		line += fmt.Sprintf("; settled %d unfinished create(s) of the earlier run", s.Reconciled)
-	}
-	if s.FailedPath != "" {
-		line += "; failed rows are in " + s.FailedPath
-	}
-	if s.Interrupted {
-		line = "interrupted: " + line + "; run again with --resume to finish"
-	}
-	return line
 }

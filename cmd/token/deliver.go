@@ -15,6 +15,7 @@ import (
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
 	"github.com/axero-cli/axero/internal/credentials"
+	"github.com/axero-cli/axero/internal/safefile"
 	"github.com/axero-cli/axero/internal/textsafe"
 	"github.com/axero-cli/axero/keychain"
 	"github.com/axero-cli/axero/output"
@@ -135,27 +136,17 @@ func preflightOutFile(path string, force bool) error {
 			return cmdutil.FlagErrorf("--out %s already exists; refusing to overwrite it without --force", path)
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("--out %s: %w", path, unwrapPathError(err))
+		return fmt.Errorf("--out %s: %w", path, safefile.Unwrap(err))
 	}
 	dir := filepath.Dir(path)
 	probe, err := os.CreateTemp(dir, ".axero-probe-*")
 	if err != nil {
-		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, unwrapPathError(err))
+		return fmt.Errorf("--out %s: cannot create a file in %s: %w", path, dir, safefile.Unwrap(err))
 	}
 	name := probe.Name()
 	_ = probe.Close()
 	_ = os.Remove(name)
 	return nil
-}
-
-// unwrapPathError drops the path from an *os.PathError, which the caller
-// names already, leaving "permission denied" or "no such file or directory".
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // deliverToken shows a newly minted token once and stores it where d says.

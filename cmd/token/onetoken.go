@@ -210,7 +210,7 @@ func (r *oneRun) mask(secret string) {
 
 func (r *oneRun) machine(api rotation.API, sinks []sink.Sink) *rotation.Machine {
 	return &rotation.Machine{API: api, Store: r.store, Sinks: sinks, Now: r.f.Now, Log: r.f.IO.ErrOut,
-		Mask: r.mask, Crash: crashHook(r.f), Retry: reconcile.DefaultRetry}
+		Mask: r.mask, Crash: crashHook(r.f), Retry: reconcile.Default}
 }
 
 // checkSinks runs every sink's check before anything is minted.
@@ -474,11 +474,11 @@ func (a *siteAPI) List(ctx context.Context) ([]client.Token, error) {
 }
 
 func (a *siteAPI) Mint(ctx context.Context, req client.CreateTokenRequest, before []client.Token) (*client.CreatedToken, error) {
-	m := selfMinter(a.c, req, a.log)
+	m := selfMint(a.c, req, a.log)
 	if a.userID != 0 {
-		m = userMinter(a.c, a.userID, req, a.log)
+		m = userMint(a.c, a.userID, req, a.log)
 	}
-	return mintReconciled(ctx, m.withExisting(before), req.Name)
+	return mintReconciled(ctx, withExisting(m, before))
 }
 
 func (a *siteAPI) Prove(ctx context.Context, secret string, userID int64) error {

@@ -274,22 +274,27 @@ func revokeTable(tokens []client.Token, tty bool, now time.Time) output.TableDat
 // warnIfRevokingOwnToken says so when one of the tokens is the one the
 // current profile (or AXERO_TOKEN) authenticates with.
 func warnIfRevokingOwnToken(f *cmdutil.Factory, targets []client.Token) {
+	own, where := ownToken(f)
+	for _, t := range targets {
+		if own != 0 && t.TokenID == own {
+			fmt.Fprintf(f.IO.ErrOut, "! Token %d is the one %s uses: after revoking it, %s stops working until you run `axero login` again.\n", t.TokenID, where, where)
+		}
+	}
+}
+
+// ownToken is the ID of the token this command authenticates with, and
+// where it comes from (the profile, or AXERO_TOKEN); 0 when unknown.
+func ownToken(f *cmdutil.Factory) (int64, string) {
 	tok, source, err := f.Token()
 	if err != nil {
-		return
+		return 0, ""
 	}
 	info, err := jwtinfo.Decode(tok)
-	if err != nil || info.TokenID == 0 {
-		return
+	if err != nil {
+		return 0, ""
 	}
-	for _, t := range targets {
-		if t.TokenID != info.TokenID {
-			continue
-		}
-		where := fmt.Sprintf("profile %q", f.ProfileName())
-		if source == cmdutil.SourceEnv {
-			where = "AXERO_TOKEN"
-		}
-		fmt.Fprintf(f.IO.ErrOut, "! Token %d is the one %s uses: after revoking it, %s stops working until you run `axero login` again.\n", t.TokenID, where, where)
+	if source == cmdutil.SourceEnv {
+		return info.TokenID, "AXERO_TOKEN"
 	}
+	return info.TokenID, fmt.Sprintf("profile %q", f.ProfileName())
 }

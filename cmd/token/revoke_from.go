@@ -6,29 +6,32 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
-	"github.com/axero-cli/axero/internal/bulkrevoke"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/revoke"
 	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // revokeFromHelp is the part of revoke's help about --from.
 const revokeFromHelp = `With --from FILE it revokes, as an administrator with the impersonation
 permission, every token the file lists: the CSV or JSON of 'token audit', the
-output of create-for-user (JSON Lines or CSV), or any CSV with a TokenID
-column and, optionally, a UserID column. It shows the plan (how many tokens,
-of how many users, a sample) and asks on a terminal, or needs --yes.
+output of create-for-user or of a renewal (JSON Lines or CSV), or any CSV
+with a TokenID column and, optionally, a UserID column. It shows the plan
+(how many tokens, of how many users, a sample) and asks on a terminal, or
+needs --yes.
 
 Each token is first checked against its owner's current token list: a row
 whose token belongs to another user than the row says is refused, so a
 mixed-up file cannot revoke the wrong person's token. A token already revoked
-or expired counts as done, so running it again is always safe. Refused and
-failed rows go to FILE.failed.csv (with a reason column), which can be fed
-back as --from. --dry-run checks every row and revokes nothing.`
+or expired counts as done, so running it again is always safe. A row naming
+the token this command uses itself is flagged in the plan and revoked last,
+after every other row. Refused and
+failed rows go to FILE.revoke-failed.csv (with a reason column), which can be
+fed back as --from. --dry-run checks every row and revokes nothing.`
 
 // planSample is how many rows of the file the plan shows.
 const planSample = 5
@@ -47,19 +50,17 @@ func (o *RevokeOptions) validateFrom(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("--from and --expired cannot be used together")
 	case c.Flags().Changed("user"):
 		return cmdutil.FlagErrorf("--from and --user cannot be used together: the file says whose each token is")
-	case o.Concurrency < 1 || o.Concurrency > maxConcurrency:
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
 	}
-	return nil
+	return checkConcurrency(o.Concurrency)
 }
 
 func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	f := opts.Factory
 	ios := f.IO
-	plan, err := bulkrevoke.ReadPlan(opts.From, planSample)
+	own, where := ownToken(f)
+	plan, err := revoke.ReadPlan(opts.From, planSample, own)
 	if err != nil {
-		var usage interface{ Usage() bool }
-		if errors.As(err, &usage) {
+		if isUsage(err) {
 			return err
 		}
 		return &cmdutil.FlagError{Err: err} // a file that cannot be read is the caller's to fix
@@ -68,24 +69,27 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 		fmt.Fprintf(ios.ErrOut, "%s lists no tokens: nothing to revoke.\n", opts.From)
 		return nil
 	}
+	if !opts.DryRun {
+		// Refused before anything is shown or asked: a run that could not
+		// keep its failed rows must not start.
+		if err := tokenfile.CheckFailedPath(revoke.DefaultFailedPath(opts.From)); err != nil {
+			return err
+		}
+	}
 	writeRevokePlan(ios.ErrOut, plan, opts)
+	if plan.Own {
+		fmt.Fprintf(ios.ErrOut, "! Token %d is the one %s uses: it is revoked last, and then %s stops working until you run `axero login` again.\n", own, where, where)
+	}
 	if !opts.DryRun && !opts.Yes && !ios.CanPrompt() {
 		return errNeedYes
 	}
-
-	// Every worker shares one client, so that one Retry-After pauses them
-	// all; its connection pool must hold a connection per worker.
-	f.IdleConnsPerHost = opts.Concurrency + 2
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
 	// Ask about the permission before asking the user: a question whose
 	// yes can only end in "not permitted" wastes their time.
-	api, err := startBulkRun(ctx, f, c, "revoke other users' tokens", false)
+	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("revoke other users' tokens"), false)
 	if err != nil {
 		return err
 	}
+	defer s.close()
 	if !opts.DryRun && !opts.Yes {
 		q := fmt.Sprintf("Revoke %s of %s? This cannot be undone. [y/N] ", cmdutil.CountNoun(plan.Tokens, "token"), cmdutil.CountNoun(plan.Users, "user"))
 		ok, err := cmdutil.Confirm(f.IO, q)
@@ -96,44 +100,33 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
 		}
 	}
-
-	var done, problems atomic.Int64
-	bar := newCountBar(ios.ErrOut, ios.IsStderrTTY(), int64(plan.Tokens+plan.Unreadable), "tokens", func() string {
-		return fmt.Sprintf("done %d, refused or failed %d", done.Load(), problems.Load())
+	bar := newProgressBar(ios.ErrOut, ios.IsStderrTTY(), int64(plan.Tokens+plan.Unreadable), "tokens", func(good, bad int64) string {
+		return fmt.Sprintf("done %d, refused or failed %d", good, bad)
 	})
-	var shown []bulkrevoke.Result
-	sum, runErr := bulkrevoke.Run(ctx, bulkrevoke.Options{
-		API:         api,
-		From:        opts.From,
-		DryRun:      opts.DryRun,
-		Concurrency: opts.Concurrency,
-		Now:         func() time.Time { return f.Now() },
-		Events: func(r bulkrevoke.Result) {
-			if r.Outcome == bulkrevoke.Refused || r.Outcome == bulkrevoke.Failed {
-				problems.Add(1)
+	var shown []revoke.Result
+	var sum revoke.Summary
+	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", bar, func(run *job.Run) {
+		sum, err = revoke.Run(run, revoke.Options{
+			Common: s.common(bar), API: s.client, From: opts.From, DryRun: opts.DryRun, Last: own,
+			Problem: func(r revoke.Result) {
 				if len(shown) < problemLines {
 					shown = append(shown, r)
 				}
-			} else {
-				done.Add(1)
-			}
-			bar.increment()
-		},
+			},
+		})
 	})
-	bar.stop()
 	writeRevokeProblems(ios.ErrOut, shown, sum)
-	fmt.Fprintln(ios.ErrOut, revokeSummaryLine(sum, opts.DryRun))
-	switch {
-	case runErr != nil:
-		return runErr
-	case sum.Partial():
-		return cmdutil.Exit(cmdutil.ExitPartial, nil)
+	if err == nil || sum.Rows > 0 {
+		fmt.Fprintln(ios.ErrOut, textsafe.Terminal(revokeSummaryLine(sum, opts.DryRun)))
 	}
-	return nil
+	if err == nil && sum.Interrupted {
+		return context.Canceled
+	}
+	return bulkExit(err, false, sum.Partial())
 }
 
 // writeRevokePlan shows what the file asks for, from the file alone.
-func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
+func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	verb := "About to revoke"
 	if opts.DryRun {
 		verb = "Dry run: checking"
@@ -160,13 +153,13 @@ func writeRevokePlan(w io.Writer, p bulkrevoke.Plan, opts *RevokeOptions) {
 
 // writeRevokeProblems shows the first refused and failed rows with their
 // reasons; the failed file has every one.
-func writeRevokeProblems(w io.Writer, shown []bulkrevoke.Result, sum bulkrevoke.Summary) {
+func writeRevokeProblems(w io.Writer, shown []revoke.Result, sum revoke.Summary) {
 	for _, r := range shown {
-		what := fmt.Sprintf("TokenID %d", r.Item.TokenID)
-		if r.Item.TokenID == 0 {
+		what := fmt.Sprintf("TokenID %d", r.Entry.TokenID)
+		if r.Entry.TokenID == 0 {
 			what = "row"
 		}
-		fmt.Fprintf(w, "! line %d, %s: %s: %s\n", r.Item.Line, what, r.Outcome, textsafe.Terminal(r.Reason))
+		fmt.Fprintf(w, "! line %d, %s: %s: %s\n", r.Entry.Line, what, r.Outcome, textsafe.Terminal(r.Reason))
 	}
 	if more := sum.Refused + sum.Failed - len(shown); more > 0 {
 		fmt.Fprintf(w, "! ... and %d more refused or failed rows\n", more)
@@ -174,21 +167,15 @@ func writeRevokeProblems(w io.Writer, shown []bulkrevoke.Result, sum bulkrevoke.
 }
 
 // revokeSummaryLine is the one line a bulk revoke ends with on stderr.
-func revokeSummaryLine(s bulkrevoke.Summary, dryRun bool) string {
-	elapsed := roundElapsed(s.Elapsed)
-	var line string
+func revokeSummaryLine(s revoke.Summary, dryRun bool) string {
+	first := count{"revoked %d", s.Revoked, true}
 	if dryRun {
-		line = fmt.Sprintf("dry run: would revoke %d, already revoked %d, expired %d, refused %d, failed %d, elapsed %s",
-			s.WouldRevoke, s.AlreadyRevoked, s.Expired, s.Refused, s.Failed, elapsed)
-	} else {
-		line = fmt.Sprintf("revoked %d, already revoked %d, expired %d, refused %d, failed %d, elapsed %s",
-			s.Revoked, s.AlreadyRevoked, s.Expired, s.Refused, s.Failed, elapsed)
+		first = count{"dry run: would revoke %d", s.WouldRevoke, true}
 	}
-	if s.Unprocessed > 0 {
-		line += fmt.Sprintf("; %d not reached (run again to finish)", s.Unprocessed)
-	}
-	if s.FailedPath != "" {
-		line += "; refused and failed rows are in " + s.FailedPath
-	}
-	return line
+	return summaryLine([]count{first,
+		{"already revoked %d", s.AlreadyRevoked, true}, {"expired %d", s.Expired, true},
+		{"refused %d", s.Refused, true}, {"failed %d", s.Failed, true},
+	}, s.Elapsed,
+		count{"%d not reached (run again to finish)", s.Unprocessed, false},
+		count{"refused and failed rows are in %s", s.FailedPath, false})
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/config"
+	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/output"
 )
 
@@ -28,12 +30,12 @@ type RotateOptions struct {
 	Concurrency      int
 	Resume           bool
 	DryRun           bool
-}
 
-// cleanupTimeout bounds the revocation of a replacement that failed its
-// proof; it runs even after Ctrl-C, since a minted token must not be left
-// behind undelivered.
-const cleanupTimeout = 30 * time.Second
+	// Parsed by validateFrom.
+	within   time.Duration
+	expires  *expiry.Spec
+	template *nametemplate.Template
+}
 
 // NewCmdRotate builds `axero token rotate`; runF, when set, runs instead of
 // the command once the arguments are checked.

@@ -3,40 +3,42 @@ package token
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync/atomic"
-	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/renew"
 	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // rotateFromHelp is the part of rotate's help about bulk renewal.
-const rotateFromHelp = `Many tokens: --from OLD --out NEW renews the impersonation tokens that
-create-for-user (or an earlier renewal) wrote to OLD, JSON Lines or CSV. For
-each record it mints a replacement for the same user, with the old token's
-current name (or --name-template's), writes it to NEW and syncs it to disk,
-and only then revokes the old token, so that every user has a working token
-whose secret is on disk at every instant. NEW has OLD's fields, mode 0600,
-JSON Lines or CSV by its own extension, and can be renewed in turn.
+const rotateFromHelp = `Many tokens: --from OLD --out NEW renews the impersonation tokens listed in
+OLD: the output of create-for-user or of an earlier renewal (JSON Lines or
+CSV), or the CSV or JSON of 'token audit'. For each record it looks the
+token up among its user's tokens on the site, mints a replacement for the
+same user, with the old token's current name (or --name-template's), writes
+it to NEW and syncs it to disk, and only then revokes the old token, so that
+every user has a working token whose secret is on disk at every instant. NEW
+has the fields of create-for-user's output, mode 0600, JSON Lines or CSV by
+its own extension, and can be renewed in turn.
 
 Without --expires a replacement keeps its old token's lifetime (a token
 minted for 90 days is renewed for 90 days), within the site's current
-policy. With --if-expiring-within D only tokens that expire within D (or
-have expired) are renewed; the others are copied unchanged into NEW, so that
-NEW is always the complete set and OLD can be destroyed. A token revoked on
-purpose is not resurrected: it goes to NEW.failed.csv with a reason, as do
+policy. With --if-expiring-within D only tokens that the site says expire
+within D (or have expired) are renewed; the others are copied into NEW with
+the site's current name and expiry, so that NEW is always the complete set
+and OLD can be destroyed. A token the site no longer has (revoked on
+purpose) is not resurrected: it goes to NEW.failed.csv with a reason, as do
 other failures; that file is valid --from input.
 
 NEW.journal records each step (never a token) and NEW.lock keeps a second
 run off NEW. --resume finishes a run that was interrupted or killed (even
 with kill -9), revoking the old tokens whose replacements were recorded;
-when the journal cannot be trusted it checks each user's tokens before
-renewing. --dry-run prints the plan as CSV and changes nothing.
+it checks the tokens of each user it has still to renew before renewing.
+--dry-run prints the plan as CSV and changes nothing.
 
 Exit status: 0 all renewed or copied, 5 some records failed or an old token
 is still to be revoked (run again with --resume), 3 no impersonation
@@ -45,21 +47,18 @@ permission (nothing changed), 130 interrupted.`
 // addRotateFromFlags adds the flags of a bulk renewal.
 func addRotateFromFlags(c *cobra.Command, opts *RotateOptions) {
 	fl := c.Flags()
-	fl.StringVar(&opts.From, "from", "", "renew every token in `OLD`, a create-for-user or renewal output (JSON Lines, or CSV by extension); needs --out NEW")
-	fl.StringVar(&opts.IfExpiringWithin, "if-expiring-within", "", "with --from: renew only tokens that expire within `D` (30d, 12w, or a date) or have expired; copy the rest")
+	fl.StringVar(&opts.From, "from", "", "renew every token in `OLD`, a token file of axero (create-for-user's or a renewal's output, or an audit's CSV or JSON); needs --out NEW")
+	fl.StringVar(&opts.IfExpiringWithin, "if-expiring-within", "", "with --from: renew only tokens that the site says expire within `D` (30d, 12w, or a date) or have expired; copy the rest")
 	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for the replacements' names over .UserID, .UserName, .Email, .DisplayName, .Date (default: the old token's name)")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many requests to have in flight at once")
-	fl.BoolVar(&opts.Resume, "resume", false, "with --from: finish the run whose output is --out")
-	fl.BoolVar(&opts.DryRun, "dry-run", false, "with --from: print the plan as CSV without changing anything")
+	addConcurrencyFlag(c, &opts.Concurrency, true)
+	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: finish the run whose output is --out", "with --from: print the plan as CSV without changing anything")
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, NEW: every replacement and every token copied unchanged"
 }
 
 // validateSingleRotate refuses the bulk flags without --from.
 func validateSingleRotate(c *cobra.Command, args []string) error {
-	for _, n := range []string{"if-expiring-within", "name-template", "concurrency", "resume", "dry-run"} {
-		if c.Flags().Changed(n) {
-			return cmdutil.FlagErrorf("--%s works only with --from", n)
-		}
+	if err := refuseOutsideFrom(c, "if-expiring-within", "name-template", "concurrency", "resume", "dry-run"); err != nil {
+		return err
 	}
 	if len(args) != 1 {
 		return cmdutil.FlagErrorf("give the ID or name of the token to rotate, or --from OLD --out NEW")
@@ -67,7 +66,8 @@ func validateSingleRotate(c *cobra.Command, args []string) error {
 	return nil
 }
 
-// validateFrom checks the flags of a bulk renewal before anything else.
+// validateFrom checks the flags of a bulk renewal before anything else,
+// and parses --if-expiring-within, --expires and --name-template.
 func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 	if len(args) > 0 {
 		return cmdutil.FlagErrorf("--from and a token ID or name cannot be used together")
@@ -78,117 +78,92 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 	if o.From == "-" {
 		return cmdutil.FlagErrorf("--from needs a file, not standard input: it is read twice")
 	}
-	for _, n := range []string{"keychain", "keep-old", "force", "output", "jq"} {
-		if c.Flags().Changed(n) {
-			if n == "force" {
-				return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
-			}
-			return cmdutil.FlagErrorf("--%s cannot be used with --from", n)
-		}
+	if err := refuseWithFrom(c, "--%s cannot be used with --from", "keychain", "keep-old", "force", "output", "jq"); err != nil {
+		return err
 	}
-	if o.Delivery.Out == "" && !o.DryRun {
-		return cmdutil.FlagErrorf("--from needs --out NEW for the renewed tokens (or --dry-run)")
+	if err := checkDurableFlags(o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
+		return err
 	}
-	if o.Resume && o.DryRun {
-		return cmdutil.FlagErrorf("--resume and --dry-run cannot be used together")
-	}
-	if o.Concurrency < 1 || o.Concurrency > maxConcurrency {
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
-	}
+	now := o.Factory.Now()
 	if o.IfExpiringWithin != "" {
-		if _, err := renew.ParseWithin(o.IfExpiringWithin, o.Factory.Now()); err != nil {
+		spec, err := expiry.Parse(o.IfExpiringWithin, now)
+		if err != nil || spec.Default || spec.Never {
+			return cmdutil.FlagErrorf("invalid --if-expiring-within %q: use a duration such as 30d or 12w, or a date", o.IfExpiringWithin)
+		}
+		o.within = spec.At.Sub(now)
+	}
+	if o.Expires != "" {
+		spec, err := expiry.Parse(o.Expires, now)
+		if err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
+		o.expires = &spec
+	}
+	if o.NameTemplate != "" {
+		t, err := nametemplate.Parse(o.NameTemplate)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.template = t
 	}
 	return nil
 }
 
 func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	f := opts.Factory
-	now := f.Now()
-	var within time.Duration
-	if opts.IfExpiringWithin != "" {
-		d, err := renew.ParseWithin(opts.IfExpiringWithin, now)
-		if err != nil {
+	if !opts.DryRun {
+		if err := checkBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
+			return err
+		}
+	}
+	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("renew other users' tokens"), true)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if opts.expires != nil {
+		// A lifetime beyond the policy is refused before anything changes.
+		if _, err := opts.expires.Minutes(f.Now(), s.policy); err != nil {
 			return &cmdutil.FlagError{Err: err}
 		}
-		within = d
 	}
-	// Every worker shares one client, so that one Retry-After pauses them
-	// all; its connection pool must hold a connection per request slot.
-	f.IdleConnsPerHost = opts.Concurrency + 2
-	c, err := f.Client()
-	if err != nil {
-		return err
+	out := opts.Delivery.Out
+	var lock *job.Lock
+	if !opts.DryRun {
+		if lock, err = lockBulkOut(out, opts.Resume); err != nil {
+			return err
+		}
+		defer func() { _ = lock.Release() }()
 	}
-	api, err := startBulkRun(ctx, f, c, "renew other users' tokens", true)
-	if err != nil {
-		return err
+	bar := newProgressBar(f.IO.ErrOut, f.IO.IsStderrTTY() && !opts.DryRun, 0, "records", func(good, bad int64) string {
+		return fmt.Sprintf("renewed %d, failed %d", good, bad)
+	})
+	ro := renew.Options{
+		Common: s.common(bar), Files: s.files(out, lock, opts.Resume, opts.DryRun),
+		API: s.client, From: opts.From, Policy: s.policy, Admin: s.me.UserID,
+		Expires: opts.expires, IfExpiringWithin: opts.within, Template: opts.template,
 	}
-	progress := newRenewProgress(f.IO.ErrOut, f.IO.IsStderrTTY() && !opts.DryRun)
-	o := renew.Options{
-		API:              api,
-		From:             opts.From,
-		Out:              opts.Delivery.Out,
-		Expires:          opts.Expires,
-		IfExpiringWithin: within,
-		NameTemplate:     opts.NameTemplate,
-		Concurrency:      opts.Concurrency,
-		Resume:           opts.Resume,
-		DryRun:           opts.DryRun,
-		Progress:         progress.event,
-		Now:              f.Now,
-		Warn:             func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg)) },
-		RecordTimeout:    bulkRowTimeout(f.Timeout),
+	var sum renew.Summary
+	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = renew.Run(run, ro) })
+	if err == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
+		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum)))
 	}
-	if opts.DryRun {
-		o.Plan = textsafe.NewCSVEscaper(f.IO.Out)
-	}
-	rn, err := renew.New(o)
-	if err != nil {
-		return err
-	}
-	stopSignals := watchSecondInterrupt(ctx, f.IO.ErrOut, rn)
-	sum, runErr := rn.Run(ctx)
-	stopSignals()
-	progress.stop()
-	if runErr == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
-		fmt.Fprintln(f.IO.ErrOut, renewSummaryLine(sum))
-	}
-	switch {
-	case runErr != nil:
-		return runErr
-	case sum.Interrupted:
-		return cmdutil.Exit(cmdutil.ExitInterrupted, nil)
-	case sum.Failed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0:
-		return cmdutil.Exit(cmdutil.ExitPartial, nil)
-	}
-	return nil
+	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0)
 }
 
 // renewSummaryLine is the one line a renewal ends with on stderr.
 func renewSummaryLine(s renew.Summary) string {
-	elapsed := s.Elapsed.Round(100 * time.Millisecond)
 	if s.DryRun {
-		return fmt.Sprintf("dry run: would renew %d, would copy unchanged %d, would fail %d, elapsed %s", s.Renewed, s.Copied, s.Failed, elapsed)
+		return summaryLine([]count{{"dry run: would renew %d", s.Renewed, true}, {"would copy unchanged %d", s.Copied, true}, {"would fail %d", s.Failed, true}}, s.Elapsed)
 	}
-	line := fmt.Sprintf("renewed %d, copied unchanged %d, failed %d, old tokens revoked %d", s.Renewed, s.Copied, s.Failed, s.Revoked)
-	if s.AlreadyDone > 0 {
-		line += fmt.Sprintf(", already done %d", s.AlreadyDone)
-	}
-	line += fmt.Sprintf(", elapsed %s", elapsed)
-	if s.LostRevoked > 0 {
-		line += fmt.Sprintf("; revoked %d token(s) whose answer was lost", s.LostRevoked)
-	}
-	if s.Reconciled > 0 {
-		line += fmt.Sprintf("; settled %d unfinished renewal(s) of the earlier run", s.Reconciled)
-	}
-	if s.RevokePending > 0 {
-		line += fmt.Sprintf("; %d old token(s) still to revoke: run again with --resume", s.RevokePending)
-	}
-	if s.FailedPath != "" {
-		line += "; failed records are in " + s.FailedPath
-	}
+	line := summaryLine([]count{
+		{"renewed %d", s.Renewed, true}, {"copied unchanged %d", s.Copied, true}, {"failed %d", s.Failed, true},
+		{"old tokens revoked %d", s.OldRevoked, true}, {"already done %d", s.AlreadyDone, false},
+	}, s.Elapsed,
+		count{"revoked %d token(s) whose answer was lost", s.LostRevoked, false},
+		count{"settled %d unfinished renewal(s) of the earlier run", s.Reconciled, false},
+		count{"%d old token(s) still to revoke: run again with --resume", s.RevokePending, false},
+		count{"failed records are in %s", s.FailedPath, false})
 	if s.Interrupted || s.Unprocessed > 0 {
 		line += fmt.Sprintf("; %d record(s) not handled: run again with --resume to finish", s.Unprocessed)
 	}
@@ -196,49 +171,4 @@ func renewSummaryLine(s renew.Summary) string {
 		line = "interrupted: " + line
 	}
 	return line
-}
-
-// renewProgress draws a renewal's progress on a terminal with
-// create-for-user's bar: records done of the total, renewed, failed.
-type renewProgress struct {
-	renewed, failed atomic.Int64
-	p               *mpb.Progress
-	bar             *mpb.Bar
-	totalSet        bool
-}
-
-func newRenewProgress(w io.Writer, show bool) *renewProgress {
-	rp := &renewProgress{}
-	if show {
-		rp.p, rp.bar = newProgressBar(w, 0, "records", func() string {
-			return fmt.Sprintf("renewed %d, failed %d", rp.renewed.Load(), rp.failed.Load())
-		})
-	}
-	return rp
-}
-
-// event is the renewal's callback; it is never called concurrently.
-func (rp *renewProgress) event(p renew.Progress) {
-	switch p.Event {
-	case renew.EventRenewed:
-		rp.renewed.Add(1)
-	case renew.EventFailed:
-		rp.failed.Add(1)
-	}
-	if rp.bar == nil {
-		return
-	}
-	if !rp.totalSet {
-		rp.bar.SetTotal(int64(p.Total), false)
-		rp.totalSet = true
-	}
-	rp.bar.Increment()
-}
-
-func (rp *renewProgress) stop() {
-	if rp.p == nil {
-		return
-	}
-	rp.bar.SetTotal(-1, true)
-	rp.p.Wait()
 }

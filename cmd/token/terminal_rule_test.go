@@ -11,8 +11,8 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdtest"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // hostileAll adds to hostile a C1 CSI, DEL and a right-to-left override:
@@ -129,7 +129,7 @@ func TestDryRunPlansCarryNoRawControl(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := json.Marshal(bulk.RecordFor("mallory\x1b]0;t\a", &ct))
+	rec, err := json.Marshal(tokenfile.RecordFor("mallory\x1b]0;t\a", &ct))
 	if err != nil {
 		t.Fatal(err)
 	}

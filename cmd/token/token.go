@@ -1,6 +1,8 @@
 // Package token holds `axero token` and its subcommands: create,
-// create-for-user, inspect, list, rename, revoke and rotate, one file each,
-// and how a newly minted token is delivered (deliver.go).
+// create-for-user, audit, inspect, list, rename, revoke and rotate, one file
+// each (the bulk --from forms of create-for-user, revoke and rotate in a
+// _from file beside), how a newly minted token is delivered (deliver.go),
+// and what the bulk runs share on the command side (bulkrun.go).
 package token
 
 import (

@@ -18,6 +18,8 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/audit"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/limit"
 )
 
 // The benchmark's emulator runs in a child process (this test binary,
@@ -100,7 +102,9 @@ func peakRSSMiB() float64 {
 func BenchmarkAudit(b *testing.B) {
 	site := startBenchEmulator(b)
 	tr := &http.Transport{MaxIdleConnsPerHost: benchConcurrency + 2}
-	c, err := client.New(client.Config{BaseURL: site.URL, Token: site.Admin, Transport: tr})
+	run := job.New(context.Background(), 0, limit.NewFixed(benchConcurrency))
+	defer run.Close()
+	c, err := client.New(client.Config{BaseURL: site.URL, Token: site.Admin, Transport: tr, Limiter: run.Limiter()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -113,7 +117,7 @@ func BenchmarkAudit(b *testing.B) {
 	for range b.N {
 		rows := 0
 		start := time.Now()
-		sum, err := audit.Run(context.Background(), audit.Options{API: api, Criteria: crit, Concurrency: benchConcurrency,
+		sum, err := audit.Run(run, audit.Options{API: api, Criteria: crit, Workers: 2 * benchConcurrency,
 			Emit: func(audit.Row) error { rows++; return nil }})
 		elapsed += time.Since(start)
 		if err != nil || len(sum.Failed) > 0 || sum.Users != site.Users || sum.Tokens != site.Tokens {
@@ -149,7 +153,7 @@ func (t *timedAPI) FindUsers(ctx context.Context, q client.UserQuery, p, size in
 	return t.Client.FindUsers(ctx, q, p, size)
 }
 
-func (t *timedAPI) ListUserTokens(ctx context.Context, userID int64, p, size int) (client.Page[client.Token], error) {
+func (t *timedAPI) ListAllUserTokens(ctx context.Context, userID int64) ([]client.Token, error) {
 	defer t.observe(time.Now())
-	return t.Client.ListUserTokens(ctx, userID, p, size)
+	return t.Client.ListAllUserTokens(ctx, userID)
 }

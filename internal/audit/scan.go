@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,21 +8,24 @@ import (
 	"sync"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/textsafe"
 )
 
 // scan is one audit run's shared state.
 type scan struct {
 	o     Options
+	run   *job.Run
 	match matcher
-	slots bulk.Slots // one per request in flight
 	names *nameCache
 
 	seenMu sync.Mutex
 	seen   map[int64]bool // CSV mode: users already scanned, to skip a user listed twice
 
-	feedErr error // set by feed before it closes its channel
+	// incomplete says why the users list was not read to its end; set by
+	// feed, read once the run is over.
+	incomplete string
 }
 
 // userJob is a user to scan: already known (directory), or as given in
@@ -38,55 +40,60 @@ type userResult struct {
 	rows   []Row
 	tokens int
 	failed *FailedUser
-	fatal  error // 401/403: no other user will fare better
-	skip   bool  // a CSV user already scanned under another spelling
+	skip   bool // a CSV user already scanned under another spelling, or the run stopped
 }
 
-// retry runs one idempotent request, holding a slot only while it is in
-// flight (never during a pause between attempts).
-func (s *scan) retry(ctx context.Context, do func(context.Context) error) error {
-	return s.slots.Retry(ctx, s.o.MaxAttempts, s.o.RetryWait, do)
-}
-
-// feed sends the users to scan and closes users. It reports the total on
-// total as soon as it is known.
-func (s *scan) feed(ctx context.Context, users chan<- userJob, total chan<- int) {
-	defer close(users)
+// feed sends the users to scan.
+func (s *scan) feed(send func(userJob) bool) error {
 	if s.o.Users != nil {
-		s.feedErr = s.feedCSV(ctx, users)
-		return
+		return s.feedCSV(send)
 	}
-	s.feedErr = s.feedDirectory(ctx, users, total)
+	return s.feedDirectory(send)
 }
 
 // feedDirectory pages through the users list with the largest page size.
-// Paging runs ahead of the workers only as far as the bounded channel
-// lets it, so at most two pages of users are held at any time.
-func (s *scan) feedDirectory(ctx context.Context, users chan<- userJob, total chan<- int) error {
+// Paging runs ahead of the workers only as far as the runner's bounded
+// channel lets it, so at most two pages of users are held at any time.
+func (s *scan) feedDirectory(send func(userJob) bool) error {
 	size := client.MaxPageSize
 	var prevFirst int64
+	claimed, sent := 0, 0
+	// A list that ends before the number of users it claims was not read
+	// whole: the audit says so rather than pass for complete.
+	defer func() {
+		if s.incomplete == "" && sent < claimed && !s.run.Stopped() {
+			s.incomplete = fmt.Sprintf("the users list ended after %d of the %d users it claims", sent, claimed)
+		}
+	}()
 	for p := 1; ; p++ {
 		var page client.Page[client.User]
-		err := s.retry(ctx, func(ctx context.Context) (err error) {
+		ctx, cancel := s.run.BoundStop()
+		err := s.o.Retry.Do(ctx, func() (err error) {
 			page, err = s.o.API.FindUsers(ctx, client.UserQuery{}, p, size)
 			return err
 		})
+		cancel()
 		if err != nil {
-			if ctx.Err() != nil {
+			if s.run.Stopped() {
 				return nil // Run reports the cancellation
 			}
 			return fmt.Errorf("listing users (page %d): %w", p, err)
 		}
 		if p == 1 {
-			total <- page.TotalRecords
+			claimed = page.TotalRecords
+			s.o.Progress.SetTotal(int64(page.TotalRecords))
 			// A server that pages by a smaller size than asked for is
 			// followed at its own size.
 			if n := len(page.Items); n > 0 && n < size && n < page.TotalRecords {
 				size = n
 			}
 		}
-		if len(page.Items) == 0 || (p > 1 && page.Items[0].UserID == prevFirst) {
-			return nil // the end, or a server that ignores StartPage
+		if len(page.Items) == 0 {
+			return nil
+		}
+		if p > 1 && page.Items[0].UserID == prevFirst {
+			s.incomplete = fmt.Sprintf("the users list gave page %d again for page %d, after %d of the %d users it claims", p-1, p, sent, claimed)
+			return nil
 		}
 		prevFirst = page.Items[0].UserID
 		for i := range page.Items {
@@ -96,11 +103,10 @@ func (s *scan) feedDirectory(ctx context.Context, users chan<- userJob, total ch
 				// their names spares a lookup per creator.
 				s.names.put(u.UserID, u.UserName)
 			}
-			select {
-			case users <- userJob{user: &u}:
-			case <-ctx.Done():
+			if !send(userJob{user: &u}) {
 				return nil
 			}
+			sent++
 		}
 		if len(page.Items) < size || p*size >= page.TotalRecords {
 			return nil
@@ -109,49 +115,50 @@ func (s *scan) feedDirectory(ctx context.Context, users chan<- userJob, total ch
 }
 
 // feedCSV sends the users of the CSV file as given; workers look them up.
-func (s *scan) feedCSV(ctx context.Context, users chan<- userJob) error {
+func (s *scan) feedCSV(send func(userJob) bool) error {
 	s.seen = map[int64]bool{}
 	for {
 		row, err := s.o.Users.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
 		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
 			return err
 		}
-		job := userJob{given: row.User, badLine: row.Err}
-		select {
-		case users <- job:
-		case <-ctx.Done():
+		if !send(userJob{given: row.User, badLine: row.Err}) {
 			return nil
 		}
 	}
 }
 
 // scanUser lists one user's tokens and builds the rows to report.
-func (s *scan) scanUser(ctx context.Context, j userJob) userResult {
-	if ctx.Err() != nil {
+func (s *scan) scanUser(w job.Worker, j userJob) userResult {
+	if w.Stopped() {
 		return userResult{skip: true}
 	}
+	ctx, cancel := w.BoundStop()
+	defer cancel()
 	fail := func(user string, id int64, err error) userResult {
 		if client.IsAuth(err) {
-			return userResult{fatal: err}
-		}
-		if ctx.Err() != nil {
+			s.run.Fail(err)
 			return userResult{skip: true}
 		}
-		return userResult{failed: &FailedUser{User: user, UserID: id, Reason: oneLine(err)}}
+		if w.Stopped() {
+			return userResult{skip: true}
+		}
+		return userResult{failed: &FailedUser{User: user, UserID: id, Reason: textsafe.OneLine(err.Error())}}
 	}
 	user := j.user
 	if user == nil {
 		given := strings.TrimSpace(j.given)
 		if j.badLine != nil {
-			return userResult{failed: &FailedUser{User: given, Reason: oneLine(j.badLine)}}
+			return userResult{failed: &FailedUser{User: given, Reason: textsafe.OneLine(j.badLine.Error())}}
 		}
 		if given == "" {
 			return userResult{failed: &FailedUser{Reason: "a row of the users file has an empty user column"}}
 		}
-		err := s.retry(ctx, func(ctx context.Context) (err error) {
+		w.Doing("looking up user %s", given)
+		err := s.o.Retry.Do(ctx, func() (err error) {
 			user, err = resolve.User(ctx, s.o.API, given)
 			return err
 		})
@@ -166,7 +173,12 @@ func (s *scan) scanUser(ctx context.Context, j userJob) userResult {
 			return userResult{skip: true}
 		}
 	}
-	tokens, err := s.listTokens(ctx, user.UserID)
+	w.Doing("listing the tokens of %s", user.UserName)
+	var tokens []client.Token
+	err := s.o.Retry.Do(ctx, func() (err error) {
+		tokens, err = s.o.API.ListAllUserTokens(ctx, user.UserID)
+		return err
+	})
 	if err != nil {
 		return fail(user.UserName, user.UserID, err)
 	}
@@ -177,42 +189,14 @@ func (s *scan) scanUser(ctx context.Context, j userJob) userResult {
 		if s.match.Any() && len(f) == 0 {
 			continue
 		}
-		res.rows = append(res.rows, rowFor(user, t, s.creatorName(ctx, user, t), f))
+		res.rows = append(res.rows, rowFor(user, t, s.creatorName(w, user, t), f))
 	}
 	return res
 }
 
-// listTokens lists every token of a user, page by page (a user with more
-// than a page of tokens is rare), each page a request of its own slot.
-func (s *scan) listTokens(ctx context.Context, userID int64) ([]client.Token, error) {
-	var out []client.Token
-	seen := map[int64]bool{}
-	for p := 1; ; p++ {
-		var page client.Page[client.Token]
-		err := s.retry(ctx, func(ctx context.Context) (err error) {
-			page, err = s.o.API.ListUserTokens(ctx, userID, p, client.MaxPageSize)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		added := 0
-		for _, t := range page.Items {
-			if !seen[t.TokenID] {
-				seen[t.TokenID] = true
-				out = append(out, t)
-				added++
-			}
-		}
-		if added == 0 || len(page.Items) < client.MaxPageSize || p*client.MaxPageSize >= page.TotalRecords {
-			return out, nil
-		}
-	}
-}
-
 // creatorName is the user name of whoever created t: the user for a
 // personal token, else the administrator, looked up once per scan.
-func (s *scan) creatorName(ctx context.Context, user *client.User, t *client.Token) string {
+func (s *scan) creatorName(w job.Worker, user *client.User, t *client.Token) string {
 	if t.CreatedByUserID == 0 {
 		return ""
 	}
@@ -220,8 +204,10 @@ func (s *scan) creatorName(ctx context.Context, user *client.User, t *client.Tok
 		return user.UserName
 	}
 	return s.names.get(t.CreatedByUserID, func() string {
+		ctx, cancel := w.BoundStop()
+		defer cancel()
 		var u *client.User
-		err := s.retry(ctx, func(ctx context.Context) (err error) {
+		err := s.o.Retry.Do(ctx, func() (err error) {
 			u, err = s.o.API.GetUser(ctx, t.CreatedByUserID)
 			return err
 		})
@@ -231,9 +217,6 @@ func (s *scan) creatorName(ctx context.Context, user *client.User, t *client.Tok
 		return u.UserName
 	})
 }
-
-// oneLine keeps an error message to one line for the failed list.
-func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }
 
 // nameCache maps a UserID to its user name, looking each up at most once
 // even when many workers ask at the same time.

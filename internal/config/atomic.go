@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/axero-cli/axero/internal/safefile"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -28,19 +30,19 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	// CreateTemp makes the file 0600; Chmod makes any other requested mode
 	// exact, whatever the umask.
 	if err := tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := os.Rename(tmpName, path); err != nil { //nolint:gosec // the temporary file this function created, renamed onto the caller's path
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	ok = true
 	syncDir(dir)
@@ -65,5 +67,5 @@ func dirError(dir string, err error) error {
 	if os.IsPermission(err) {
 		return fmt.Errorf("the directory %s is not writable", dir)
 	}
-	return unwrapPath(err)
+	return safefile.Unwrap(err)
 }

@@ -26,6 +26,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/internal/safefile"
 )
 
 // Token stores.
@@ -109,7 +110,7 @@ func read(dir string) (*Config, error) {
 		return c, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot read %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := yaml.Unmarshal(data, c); err != nil {
 		return nil, fmt.Errorf("%s is not a valid configuration (%s); fix or remove it", path, yamlProblem(err))
@@ -256,11 +257,11 @@ func (c *Config) ProfileNames() []string {
 // existing dir that others can read.
 func EnsureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
-		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot create the configuration directory %s: %w", dir, safefile.Unwrap(err))
 	}
 	info, err := os.Stat(dir) //nolint:gosec // the configuration directory (AXERO_CONFIG_DIR or the OS default)
 	if err != nil {
-		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot read the configuration directory %s: %w", dir, safefile.Unwrap(err))
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		// Best effort: a directory we do not own stays as it is.
@@ -286,13 +287,3 @@ func yamlProblem(err error) string {
 }
 
 var backticked = regexp.MustCompile("`[^`]*`")
-
-// unwrapPath drops the *PathError wrapper whose path the caller already
-// names, leaving "permission denied" rather than a repeated path.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}

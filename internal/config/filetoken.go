@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"github.com/axero-cli/axero/internal/safefile"
 )
 
 // credentialsDir holds one file per profile after login --insecure-storage.
@@ -31,12 +33,12 @@ func (c *Config) ReadFileToken(profile string) (string, error) {
 		return "", ErrNoToken
 	}
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return "", fmt.Errorf("cannot read %s: %w", path, safefile.Unwrap(err))
 	}
 	defer func() { _ = f.Close() }()
 	info, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return "", fmt.Errorf("cannot read %s: %w", path, safefile.Unwrap(err))
 	}
 	if perm := info.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
 		return "", fmt.Errorf("%s holds a token but other users can read it (mode %04o); run `chmod 600 %s`, and consider revoking the token", path, perm, path)
@@ -44,7 +46,7 @@ func (c *Config) ReadFileToken(profile string) (string, error) {
 	const limit = 64 << 10
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", path, unwrapPath(err))
+		return "", fmt.Errorf("cannot read %s: %w", path, safefile.Unwrap(err))
 	}
 	if len(data) > limit {
 		return "", fmt.Errorf("%s is too large to hold a token", path)
@@ -76,7 +78,7 @@ func (c *Config) DeleteFileToken(profile string) error {
 	}
 	path := c.FileTokenPath(profile)
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("cannot remove %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot remove %s: %w", path, safefile.Unwrap(err))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/axero-cli/axero/internal/safefile"
 )
 
 // LockFileName is the lock file in the configuration directory. It is
@@ -47,7 +49,7 @@ func lockConfigDir(dir string) (func(), error) {
 		}
 		if !errors.Is(err, errLocked) {
 			_ = f.Close()
-			return nil, fmt.Errorf("cannot lock %s: %w", path, unwrapPath(err))
+			return nil, fmt.Errorf("cannot lock %s: %w", path, safefile.Unwrap(err))
 		}
 		if time.Now().After(deadline) {
 			_ = f.Close()
@@ -69,7 +71,7 @@ func openLockFile(path string) (*os.File, error) {
 		if isSymlinkLoop(err) {
 			return nil, fmt.Errorf("refusing to use %s: it is a symbolic link", path)
 		}
-		return nil, fmt.Errorf("cannot open %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot open %s: %w", path, safefile.Unwrap(err))
 	}
 	if info, err := f.Stat(); err == nil && !info.Mode().IsRegular() {
 		_ = f.Close()

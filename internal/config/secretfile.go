@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/axero-cli/axero/internal/safefile"
 )
 
 // ExistsError says that a secret file was not written because a file is
@@ -36,16 +38,16 @@ func CreateSecretFile(path string, data []byte, force bool) error {
 	if _, err := f.Write(data); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := f.Sync(); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	if err := f.Close(); err != nil {
 		_ = os.Remove(path)
-		return fmt.Errorf("cannot write %s: %w", path, unwrapPath(err))
+		return fmt.Errorf("cannot write %s: %w", path, safefile.Unwrap(err))
 	}
 	return nil
 }
@@ -67,7 +69,7 @@ func OpenNewSecretFile(path string) (*os.File, error) {
 	if err := f.Chmod(0o600); err != nil {
 		_ = f.Close()
 		_ = os.Remove(path)
-		return nil, fmt.Errorf("cannot create %s: %w", path, unwrapPath(err))
+		return nil, fmt.Errorf("cannot create %s: %w", path, safefile.Unwrap(err))
 	}
 	return f, nil
 }

@@ -5,19 +5,19 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/nametemplate"
 )
 
 // The name-template engine of the bulk commands (bounded output, no
 // {{range}}, fields checked at parse time) renders sink templates too.
 // It is reached only through these two functions, so that its import
 // lives in one place.
-type nameTemplate = bulk.NameTemplate
+type nameTemplate = nametemplate.Template
 
-func parseNameTemplate(text string) (*nameTemplate, error) { return bulk.ParseNameTemplate(text) }
+func parseNameTemplate(text string) (*nameTemplate, error) { return nametemplate.Parse(text) }
 
 func renderName(t *nameTemplate, r Row) (string, error) {
-	return t.Render(bulk.NameData{UserID: r.UserID, UserName: r.UserName, Email: r.Email, DisplayName: r.DisplayName, Date: r.Date})
+	return t.Render(nametemplate.Data{UserID: r.UserID, UserName: r.UserName, Email: r.Email, DisplayName: r.DisplayName, Date: r.Date})
 }
 
 // Row is what a sink template can use: the row's user.

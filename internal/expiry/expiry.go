@@ -18,6 +18,8 @@ import (
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/timefmt"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 // MaxAhead is the furthest expiry accepted: 100 years of 365.25 days. Its
@@ -25,19 +27,10 @@ import (
 // and no real site needs more; "never" exists for that.
 const MaxAhead = 36525 * 24 * time.Hour
 
-// Error is a refused expiry: a value that does not parse, lies in the
+// errorf refuses an expiry: a value that does not parse, lies in the
 // past, is too far ahead, or is beyond the site's policy. It is a usage
 // error: the value the user gave is wrong.
-type Error struct{ msg string }
-
-func (e *Error) Error() string { return e.msg }
-
-// Usage marks the error for the exit-code mapping (exit 2).
-func (e *Error) Usage() bool { return true }
-
-func errorf(format string, args ...any) error {
-	return &Error{msg: fmt.Sprintf(format, args...)}
-}
+func errorf(format string, args ...any) error { return usage.Errorf(format, args...) }
 
 // Spec is a parsed --expires value: the server's default, never, or an
 // instant.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/axero-cli/axero/internal/usage"
 )
 
 func TestParseWindow(t *testing.T) {
@@ -23,9 +25,9 @@ func TestParseWindow(t *testing.T) {
 func TestParseWindowRejects(t *testing.T) {
 	for _, in := range []string{"", "0d", "-5d", "never", "2027-01-31", "5", "3 fortnights", "101y", "99999999999999999999d"} {
 		_, err := ParseWindow("--stale", in)
-		var e *Error
+		var e *usage.Error
 		if !errors.As(err, &e) || !e.Usage() {
-			t.Errorf("ParseWindow(%q): %v, want a usage *Error", in, err)
+			t.Errorf("ParseWindow(%q): %v, want a usage error", in, err)
 			continue
 		}
 		if !strings.Contains(err.Error(), "--stale") {

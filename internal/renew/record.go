@@ -2,139 +2,131 @@ package renew
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/expiry"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/nametemplate"
+	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
-// outcome counts one record's result and reports it.
-func (r *Renewal) outcome(ev Event, change func(*Summary)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	change(&r.sum)
-	r.done++
-	r.o.Progress(Progress{Event: ev, Done: r.done, Total: r.sum.Total})
+// outcome is what became of a record.
+type outcome int
+
+const (
+	renewed outcome = iota
+	copied
+	failed
+	alreadyDone
+	unprocessed
+)
+
+// result is one record's outcome, handed from a worker to the collector.
+type result struct {
+	outcome outcome
+	rec     tokenfile.Record // the old record
+	reason  string
+	// settled: no replacement of the record is active, so the journal
+	// may say so; a failure whose outcome could not be checked is left
+	// unsettled for Resume to look again.
+	settled                   bool
+	oldRevoked, revokePending int
+	plan                      []string // a dry run's name, action and detail
 }
 
-// failRecord sends a record to the failed file. settled says that no
-// replacement of it is active, so that Resume need not look again; a
-// failure whose outcome could not be checked is left unsettled.
-func (r *Renewal) failRecord(rec bulk.Record, reason string, settled bool) {
-	if r.o.DryRun {
-		r.plan.row(rec, rec.Name, "fail", reason)
-	} else {
-		if settled && rec.UserID > 0 {
-			_ = r.journal.Append(bulk.JournalRecord{Op: opFailed, User: rec.User, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: reason})
-		}
-		if err := r.failed.write(rec, reason); err != nil {
-			r.setFatal(err) // a failed record must not vanish silently
-		}
-	}
-	r.outcome(EventFailed, func(s *Summary) { s.Failed++ })
+func (res result) fail(reason string, settled bool) result {
+	res.outcome, res.reason, res.settled = failed, reason, settled
+	return res
 }
 
-// handle decides what one record needs: nothing (an earlier run did it), a
+// do decides what one record needs: nothing (an earlier run did it), a
 // copy, or a renewal.
-func (r *Renewal) handle(dispatch, work context.Context, worker int, e Entry) {
-	if dispatch.Err() != nil {
-		return // left for --resume: counted as unprocessed
-	}
+func (r *renewal) do(w job.Worker, e tokenfile.Entry) result {
 	rec := e.Record
-	if e.Err != nil {
-		r.failRecord(rec, e.Err.Error(), true)
-		return
+	res := result{outcome: unprocessed, rec: rec}
+	switch {
+	case w.Stopped():
+		return res
+	case e.Err != nil:
+		return res.fail(e.Err.Error(), true)
+	case rec.UserID <= 0:
+		return res.fail(fmt.Sprintf("line %d has no UserID", e.Line), true)
 	}
 	if first := r.oldIDs[rec.TokenID]; first != e.Line {
-		r.failRecord(rec, fmt.Sprintf("token %d is listed twice (first on line %d)", rec.TokenID, first), false)
-		return
+		return res.fail(fmt.Sprintf("token %d is listed twice (first on line %d)", rec.TokenID, first), false)
 	}
 	if !r.o.DryRun {
-		if _, ok := r.js.renewed[rec.TokenID]; ok {
+		if _, ok := r.earlier.renewed[rec.TokenID]; ok {
 			// An earlier run recorded the replacement: only the old token's
 			// revocation may be left to do.
-			revoked := 0
-			pending := 0
-			if _, done := r.js.oldRevoked[rec.TokenID]; !done {
-				if r.revokeOld(work, worker, rec) {
-					revoked = 1
-				} else {
-					pending = 1
-				}
+			if _, done := r.earlier.oldRevoked[rec.TokenID]; !done {
+				r.revokeOld(w, &res)
 			}
-			r.outcome(EventAlreadyDone, func(s *Summary) { s.AlreadyDone++; s.Revoked += revoked; s.RevokePending += pending })
-			return
+			res.outcome = alreadyDone
+			return res
 		}
-		if _, ok := r.newIDs[rec.TokenID]; ok {
-			r.outcome(EventAlreadyDone, func(s *Summary) { s.AlreadyDone++ }) // copied by an earlier run
-			return
+		if _, ok := r.earlier.newIDs[rec.TokenID]; ok {
+			res.outcome = alreadyDone // copied by an earlier run
+			return res
+		}
+		if r.o.Resume {
+			if id := r.claimReplacement(rec); id != 0 {
+				return r.finishClaimed(w, res, id)
+			}
 		}
 	}
-	if r.recheckDue() {
-		if id := r.claimReplacement(rec); id != 0 {
-			r.finishClaimed(work, worker, rec, id)
-			return
-		}
-	}
-	if !r.due(rec) {
-		r.copyRecord(rec)
-		return
-	}
-	r.renew(dispatch, work, worker, rec)
-}
-
-// due reports whether a record is to be renewed: every record, or with
-// IfExpiringWithin those that expire within it or have expired. A token
-// that never expires is never due by date.
-func (r *Renewal) due(rec bulk.Record) bool {
-	if r.o.IfExpiringWithin <= 0 {
-		return true
-	}
-	return rec.Expiry != nil && !rec.Expiry.After(r.start.Add(r.o.IfExpiringWithin))
-}
-
-func (r *Renewal) copyRecord(rec bulk.Record) {
-	if r.o.DryRun {
-		r.plan.row(rec, rec.Name, "copy", "not due")
-	} else if err := r.writer.write(rec); err != nil {
-		r.setFatal(fmt.Errorf("writing --out %s: %w", r.o.Out, err))
-		return
-	}
-	r.outcome(EventCopied, func(s *Summary) { s.Copied++ })
-}
-
-// renew replaces one old token: check it is still there, record the
-// intent, mint, record the replacement durably, and only then revoke the
-// old token.
-func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Record) {
-	defer r.setInFlight(worker, "")
 	unlock := r.locks.lock(rec.UserID)
 	defer unlock()
+	return r.renew(w, res)
+}
 
+// finishClaimed records a replacement that an earlier run wrote to NEW
+// and revokes the old token, as a record an earlier run finished.
+func (r *renewal) finishClaimed(w job.Worker, res result, replacement int64) result {
+	unlock := r.locks.lock(res.rec.UserID)
+	defer unlock()
+	rec, now := res.rec, r.o.Now()
+	// An intent settled at once by its renewed record: a later resume
+	// reads the replacement back from the journal.
+	_ = r.journal.Append(job.Record{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: rec.TokenID, At: now})
+	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: replacement, At: now})
+	r.durable.Checked(rec.UserID)
+	r.revokeOld(w, &res)
+	res.outcome = alreadyDone
+	return res
+}
+
+// renew looks the record's token up on the site, then copies it (not due)
+// or replaces it: record the intent, mint, commit the replacement to NEW,
+// and only then revoke the old token.
+func (r *renewal) renew(w job.Worker, res result) result {
+	rec := res.rec
 	// Until the intent is recorded nothing has changed, so Ctrl-C may stop
 	// these requests.
-	r.setInFlight(worker, fmt.Sprintf("listing the tokens of UserID %d", rec.UserID))
-	lctx, cancel := context.WithTimeout(dispatch, r.o.RecordTimeout)
+	w.Doing("listing the tokens of UserID %d", rec.UserID)
+	ctx, cancel := w.BoundStop()
+	defer cancel()
 	var tokens []client.Token
-	err := r.retry(lctx, func() (err error) {
-		tokens, err = r.o.API.ListAllUserTokens(lctx, rec.UserID)
+	err := r.o.Retry.Do(ctx, func() (err error) {
+		tokens, err = r.o.API.ListAllUserTokens(ctx, rec.UserID)
 		return err
 	})
-	cancel()
-	if err != nil {
-		switch {
-		case dispatch.Err() != nil:
-		case client.IsAuth(err):
-			r.setFatal(err)
-		case client.IsNotFound(err):
-			r.failRecord(rec, fmt.Sprintf("no user with UserID %d", rec.UserID), true)
-		default:
-			r.failRecord(rec, fmt.Sprintf("listing the user's tokens failed: %v", err), true)
-		}
-		return
+	switch {
+	case err == nil:
+	case w.Stopped():
+		return res
+	case client.IsAuth(err):
+		r.run.Fail(err)
+		return res
+	case client.IsNotFound(err):
+		return res.fail(fmt.Sprintf("no user with UserID %d", rec.UserID), true)
+	default:
+		return res.fail(fmt.Sprintf("listing the user's tokens failed: %v", err), true)
 	}
 	var old *client.Token
 	before := make(map[int64]bool, len(tokens))
@@ -145,153 +137,158 @@ func (r *Renewal) renew(dispatch, work context.Context, worker int, rec bulk.Rec
 		}
 	}
 	if old == nil {
-		r.failRecord(rec, fmt.Sprintf("token %d is no longer among the tokens of UserID %d: it was revoked (or the record names the wrong user), so it is not renewed", rec.TokenID, rec.UserID), true)
-		return
+		return res.fail(fmt.Sprintf("token %d is no longer among the tokens of UserID %d: it was revoked (or the record names the wrong user), so it is not renewed", rec.TokenID, rec.UserID), true)
 	}
-	name, reason := r.replacementName(dispatch, rec, old)
-	if reason != "" {
-		if dispatch.Err() == nil {
-			r.failRecord(rec, reason, true)
-		}
-		return
+	if !r.due(*old) {
+		return r.copy(res, *old)
 	}
-	if r.recheckDue() {
-		// The journal cannot say whether an earlier run minted for this
-		// record and lost the answer: revoke any such token first.
-		if err := r.revokeLeftovers(dispatch, rec, name, tokens); err != nil {
+	name, reason := r.replacementName(ctx, rec, old)
+	switch {
+	case reason != "" && w.Stopped():
+		return res
+	case reason != "":
+		return res.fail(reason, true)
+	}
+	if r.o.Resume && !r.o.DryRun {
+		w.Doing("checking the tokens of UserID %d before renewing", rec.UserID)
+		if err := r.revokeLeftovers(ctx, rec.UserID, tokens, name, rec.Name); err != nil {
 			if client.IsAuth(err) {
-				r.setFatal(err)
-			} else if dispatch.Err() == nil {
-				r.failRecord(rec, fmt.Sprintf("checking the user's tokens before renewing failed (%v): run again with --resume", err), false)
+				r.run.Fail(err)
+				return res
 			}
-			return
+			return res.fail(fmt.Sprintf("checking the user's tokens before renewing failed (%v): run again with --resume", err), false)
 		}
 	}
 	now := r.o.Now()
 	spec := r.replacementExpiry(*old, now)
-	minutes, err := spec.Minutes(now, r.policy)
+	minutes, err := spec.Minutes(now, r.o.Policy)
 	if err != nil {
-		r.failRecord(rec, err.Error(), true)
-		return
+		return res.fail(err.Error(), true)
 	}
 	if r.o.DryRun {
-		r.plan.row(rec, name, "renew", "new expiry: "+spec.String())
-		r.outcome(EventRenewed, func(s *Summary) { s.Renewed++ })
-		return
+		res.outcome, res.plan = renewed, []string{name, "renew", "new expiry: " + spec.String()}
+		return res
 	}
-	if dispatch.Err() != nil {
-		return
+	if w.Stopped() {
+		return res
+	}
+	req := client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}
+	return r.replace(w, res, req, before)
+}
+
+// due reports whether the site says a token is to be renewed: every token,
+// or with IfExpiringWithin those that expire within it or have expired. A
+// token that never expires is never due by date.
+func (r *renewal) due(t client.Token) bool {
+	if r.o.IfExpiringWithin <= 0 || t.Expired(r.start) {
+		return true
+	}
+	return !t.NeverExpires() && !t.ExpirationDate.After(r.start.Add(r.o.IfExpiringWithin))
+}
+
+// copy writes a record that is not due into NEW, with the name and the
+// expiry the site has now, so that NEW is always the complete set.
+func (r *renewal) copy(res result, site client.Token) result {
+	c := res.rec
+	c.Name, c.Expiry = site.Name, nil
+	if !site.NeverExpires() {
+		t := site.ExpirationDate.UTC()
+		c.Expiry = &t
+	}
+	if r.o.DryRun {
+		res.outcome, res.plan = copied, []string{c.Name, "copy", "not due"}
+		return res
+	}
+	if err := r.durable.Commit(c); err != nil {
+		r.run.Fail(fmt.Errorf("writing --out %s: %w", r.o.Out, err))
+		return res
+	}
+	res.outcome = copied
+	return res
+}
+
+// replace mints the replacement by the one reconciling loop, each
+// attempt's intent durable first, commits it to NEW, and revokes the old
+// token.
+func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenRequest, before map[int64]bool) result {
+	rec := res.rec
+	intent := func() error {
+		return r.journal.AppendSync(job.Record{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: req.Name, TokenID: rec.TokenID, At: r.o.Now()})
 	}
 	first := r.o.Now()
-	if err := r.journal.AppendSync(bulk.JournalRecord{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: name, TokenID: rec.TokenID, At: first}); err != nil {
-		r.setFatal(err)
-		return
+	if err := intent(); err != nil {
+		r.run.Fail(err)
+		return res
 	}
 	// From here on the record is seen through, whatever Ctrl-C says.
-	ctx, cancel := context.WithTimeout(work, r.o.RecordTimeout)
+	ctx, cancel := w.Bound()
 	defer cancel()
-	ct, m := r.mint(dispatch, ctx, worker, rec, client.CreateTokenRequest{Name: name, ExpiresInMinutes: minutes}, first, before)
+	w.Doing("creating the replacement of token %d", rec.TokenID)
+	ct, err := r.o.Retry.Mint(ctx, reconcile.Mint{
+		Name: req.Name,
+		Create: func(ctx context.Context) (*client.CreatedToken, error) {
+			return r.o.API.CreateUserToken(ctx, rec.UserID, req)
+		},
+		Source:  r.source(rec.UserID, req.Name, nil),
+		Orphans: reconcile.Orphans{Existing: before, Keep: r.keep, Impersonation: true, CreatedBy: r.o.Admin},
+		Since:   first,
+		Again:   intent,
+		Stop:    r.run.Dispatch(),
+		For:     rec.UserID,
+		Claim:   r.claimNew,
+	})
+	var lost *reconcile.LostError
 	switch {
-	case m.fatal != nil:
-		r.setFatal(m.fatal)
-		_ = r.journal.Append(bulk.JournalRecord{Op: opFailed, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: "not renewed: the run stopped"})
-		return
-	case m.stopped:
-		_ = r.journal.Append(bulk.JournalRecord{Op: opFailed, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: "not renewed: the run stopped"})
-		return
-	case ct == nil:
-		r.failRecord(rec, m.reason, m.settled)
-		return
+	case err == nil:
+	case w.Stopped() && errors.Is(err, r.run.Dispatch().Err()):
+		res.settled = true
+		return res
+	case client.IsAuth(err):
+		r.run.Fail(err)
+		res.settled = true
+		return res
+	case errors.As(err, &lost):
+		return res.fail(err.Error()+": run again with --resume to settle it", false)
+	default:
+		return res.fail(err.Error(), true)
 	}
-	r.record(ctx, worker, rec, ct)
-}
-
-// replacementExpiry is when a replacement of old expires: Expires, or,
-// without it, the old token's lifetime (as single-token rotate does)
-// counted from now and brought within the site's current policy, which
-// may be stricter than when the old token was minted.
-func (r *Renewal) replacementExpiry(old client.Token, now time.Time) expiry.Spec {
-	if r.o.Expires != "" {
-		return r.expires
-	}
-	return expiry.FromToken(old, now).Clamp(now, r.policy)
-}
-
-// replacementName is the old token's current name, or the template's.
-func (r *Renewal) replacementName(ctx context.Context, rec bulk.Record, old *client.Token) (name, reason string) {
-	name = old.Name
-	if r.tmpl != nil {
-		data := bulk.NameData{UserID: rec.UserID, Date: r.date}
-		if r.tmpl.NeedsUser() {
-			var u *client.User
-			err := r.retry(ctx, func() (err error) { u, err = r.o.API.GetUser(ctx, rec.UserID); return err })
-			if err != nil {
-				return "", fmt.Sprintf("looking up UserID %d failed: %v", rec.UserID, err)
-			}
-			data = bulk.NameDataFor(u, r.date)
-			data.UserID = rec.UserID
-		}
-		n, err := r.tmpl.Render(data)
-		if err != nil {
-			return "", err.Error()
-		}
-		name = n
-	}
-	if err := resolve.ValidateName(name); err != nil {
-		return "", fmt.Sprintf("%v (name %q)", err, name)
-	}
-	return name, ""
-}
-
-// record writes the replacement to NEW and, once it is on disk, revokes
-// the old token.
-func (r *Renewal) record(ctx context.Context, worker int, rec bulk.Record, ct *client.CreatedToken) {
-	nrec := bulk.RecordFor(rec.User, ct)
+	nrec := tokenfile.RecordFor(rec.User, ct)
 	nrec.UserID = rec.UserID
-	if err := r.writer.write(nrec); err != nil {
-		r.setFatal(fmt.Errorf("writing --out %s: %w", r.o.Out, err))
+	if err := r.durable.Commit(nrec); err != nil {
+		r.run.Fail(fmt.Errorf("writing --out %s: %w", r.o.Out, err))
 		// Nobody will ever have this secret: revoke it now, or leave the
 		// intent unsettled for --resume to find it.
-		rerr := r.retry(ctx, func() error { return ignoreNotFound(r.o.API.RevokeToken(ctx, ct.TokenID)) })
-		reason := "the replacement could not be written to --out, so it was revoked; the old token is untouched"
-		if rerr == nil {
-			_ = r.journal.Append(bulk.JournalRecord{Op: opLostRevoked, UserID: rec.UserID, TokenID: ct.TokenID, At: r.o.Now()})
-			r.mu.Lock()
-			r.sum.LostRevoked++
-			r.mu.Unlock()
-		} else {
-			reason = "the replacement could not be written to --out, and revoking it failed: run again with --resume to revoke it"
+		rerr := r.o.Retry.Do(ctx, func() error { return ignoreNotFound(r.o.API.RevokeToken(ctx, ct.TokenID)) })
+		if rerr != nil {
+			return res.fail("the replacement could not be written to --out, and revoking it failed: run again with --resume to revoke it", false)
 		}
-		r.failRecord(rec, reason, rerr == nil)
-		return
+		r.durable.LostRevoked(rec.UserID, req.Name, ct.TokenID)
+		return res.fail("the replacement could not be written to --out, so it was revoked; the old token is untouched", true)
 	}
-	_ = r.journal.Append(bulk.JournalRecord{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: ct.Name, TokenID: ct.TokenID, At: r.o.Now()})
-	revoked, pending := 0, 0
-	if r.revokeOld(ctx, worker, rec) {
-		revoked = 1
-	} else {
-		pending = 1
-	}
-	r.outcome(EventRenewed, func(s *Summary) { s.Renewed++; s.Revoked += revoked; s.RevokePending += pending })
+	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: ct.Name, TokenID: ct.TokenID, At: r.o.Now()})
+	r.revokeOld(w, &res)
+	res.outcome = renewed
+	return res
 }
 
-// revokeOld revokes a renewed record's old token and reports whether it
-// is gone. A token already gone counts: that is the goal. A failure is
-// left for --resume, which finds the renewed record without its
-// old-revoked one.
-func (r *Renewal) revokeOld(ctx context.Context, worker int, rec bulk.Record) bool {
-	r.setInFlight(worker, fmt.Sprintf("revoking the old token %d", rec.TokenID))
-	ctx, cancel := context.WithTimeout(ctx, r.o.RecordTimeout)
+// revokeOld revokes a renewed record's old token. A token already gone
+// counts: that is the goal. A failure is left for --resume, which finds
+// the renewed record without its old-revoked one.
+func (r *renewal) revokeOld(w job.Worker, res *result) {
+	rec := res.rec
+	w.Doing("revoking the old token %d", rec.TokenID)
+	ctx, cancel := w.Bound()
 	defer cancel()
-	err := r.retry(ctx, func() error { return ignoreNotFound(r.o.API.RevokeToken(ctx, rec.TokenID)) })
+	err := r.o.Retry.Do(ctx, func() error { return ignoreNotFound(r.o.API.RevokeToken(ctx, rec.TokenID)) })
 	if err != nil {
 		if client.IsAuth(err) {
-			r.setFatal(err)
+			r.run.Fail(err)
 		}
-		return false
+		res.revokePending++
+		return
 	}
-	_ = r.journal.Append(bulk.JournalRecord{Op: opOldRevoked, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now()})
-	return true
+	_ = r.journal.Append(job.Record{Op: opOldRevoked, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now()})
+	res.oldRevoked++
 }
 
 func ignoreNotFound(err error) error {
@@ -301,72 +298,39 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
-// mintResult says why a mint produced no token.
-type mintResult struct {
-	reason  string
-	settled bool  // no token of this record's intents is active
-	stopped bool  // Ctrl-C before a retry: nothing minted, nothing to report
-	fatal   error // a 401/403 or a journal that cannot be written
+// replacementExpiry is when a replacement of old expires: Expires, or,
+// without it, the old token's lifetime (as single-token rotate does)
+// counted from now and brought within the site's current policy, which
+// may be stricter than when the old token was minted.
+func (r *renewal) replacementExpiry(old client.Token, now time.Time) expiry.Spec {
+	if r.o.Expires != nil {
+		return *r.o.Expires
+	}
+	return expiry.FromToken(old, now).Clamp(now, r.o.Policy)
 }
 
-// mint sends the create, following bulk minting's rules: each attempt is
-// preceded by a durable intent; a refusal fails the record; a rate limit
-// waits and tries again; an answer that was lost is never re-sent blindly:
-// the user's tokens are listed and any token this run minted whose secret
-// never arrived is revoked before the next attempt.
-func (r *Renewal) mint(dispatch, ctx context.Context, worker int, rec bulk.Record, req client.CreateTokenRequest, first time.Time, before map[int64]bool) (*client.CreatedToken, mintResult) {
-	backoff := r.o.RetryBackoff
-	for attempt := 1; ; attempt++ {
-		if attempt > 1 {
-			if err := r.journal.AppendSync(bulk.JournalRecord{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: req.Name, TokenID: rec.TokenID, At: r.o.Now()}); err != nil {
-				return nil, mintResult{fatal: err}
+// replacementName is the old token's current name, or the template's.
+func (r *renewal) replacementName(ctx context.Context, rec tokenfile.Record, old *client.Token) (name, reason string) {
+	name = old.Name
+	if t := r.o.Template; t != nil {
+		data := nametemplate.Data{UserID: rec.UserID, Date: r.date}
+		if t.NeedsUser() {
+			var u *client.User
+			err := r.o.Retry.Do(ctx, func() (err error) { u, err = r.o.API.GetUser(ctx, rec.UserID); return err })
+			if err != nil {
+				return "", fmt.Sprintf("looking up UserID %d failed: %v", rec.UserID, err)
 			}
+			data = nametemplate.For(u, r.date)
+			data.UserID = rec.UserID
 		}
-		r.setInFlight(worker, fmt.Sprintf("creating the replacement of token %d", rec.TokenID))
-		ct, err := r.o.API.CreateUserToken(ctx, rec.UserID, req)
-		if err == nil {
-			return ct, mintResult{}
+		n, err := t.Render(data)
+		if err != nil {
+			return "", err.Error()
 		}
-		switch {
-		case client.IsOutcomeUnknown(err):
-		case client.IsAuth(err):
-			return nil, mintResult{fatal: err, settled: true}
-		case client.KindOf(err) == client.KindValidation || client.KindOf(err) == client.KindNotFound || client.KindOf(err) == client.KindInsecure:
-			return nil, mintResult{reason: err.Error(), settled: true}
-		case client.KindOf(err) == client.KindRateLimited || client.KindOf(err) == client.KindUnavailable:
-			if attempt >= r.o.MaxAttempts {
-				return nil, mintResult{reason: err.Error(), settled: true}
-			}
-			if !sleep(dispatch, backoff) {
-				return nil, mintResult{stopped: true, settled: true}
-			}
-			backoff *= 2
-			continue
-		}
-		// A 500, a broken body, a lost answer: a token may exist whose
-		// secret nobody has.
-		r.setInFlight(worker, fmt.Sprintf("checking whether a replacement of token %d was created", rec.TokenID))
-		sleep(ctx, r.o.SettleDelay)
-		if rerr := r.revokeOrphans(ctx, rec.UserID, req.Name, first, before, nil); rerr != nil {
-			return nil, mintResult{reason: fmt.Sprintf("the answer to the create was lost (%v), and checking the user's tokens failed (%v): run again with --resume to settle it", err, rerr)}
-		}
-		if attempt >= r.o.MaxAttempts {
-			return nil, mintResult{reason: fmt.Sprintf("gave up after %d creates whose answers were lost (none of their tokens is active): %v", attempt, err), settled: true}
-		}
-		if dispatch.Err() != nil {
-			return nil, mintResult{stopped: true, settled: true}
-		}
+		name = n
 	}
-}
-
-// sleep waits d or until ctx is done, and reports whether it waited.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
+	if err := resolve.ValidateName(name); err != nil {
+		return "", fmt.Sprintf("%v (name %q)", err, name)
 	}
+	return name, ""
 }

@@ -11,41 +11,49 @@ import (
 	"testing"
 	"time"
 
-	"github.com/axero-cli/axero/client"
-	"github.com/axero-cli/axero/internal/bulk"
 	"github.com/axero-cli/axero/internal/emulator"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/nametemplate"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
+// countingProgress counts steps and cancels a run after n.
+type countingProgress struct {
+	total, done int
+	n           int
+	cancel      context.CancelFunc
+}
+
+func (p *countingProgress) SetTotal(n int64) { p.total = int(n) }
+func (p *countingProgress) Step(int, int) {
+	p.done++
+	if p.done == p.n && p.cancel != nil {
+		p.cancel()
+	}
+}
+
 func TestRenewalWithFaultsKeepsTheInvariant(t *testing.T) {
+	t.Parallel()
 	const n = 500
 	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
 	old := seedOld(t, srv, from, n, nil)
 	srv.SetFaults(faulty)
-
-	var events int
-	o := testOptions(newAPI(t, srv, "admin", 8), from, out)
-	o.Progress = func(p Progress) {
-		events++
-		if p.Total != n || p.Done != events {
-			t.Errorf("progress %+v after %d events", p, events)
-		}
-	}
+	o := testOptions(t, newAPI(t, srv, "admin", 8), from, out)
+	progress := &countingProgress{}
+	o.Progress = progress
 	sum, err := run(t, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.SetFaults(emulator.Faults{})
 	renewed, copied, failed := checkFinal(t, srv, old, out)
-	if sum.Renewed != renewed || sum.Failed != failed || copied != 0 || renewed+failed != n || events != n {
-		t.Fatalf("summary %+v; server: renewed %d copied %d failed %d; %d events", sum, renewed, copied, failed, events)
+	if sum.Renewed != renewed || sum.Failed != failed || copied != 0 || renewed+failed != n || progress.done != n || progress.total != n {
+		t.Fatalf("summary %+v; server: renewed %d copied %d failed %d; progress %+v", sum, renewed, copied, failed, progress)
 	}
-	if sum.Revoked != sum.Renewed || sum.RevokePending != 0 {
-		t.Fatalf("every renewed old token must be revoked: %+v", sum)
-	}
-	if sum.LostRevoked == 0 {
-		t.Fatalf("lost answers were expected to be reconciled: %+v", sum)
+	if sum.OldRevoked != sum.Renewed || sum.RevokePending != 0 || sum.LostRevoked == 0 {
+		t.Fatalf("every renewed old token must be revoked, and lost answers settled: %+v", sum)
 	}
 	if failed != 0 {
 		t.Fatalf("%d records failed: %v", failed, failedReasons(t, out))
@@ -64,27 +72,22 @@ func TestRenewalWithFaultsKeepsTheInvariant(t *testing.T) {
 	if sum.LostRevoked != undelivered {
 		t.Fatalf("reconciliation revoked %d tokens, but %d answers were lost", sum.LostRevoked, undelivered)
 	}
-	for _, p := range []string{out, JournalPath(out)} {
+	for _, p := range []string{out, job.JournalPath(out)} {
 		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("%s: mode %v %v", p, fi.Mode(), err)
 		}
 	}
-	j, _ := os.ReadFile(JournalPath(out))
-	if bytes.Contains(j, []byte("eyJ")) {
+	if j, _ := os.ReadFile(job.JournalPath(out)); bytes.Contains(j, []byte("eyJ")) { //nolint:gosec // the test's own file
 		t.Fatal("the journal holds a secret")
 	}
-	st, err := readJournalState(JournalPath(out))
-	if err != nil || len(st.pendingInOrder()) != 0 {
-		t.Fatalf("a completed run left unsettled intents: %v %v", st.pendingInOrder(), err)
-	}
-
 	// NEW is never overwritten.
-	if _, err := run(t, testOptions(newAPI(t, srv, "admin", 8), from, out)); !errors.As(err, new(*bulk.ExistsError)) {
+	if _, err := run(t, testOptions(t, newAPI(t, srv, "admin", 8), from, out)); !errors.As(err, new(*tokenfile.ExistsError)) {
 		t.Fatalf("a second run onto the same NEW: %v", err)
 	}
 }
 
 func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
+	t.Parallel()
 	const n = 80
 	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
@@ -105,7 +108,7 @@ func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 		return &e
 	})
 	srv.SetFaults(faulty)
-	o := testOptions(newAPI(t, srv, "admin", 8), from, out)
+	o := testOptions(t, newAPI(t, srv, "admin", 8), from, out)
 	o.IfExpiringWithin = 30 * 24 * time.Hour
 	sum, err := run(t, o)
 	if err != nil {
@@ -116,14 +119,13 @@ func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 	if copied != n/2 || renewed+failed != n/2 || sum.Copied != copied || sum.Renewed != renewed {
 		t.Fatalf("summary %+v; server: renewed %d copied %d failed %d", sum, renewed, copied, failed)
 	}
-	// The copies are the old records, byte for byte in meaning.
-	byID := map[int64]bulk.Record{}
+	byID := map[int64]tokenfile.Record{}
 	for _, r := range readAll(t, out) {
 		byID[r.TokenID] = r
 	}
 	for i, o := range old {
 		if i%4 >= 2 && (byID[o.TokenID].Token != o.Token || byID[o.TokenID].User != o.User) {
-			t.Errorf("record %d was not copied unchanged: %+v", i, byID[o.TokenID])
+			t.Errorf("record %d was not copied: %+v", i, byID[o.TokenID])
 		}
 	}
 	if len(byID) != n-failed {
@@ -131,7 +133,60 @@ func TestOnlyDueTokensAreRenewedAndTheRestCopied(t *testing.T) {
 	}
 }
 
+// The site is the truth: what is due is decided from the expiry the site
+// has, not the one OLD says, and a token the site no longer has goes to
+// the failed file even when it would not be due.
+func TestTheSiteDecidesWhatIsDue(t *testing.T) {
+	t.Parallel()
+	srv := emulator.NewTest(t, emulator.Options{Users: 4})
+	dir := t.TempDir()
+	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
+	now := time.Now()
+	soon, late := now.Add(5*24*time.Hour), now.Add(200*24*time.Hour)
+	site := []*time.Time{&soon, &late, &late, &late}
+	old := seedOld(t, srv, from, 4, func(i int) *time.Time { return site[i] })
+	// OLD lies about 0 (says late, the site says soon) and 1 (says soon,
+	// the site says late); 2 is revoked on purpose, not due.
+	lies := []*time.Time{&late, &soon, &late, &late}
+	w, _ := tokenfile.CreateOutput(from + ".lies")
+	for i, r := range old {
+		r.Expiry = lies[i]
+		_ = w.Write(r)
+	}
+	_ = w.Close()
+	api := newAPI(t, srv, "admin", 2)
+	if err := api.RevokeToken(context.Background(), old[2].TokenID); err != nil {
+		t.Fatal(err)
+	}
+	o := testOptions(t, api, from+".lies", out)
+	o.IfExpiringWithin = 30 * 24 * time.Hour
+	sum, err := run(t, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Renewed != 1 || sum.Copied != 2 || sum.Failed != 1 {
+		t.Fatalf("summary %+v; want 0 renewed, 1 and 3 copied, 2 failed", sum)
+	}
+	byID := map[int64]tokenfile.Record{}
+	for _, r := range readAll(t, out) {
+		byID[r.TokenID] = r
+	}
+	if _, ok := byID[old[0].TokenID]; ok {
+		t.Error("the token the site says is due was copied")
+	}
+	if c, ok := byID[old[1].TokenID]; !ok || c.Expiry == nil || c.Expiry.Sub(late).Abs() > time.Second {
+		t.Errorf("the copy of 1 does not carry the site's expiry: %+v", c)
+	}
+	if _, ok := byID[old[2].TokenID]; ok {
+		t.Error("the revoked token was copied into NEW as current")
+	}
+	if r := failedReasons(t, out)[old[2].TokenID]; !strings.Contains(r, "revoked") {
+		t.Errorf("failed reason %q", r)
+	}
+}
+
 func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
+	t.Parallel()
 	srv := emulator.NewTest(t, emulator.Options{Users: 10})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.csv"), filepath.Join(dir, "new.csv")
@@ -142,11 +197,11 @@ func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sum, err := run(t, testOptions(api, from, out))
+	sum, err := run(t, testOptions(t, api, from, out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Renewed != 8 || sum.Failed != 2 || sum.FailedPath != FailedPath(out) {
+	if sum.Renewed != 8 || sum.Failed != 2 || sum.FailedPath != job.FailedPath(out) {
 		t.Fatalf("summary %+v", sum)
 	}
 	renewed, _, failed := checkFinal(t, srv, old, out)
@@ -158,51 +213,23 @@ func TestARevokedOldTokenIsNotResurrected(t *testing.T) {
 			t.Fatalf("the revoked token of user %d was resurrected as %d", ts.UserID, ts.TokenID)
 		}
 	}
-	reasons := failedReasons(t, out)
-	if !strings.Contains(reasons[old[2].TokenID], "revoked") || !strings.Contains(reasons[old[7].TokenID], "no longer") {
-		t.Fatalf("reasons %v", reasons)
-	}
-	if fi, _ := os.Stat(FailedPath(out)); fi.Mode().Perm() != 0o600 {
+	if fi, _ := os.Stat(job.FailedPath(out)); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the failed file holds secrets but has mode %v", fi.Mode())
 	}
 	// The failed file is valid --from input: it reads back as the records
 	// that failed, secrets included.
-	back := readAll(t, FailedPath(out))
+	back := readAll(t, job.FailedPath(out))
 	if len(back) != 2 || back[0].Token != old[back[0].UserID-1001].Token {
 		t.Fatalf("the failed file reads back as %+v", back)
 	}
-	sum2, err := run(t, testOptions(api, FailedPath(out), filepath.Join(dir, "again.csv")))
+	sum2, err := run(t, testOptions(t, api, job.FailedPath(out), filepath.Join(dir, "again.csv")))
 	if err != nil || sum2.Failed != 2 || sum2.Renewed != 0 {
 		t.Fatalf("re-running the failed file: %+v %v", sum2, err)
 	}
 }
 
-func TestACallerWhoCannotImpersonateChangesNothing(t *testing.T) {
-	srv := emulator.NewTest(t, emulator.Options{Users: 5})
-	dir := t.TempDir()
-	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
-	seedOld(t, srv, from, 5, nil)
-	before := srv.Tokens()
-	_, err := run(t, testOptions(newAPI(t, srv, "siteadmin", 2), from, out))
-	var np *bulk.NotPermittedError
-	if !errors.As(err, &np) || client.KindOf(err) != client.KindForbidden || !strings.Contains(err.Error(), "impersonation") {
-		t.Fatalf("error %v (%T), want a not-permitted error", err, err)
-	}
-	if _, err := os.Lstat(out); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("NEW was created: %v", err)
-	}
-	if _, err := os.Lstat(JournalPath(out)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("a journal was created: %v", err)
-	}
-	if after := srv.Tokens(); len(after) != len(before) {
-		t.Fatalf("tokens changed: %d → %d", len(before), len(after))
-	}
-	if n := srv.RequestCount("POST", "/api/users/") + srv.RequestCount("DELETE", "/api/bearertokens"); n != 0 {
-		t.Fatalf("%d changing requests were sent", n)
-	}
-}
-
 func TestDryRunReportsAndChangesNothing(t *testing.T) {
+	t.Parallel()
 	srv := emulator.NewTest(t, emulator.Options{Users: 6})
 	dir := t.TempDir()
 	from, out := filepath.Join(dir, "old.jsonl"), filepath.Join(dir, "new.jsonl")
@@ -217,7 +244,7 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 	}
 	before := srv.Tokens()
 	var plan bytes.Buffer
-	o := testOptions(api, from, out)
+	o := testOptions(t, api, from, out)
 	o.DryRun, o.Plan, o.IfExpiringWithin = true, &plan, 150*24*time.Hour
 	sum, err := run(t, o)
 	if err != nil {
@@ -227,7 +254,7 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 		t.Fatalf("summary %+v", sum)
 	}
 	rows, err := csv.NewReader(&plan).ReadAll()
-	if err != nil || len(rows) != 7 || strings.Join(rows[0], ",") != strings.Join(planColumns, ",") {
+	if err != nil || len(rows) != 7 || strings.Join(rows[0], ",") != "user,UserID,TokenID,name,expiry,action,detail" {
 		t.Fatalf("plan %q %v", rows, err)
 	}
 	actions := map[string]int{}
@@ -240,7 +267,7 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 	if bytes.Contains(plan.Bytes(), []byte("eyJ")) {
 		t.Fatal("the plan shows a secret")
 	}
-	for _, p := range []string{out, JournalPath(out), FailedPath(out)} {
+	for _, p := range []string{out, job.JournalPath(out), job.FailedPath(out)} {
 		if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("a dry run created %s", p)
 		}
@@ -257,25 +284,25 @@ func TestDryRunReportsAndChangesNothing(t *testing.T) {
 }
 
 func TestCSVChainWithANameTemplate(t *testing.T) {
+	t.Parallel()
 	srv := emulator.NewTest(t, emulator.Options{Users: 20})
 	dir := t.TempDir()
 	from := filepath.Join(dir, "old.csv")
 	old := seedOld(t, srv, from, 20, nil)
 	api := newAPI(t, srv, "admin", 4)
-
 	mid := filepath.Join(dir, "mid.csv")
-	o := testOptions(api, from, mid)
-	o.NameTemplate = "{{.UserName}}-renewed"
+	o := testOptions(t, api, from, mid)
+	o.Template, _ = nametemplate.Parse("{{.UserName}}-renewed")
 	if sum, err := run(t, o); err != nil || sum.Renewed != 20 {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	recs := readAll(t, mid)
-	if len(recs) != 20 || recs[0].Name != "user"+recs[0].User[len(recs[0].User)-4:]+"-renewed" && !strings.HasSuffix(recs[0].Name, "-renewed") {
+	if len(recs) != 20 || !strings.HasSuffix(recs[0].Name, "-renewed") {
 		t.Fatalf("records %+v", recs[:1])
 	}
 	// NEW is valid OLD: renew it again, into JSON Lines this time.
 	last := filepath.Join(dir, "last.jsonl")
-	if sum, err := run(t, testOptions(api, mid, last)); err != nil || sum.Renewed != 20 || sum.Revoked != 20 {
+	if sum, err := run(t, testOptions(t, api, mid, last)); err != nil || sum.Renewed != 20 || sum.OldRevoked != 20 {
 		t.Fatalf("%+v %v", sum, err)
 	}
 	checkFinal(t, srv, recs, last)
@@ -289,6 +316,7 @@ func TestCSVChainWithANameTemplate(t *testing.T) {
 }
 
 func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
+	t.Parallel()
 	const n = 200
 	srv := emulator.NewTest(t, emulator.Options{Users: n})
 	dir := t.TempDir()
@@ -297,26 +325,17 @@ func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
 	srv.SetFaults(faulty)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := testOptions(newAPI(t, srv, "admin", 8), from, out)
-	o.Progress = func(p Progress) {
-		if p.Done == 50 {
-			cancel()
-		}
-	}
-	rn, err := New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := rn.Run(ctx)
+	o := testOptions(t, newAPI(t, srv, "admin", 8), from, out)
+	o.Progress = &countingProgress{n: 50, cancel: cancel}
+	sum, err := runCtx(t, ctx, o)
 	if err != nil || !sum.Interrupted || sum.Unprocessed == 0 || sum.Renewed < 50-sum.Failed {
 		t.Fatalf("interrupted run: %+v %v", sum, err)
 	}
 	// Every record in flight was seen through: nothing is half done.
-	if sum.RevokePending != 0 || sum.Revoked != sum.Renewed {
+	if sum.RevokePending != 0 || sum.OldRevoked != sum.Renewed {
 		t.Fatalf("in-flight work was abandoned: %+v", sum)
 	}
 	checkCovered(t, srv, old, out)
-
 	o.Resume, o.Progress = true, nil
 	sum2, err := run(t, o)
 	if err != nil {
@@ -329,34 +348,61 @@ func TestCtrlCStopsDispatchingAndResumeFinishes(t *testing.T) {
 	}
 }
 
-func TestBadOptionsAreUsageErrors(t *testing.T) {
+func TestOldThatIsNoTokenFileIsAUsageError(t *testing.T) {
+	t.Parallel()
 	srv := emulator.NewTest(t, emulator.Options{Users: 1})
-	api := newAPI(t, srv, "admin", 1)
 	dir := t.TempDir()
-	from := filepath.Join(dir, "old.jsonl")
-	seedOld(t, srv, from, 1, nil)
-	for name, o := range map[string]Options{
-		"no out":          {API: api, From: from},
-		"resume and dry":  {API: api, From: from, Out: "x", Resume: true, DryRun: true},
-		"bad template":    {API: api, From: from, Out: "x", NameTemplate: "{{.Nope}}"},
-		"bad expiry":      {API: api, From: from, Out: "x", Expires: "soon"},
-		"missing from":    {API: api, From: filepath.Join(dir, "missing.jsonl"), Out: filepath.Join(dir, "n1")},
-		"beyond policy":   {API: api, From: from, Out: filepath.Join(dir, "n2"), Expires: "5y"},
-		"never forbidden": {API: api, From: from, Out: filepath.Join(dir, "n3"), Expires: "never"},
-	} {
-		_, err := run(t, o)
+	for name, content := range map[string]string{"missing.jsonl": "", "users.csv": "user\n1001\n"} {
+		from := filepath.Join(dir, name)
+		if content != "" {
+			_ = os.WriteFile(from, []byte(content), 0o600)
+		}
+		_, err := run(t, testOptions(t, newAPI(t, srv, "admin", 1), from, filepath.Join(dir, name+".new")))
 		var ue interface{ Usage() bool }
-		if !errors.As(err, &ue) || strings.Contains(err.Error(), "\n") {
+		if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "--from ") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v (%T), want a one-line usage error", name, err, err)
 		}
 	}
-	if _, err := ParseWithin("30d", time.Now()); err != nil {
+}
+
+// Without Expires a token minted for 10 days is renewed for 10 days and
+// one minted for 90 for 90; Expires sets every replacement's expiry.
+func TestReplacementsKeepTheOldLifetimeUnlessExpiresIsGiven(t *testing.T) {
+	t.Parallel()
+	srv := emulator.NewTest(t, emulator.Options{Users: 4})
+	dir := t.TempDir()
+	from := filepath.Join(dir, "old.jsonl")
+	days := []int{10, 90, 10, 90}
+	seedOld(t, srv, from, 4, func(i int) *time.Time {
+		e := time.Now().Add(time.Duration(days[i]) * 24 * time.Hour)
+		return &e
+	})
+	api := newAPI(t, srv, "admin", 2)
+	within := func(got *time.Time, want time.Duration) bool {
+		if got == nil {
+			return false
+		}
+		d := time.Until(*got) - want
+		return d > -time.Hour && d < time.Hour
+	}
+	out := filepath.Join(dir, "kept.jsonl")
+	if _, err := run(t, testOptions(t, api, from, out)); err != nil {
 		t.Fatal(err)
 	}
-	if d, err := ParseWithin("2w", time.Now()); err != nil || d < 13*24*time.Hour {
-		t.Fatalf("ParseWithin 2w = %v %v", d, err)
+	for _, r := range readAll(t, out) {
+		if want := time.Duration(days[r.UserID-1001]) * 24 * time.Hour; !within(r.Expiry, want) {
+			t.Errorf("user %d: replacement expires %v, want in %v", r.UserID, r.Expiry, want)
+		}
 	}
-	if _, err := ParseWithin("never", time.Now()); err == nil {
-		t.Fatal("never accepted as a window")
+	out2 := filepath.Join(dir, "set.jsonl")
+	o := testOptions(t, api, out, out2)
+	o.Expires = spec(t, "30d")
+	if _, err := run(t, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range readAll(t, out2) {
+		if !within(r.Expiry, 30*24*time.Hour) {
+			t.Errorf("user %d: replacement expires %v, want in 30 days", r.UserID, r.Expiry)
+		}
 	}
 }

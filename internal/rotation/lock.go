@@ -13,16 +13,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/axero-cli/axero/internal/bulk"
+	"github.com/axero-cli/axero/internal/job"
 )
 
-// The lock helper of the bulk runs (an flock on a file that names its
+// The lock of the bulk runs (an flock on a file that names its
 // holder's PID, refusing symbolic links) serves the rotations too. It is
 // reached only through tryLockFile, so that its import lives in one
 // place.
 func tryLockFile(base string, now time.Time) (release func(), holder int, err error) {
-	l, err := bulk.AcquireRunLock(base)
-	var held *bulk.LockedError
+	l, err := job.AcquireLock(base)
+	var held *job.LockedError
 	if errors.As(err, &held) {
 		return nil, held.PID, errLocked
 	}

@@ -67,7 +67,7 @@ type Machine struct {
 	// end-to-end tests kill the process there. nil in production.
 	Crash func(point string)
 	// Retry bounds the retries of lists and revokes.
-	Retry reconcile.Retry
+	Retry reconcile.Policy
 }
 
 // Result is what a finished (or stopped) run did.

@@ -209,7 +209,7 @@ func TestRotationSurvivesRandomFailuresAndCrashes(t *testing.T) {
 
 		crashAt := rapid.IntRange(0, 60).Draw(rt, "crash at")
 		points := 0
-		m := &Machine{API: site, Store: store, Sinks: sinks, Now: func() time.Time { return site.now }, Retry: reconcile.Retry{Attempts: 1}}
+		m := &Machine{API: site, Store: store, Sinks: sinks, Now: func() time.Time { return site.now }, Retry: reconcile.Policy{Attempts: 1}}
 		m.Crash = func(point string) {
 			points++
 			if points == crashAt {

@@ -5,10 +5,9 @@
 // link, checked again after opening so that a swap between the check and
 // the open is noticed, and replaced only atomically (a temporary file in
 // the same directory, synced, renamed over the old one, the directory
-// synced), keeping its owner and never loosening its mode.
-//
-// The bulk run's files (internal/bulk) follow the same rules with their
-// own copy of the checks; this package is the shared home for new code.
+// synced), keeping its owner and never loosening its mode. Files that are
+// only ever appended to (a bulk run's output, journal, failed file and
+// lock) are created exclusively with mode 0600 instead (append.go).
 package safefile
 
 import (
@@ -31,6 +30,10 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string { return fmt.Sprintf("%s %s", e.Path, e.Why) }
+
+// Usage marks the refusal as the caller's to fix: the path must change
+// before axero can use it.
+func (e *RefusedError) Usage() bool { return true }
 
 // Check returns nil, nil when path does not exist, its FileInfo when it is
 // a regular file with one link, and a *RefusedError for anything else. It

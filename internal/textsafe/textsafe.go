@@ -6,6 +6,7 @@
 package textsafe
 
 import (
+	"strings"
 	"unicode/utf8"
 )
 
@@ -177,3 +178,8 @@ func CSVRow(row []string) []string {
 	}
 	return row
 }
+
+// OneLine folds every run of white space in s, line breaks included, into
+// one space, so that a message quoting a server's or a file's text stays
+// on one line.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,490 @@
+package token
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+
+	"github.com/axero-cli/axero/client"
+	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/limit"
+	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/safefile"
+	"github.com/axero-cli/axero/internal/textsafe"
+	"github.com/axero-cli/axero/internal/tokenfile"
+)
+
+// What the bulk commands (create-for-user --from, rotate --from, revoke
+// --from, audit) share on the command side: the flags and their checks,
+// the start-up (the client, the permission, the policy), the lock of the
+// output, the signal watcher, the progress bar, the summary line and the
+// exit code. The work itself runs on internal/job.
+
+// maxConcurrency bounds --concurrency: more requests in flight than this
+// only queue behind the server's own limits.
+const maxConcurrency = 64
+
+// addConcurrencyFlag binds --concurrency: the most requests in flight at
+// once, whatever a command does per row.
+func addConcurrencyFlag(c *cobra.Command, p *int, withFrom bool) {
+	usage := "how many requests to have in flight at once"
+	if withFrom {
+		usage = "with --from: " + usage
+	}
+	c.Flags().IntVar(p, "concurrency", 8, usage)
+}
+
+// addResumeFlags binds --resume and --dry-run, of the bulk commands that
+// keep their results in a file.
+func addResumeFlags(c *cobra.Command, resume, dryRun *bool, resumeUsage, dryRunUsage string) {
+	c.Flags().BoolVar(resume, "resume", false, resumeUsage)
+	c.Flags().BoolVar(dryRun, "dry-run", false, dryRunUsage)
+}
+
+// checkConcurrency refuses a --concurrency out of range.
+func checkConcurrency(n int) error {
+	if n < 1 || n > maxConcurrency {
+		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
+	}
+	return nil
+}
+
+// checkDurableFlags checks the flags of a bulk run that writes out: out
+// is needed unless it is a dry run, which cannot be resumed. needOut says
+// what out is for.
+func checkDurableFlags(out string, resume, dryRun bool, needOut string, concurrency int) error {
+	switch {
+	case out == "" && !dryRun:
+		return cmdutil.FlagErrorf("--from needs %s (or --dry-run)", needOut)
+	case resume && dryRun:
+		return cmdutil.FlagErrorf("--resume and --dry-run cannot be used together")
+	}
+	return checkConcurrency(concurrency)
+}
+
+// refuseOutsideFrom refuses the first of names given without --from.
+func refuseOutsideFrom(c *cobra.Command, names ...string) error {
+	for _, n := range names {
+		if c.Flags().Changed(n) {
+			return cmdutil.FlagErrorf("--%s works only with --from", n)
+		}
+	}
+	return nil
+}
+
+// refuseWithFrom refuses, with --from, the first of names given, in the
+// words of format ("--%s works only with --user"): a bulk run's tokens
+// all go to its --out. --force has words of its own.
+func refuseWithFrom(c *cobra.Command, format string, names ...string) error {
+	for _, n := range names {
+		switch {
+		case !c.Flags().Changed(n):
+		case n == "force":
+			return cmdutil.FlagErrorf("--force does not apply with --from: an existing --out is continued with --resume, never overwritten")
+		default:
+			return cmdutil.FlagErrorf(format, n)
+		}
+	}
+	return nil
+}
+
+// bulkRowTimeout bounds the requests of each row of a bulk run: --timeout
+// when it is longer than job.DefaultItemTimeout, else that. The run as a
+// whole has no deadline; Ctrl-C stops it.
+func bulkRowTimeout(timeout time.Duration) time.Duration {
+	return max(timeout, job.DefaultItemTimeout)
+}
+
+// bulkSession is a bulk run started: its client, whose requests the run's
+// limiter holds to --concurrency, the caller, allowed to act on other
+// users' tokens, and the site's policy when it was asked for.
+type bulkSession struct {
+	f       *cmdutil.Factory
+	run     *job.Run
+	client  *client.Client
+	me      *client.User
+	policy  *client.Policy
+	workers int
+}
+
+// startBulk builds the client of a bulk run and checks, under one
+// deadline of --timeout, that the caller may impersonate (refuse words
+// the refusal) and, withPolicy, reads the site's policy. Every worker
+// shares the client, so that one Retry-After pauses them all; its
+// limiter holds the requests in flight to concurrency, and its pool keeps
+// a connection per request slot.
+//
+// The run's context is ctx (cancelled by Ctrl-C); each row gets a deadline
+// of bulkRowTimeout, the run as a whole none. Close the session when done.
+func startBulk(ctx context.Context, f *cmdutil.Factory, concurrency int, refuse func(me *client.User) error, withPolicy bool) (*bulkSession, error) {
+	run := job.New(ctx, bulkRowTimeout(f.Timeout), limit.NewFixed(concurrency))
+	f.IdleConnsPerHost, f.Limiter = concurrency+2, run.Limiter()
+	c, err := f.Client()
+	if err != nil {
+		run.Close()
+		return nil, err
+	}
+	// Twice as many workers as request slots, so that the local steps of
+	// some rows (the journal's and the output's fsyncs) overlap the
+	// requests of others instead of leaving a slot idle.
+	s := &bulkSession{f: f, run: run, client: c, workers: 2 * concurrency}
+	if err := s.check(ctx, refuse, withPolicy); err != nil {
+		run.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// close ends the session's run.
+func (s *bulkSession) close() { s.run.Close() }
+
+// check makes the start-up checks under one deadline of --timeout.
+func (s *bulkSession) check(ctx context.Context, refuse func(me *client.User) error, withPolicy bool) error {
+	ctx, cancel, err := s.f.WithDeadline(ctx)
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	c := s.client
+	if s.me, err = checkImpersonator(ctx, c, refuse); err != nil {
+		return err
+	}
+	if !withPolicy {
+		return nil
+	}
+	return reconcile.Default.Do(ctx, func() (err error) {
+		s.policy, err = c.Policy(ctx)
+		return err
+	})
+}
+
+// do runs a bulk operation on the session's run with the signal watcher:
+// the first Ctrl-C (which cancels the run's context) stops dispatching,
+// and says so with stopping; a second one says what the run still waits
+// for. The progress bar is drawn for the last time when do returns.
+func (s *bulkSession) do(stopping string, bar *progressBar, op func(*job.Run)) {
+	stop := watchSignals(s.f.IO.ErrOut, stopping, s.run)
+	defer bar.stop()
+	defer stop()
+	op(s.run)
+}
+
+// common are the session's options of every operation.
+func (s *bulkSession) common(bar *progressBar) job.Common {
+	return job.Common{Workers: s.workers, Now: s.f.Now, Progress: bar}
+}
+
+// files are the options of an operation that writes out: a dry run's
+// plan goes to stdout, warnings to stderr.
+func (s *bulkSession) files(out string, lock *job.Lock, resume, dryRun bool) job.Files {
+	fl := job.Files{Out: out, Lock: lock, Resume: resume, DryRun: dryRun, Warn: warnf(s.f)}
+	if dryRun {
+		fl.Plan = textsafe.NewCSVEscaper(s.f.IO.Out)
+	}
+	return fl
+}
+
+// checkImpersonator asks who the caller is, retrying transient failures,
+// and refuses, in refuse's words, a caller who cannot impersonate.
+func checkImpersonator(ctx context.Context, c *client.Client, refuse func(*client.User) error) (*client.User, error) {
+	var me *client.User
+	err := reconcile.Default.Do(ctx, func() (err error) {
+		me, err = c.Me(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !me.CanImpersonate {
+		return nil, refuse(me)
+	}
+	return me, nil
+}
+
+// notPermitted is startBulk's refusal for action: a caller without the
+// impersonation permission gets exit 3 before anything is changed.
+func notPermitted(action string) func(*client.User) error {
+	return func(me *client.User) error {
+		return cmdutil.Exit(cmdutil.ExitAuth, fmt.Errorf("not permitted: to %s you need the impersonation permission, and %s does not have it", action, me.UserName))
+	}
+}
+
+// checkBulkOut refuses, before any request and without creating
+// anything, an --out the run would refuse (by the runner's own rules,
+// which follow no symbolic link). The lock is probed first, so that a
+// second run, resumed or not, is told which process holds the output
+// rather than that the output exists.
+func checkBulkOut(out string, resume bool) error {
+	if err := job.CheckLock(out); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(out); err != nil {
+		// A new output: say plainly when its directory does not take it.
+		if err := preflightOutFile(out, false); err != nil {
+			return err
+		}
+	}
+	return checkOutPath(out, resume)
+}
+
+// lockBulkOut takes the run lock of --out, once the start-up checks said
+// the run may go ahead, and checks --out again under it.
+func lockBulkOut(out string, resume bool) (*job.Lock, error) {
+	lock, err := job.AcquireLock(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOutPath(out, resume); err != nil {
+		_ = lock.Release()
+		return nil, err
+	}
+	return lock, nil
+}
+
+// checkOutPath refuses an --out that a run would refuse later: a symbolic
+// link, something that is not a regular file, an existing output without
+// --resume, an output others can read with --resume, and a journal or
+// failed file that is not a plain file of ours.
+func checkOutPath(out string, resume bool) error {
+	fi, err := safefile.Check(out)
+	if err != nil {
+		return asOut(err)
+	}
+	if fi != nil {
+		if !resume {
+			return &tokenfile.ExistsError{Path: out}
+		}
+		if err := safefile.CheckPrivate(out, fi); err != nil {
+			return asOut(err)
+		}
+	}
+	for _, side := range []string{job.JournalPath(out), job.FailedPath(out)} {
+		if _, err := safefile.Check(side); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// asOut names a refused output by its flag, as messages about a flag's
+// value do: "--out out.jsonl has mode 0644".
+func asOut(err error) error {
+	var r *safefile.RefusedError
+	if errors.As(err, &r) {
+		named := *r
+		named.Path = "--out " + r.Path
+		return &named
+	}
+	return err
+}
+
+// watchSignals lets Ctrl-C and SIGTERM say what the run does about them;
+// the returned function stops it.
+func watchSignals(w io.Writer, stopping string, run *job.Run) func() {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		seen := 0
+		for {
+			select {
+			case <-done:
+				return
+			case <-sigs:
+				seen++
+				if seen == 1 {
+					fmt.Fprintln(w, stopping+" (Ctrl-C again to see them).")
+					continue
+				}
+				pending := run.InFlight()
+				if len(pending) == 0 {
+					fmt.Fprintln(w, "Still finishing: writing the last records.")
+					continue
+				}
+				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), textsafe.Terminal(strings.Join(pending, "; ")))
+			}
+		}
+	}()
+	return func() {
+		signal.Stop(sigs)
+		close(done)
+	}
+}
+
+// progressBar draws a bulk run's progress on stderr when it is a terminal
+// (AXERO_FORCE_TTY=1 included): done of total in unit, the two counts the
+// command words (minted and failed, say), the rate and the ETA. It is the
+// runs' job.Progress.
+type progressBar struct {
+	good, bad atomic.Int64
+	p         *mpb.Progress
+	bar       *mpb.Bar
+}
+
+// newProgressBar starts a bar on w when show is set; total may be 0 while
+// unknown. status words the two counts; it is called from mpb's
+// goroutine.
+func newProgressBar(w io.Writer, show bool, total int64, unit string, status func(good, bad int64) string) *progressBar {
+	pb := &progressBar{}
+	if !show {
+		return pb
+	}
+	pb.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
+	pb.bar = pb.p.AddBar(total,
+		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d "+unit, decor.WCSyncSpaceR)),
+		mpb.AppendDecorators(
+			decor.Any(func(decor.Statistics) string { return status(pb.good.Load(), pb.bad.Load()) }, decor.WCSyncSpaceR),
+			decor.AverageSpeed(nil, " %.0f/s", decor.WCSyncSpace),
+			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), ""),
+		),
+	)
+	return pb
+}
+
+// SetTotal fixes the total once it is known.
+func (pb *progressBar) SetTotal(total int64) {
+	if pb.bar != nil && total > 0 {
+		pb.bar.SetTotal(total, false)
+	}
+}
+
+// Step counts one item done.
+func (pb *progressBar) Step(good, bad int) {
+	pb.good.Add(int64(good))
+	pb.bad.Add(int64(bad))
+	if pb.bar != nil {
+		pb.bar.Increment()
+	}
+}
+
+// stop completes or abandons the bar and waits until it is drawn for the
+// last time, so that what follows is printed after it.
+func (pb *progressBar) stop() {
+	if pb.p == nil {
+		return
+	}
+	pb.bar.SetTotal(-1, true)
+	pb.p.Wait()
+}
+
+// countRows estimates the data rows of a regular file for the progress
+// bar's total, by counting its non-blank lines less the header. Anything
+// but a regular file (a pipe, a terminal) is never opened again: it would
+// wait for a writer that never comes.
+func countRows(path string) int64 {
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
+		return 0
+	}
+	f, err := os.Open(path) //nolint:gosec // the input file the user names with --from, read again only to count rows
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = f.Close() }()
+	var n int64
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if len(bytes.TrimSpace(sc.Bytes())) > 0 {
+			n++
+		}
+	}
+	return max(n-1, 0) // less the header
+}
+
+// count is one number of a summary line, or one note after it.
+type count struct {
+	format   string // with one %d (or %s for a note)
+	n        any
+	whenZero bool // shown even when n is 0 (or "")
+}
+
+func (c count) shown() bool { return c.whenZero || (c.n != 0 && c.n != "") }
+
+// summaryLine is the one line a bulk run ends with on stderr: its counts
+// (those not whenZero only when not zero), the time it took, and the
+// notes that apply, each after a semicolon.
+func summaryLine(counts []count, elapsed time.Duration, notes ...count) string {
+	var b strings.Builder
+	for _, c := range counts {
+		if c.shown() {
+			fmt.Fprintf(&b, c.format+", ", c.n)
+		}
+	}
+	fmt.Fprintf(&b, "elapsed %s", roundElapsed(elapsed))
+	for _, n := range notes {
+		if n.shown() {
+			fmt.Fprintf(&b, "; "+n.format, n.n)
+		}
+	}
+	return b.String()
+}
+
+// roundElapsed shows a run's time to a useful precision: milliseconds
+// under a second, tenths above.
+func roundElapsed(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+// bulkExit is the exit of a finished bulk run, in this order: its fatal
+// error, 130 when interrupted, 5 when some rows failed or were not
+// reached, else 0.
+func bulkExit(err error, interrupted, partial bool) error {
+	switch {
+	case err != nil:
+		return err
+	case interrupted:
+		return cmdutil.Exit(cmdutil.ExitInterrupted, nil)
+	case partial:
+		return cmdutil.Exit(cmdutil.ExitPartial, nil)
+	}
+	return nil
+}
+
+// warnf prints a bulk run's warning on stderr, prefixed and escaped.
+func warnf(f *cmdutil.Factory) func(string) {
+	return func(msg string) { fmt.Fprintln(f.IO.ErrOut, "warning: "+textsafe.Terminal(msg)) }
+}
+
+// openUserList opens a CSV of users (create-for-user's --from, audit's
+// --users; "-" is stdin) and reads its header, so that a file without a
+// user column is refused before any request. flag names the option in
+// errors, which are usage errors.
+func openUserList(flag, path string, stdin io.Reader) (*tokenfile.Users, func(), error) {
+	if path == "-" {
+		in, err := tokenfile.NewUsers(stdin, "standard input")
+		return in, func() {}, err
+	}
+	file, err := os.Open(path) //nolint:gosec // the input file the user names on the command line
+	if err != nil {
+		return nil, nil, cmdutil.FlagErrorf("%s %s: %v", flag, path, safefile.Unwrap(err))
+	}
+	in, err := tokenfile.NewUsers(file, path)
+	if err != nil {
+		_ = file.Close()
+		return nil, nil, err
+	}
+	return in, func() { _ = file.Close() }, nil
+}
+
+// isUsage reports whether err is the caller's to fix.
+func isUsage(err error) bool {
+	var u interface{ Usage() bool }
+	return errors.As(err, &u) && u.Usage()
+}

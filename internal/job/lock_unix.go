@@ -1,0 +1,27 @@
+//go:build unix
+
+package job
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// tryLock takes an exclusive flock on f without waiting. flock locks
+// belong to the open file description, so a second open of the same file,
+// even in this process, is refused too.
+func tryLock(f *os.File) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EWOULDBLOCK):
+			return errLockHeld
+		}
+		return err
+	}
+}

@@ -1,0 +1,142 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/axero-cli/axero/internal/limit"
+)
+
+// Every item read is done by one of the workers, never more at once, and
+// collected on the calling goroutine.
+func TestPipelineDoesEveryItemWithBoundedWorkers(t *testing.T) {
+	t.Parallel()
+	run := New(context.Background(), 0, nil)
+	defer run.Close()
+	var busy, peak atomic.Int64
+	var got []int
+	Pipeline(run, 4, func(send func(int) bool) error {
+		for i := range 200 {
+			if !send(i) {
+				t.Error("send refused while the run dispatches")
+			}
+		}
+		return nil
+	}, func(w Worker, i int) int {
+		n := busy.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(100 * time.Microsecond)
+		busy.Add(-1)
+		return i
+	}, func(i int) { got = append(got, i) }) // no lock: one goroutine collects
+	slices.Sort(got)
+	if len(got) != 200 || got[0] != 0 || got[199] != 199 || peak.Load() > 4 {
+		t.Fatalf("%d items collected, peak %d workers", len(got), peak.Load())
+	}
+}
+
+// The first fatal error stops dispatching: the reader is told, workers
+// see it, what was sent is still collected, and Err is that first error.
+func TestFailStopsDispatchingAndKeepsTheFirstError(t *testing.T) {
+	t.Parallel()
+	run := New(context.Background(), 0, nil)
+	defer run.Close()
+	first := errors.New("403")
+	var sent, collected, stoppedSeen atomic.Int64
+	Pipeline(run, 2, func(send func(int) bool) error {
+		for i := 0; ; i++ {
+			if !send(i) {
+				return nil
+			}
+			sent.Add(1)
+		}
+	}, func(w Worker, i int) int {
+		if i == 10 {
+			run.Fail(first)
+			run.Fail(errors.New("a later one"))
+		}
+		if w.Stopped() {
+			stoppedSeen.Add(1)
+		}
+		return i
+	}, func(int) { collected.Add(1) })
+	if !errors.Is(run.Err(), first) || !run.Stopped() || run.Interrupted() {
+		t.Fatalf("err %v, stopped %v, interrupted %v", run.Err(), run.Stopped(), run.Interrupted())
+	}
+	if collected.Load() != sent.Load() || stoppedSeen.Load() == 0 {
+		t.Fatalf("sent %d, collected %d, %d saw the stop", sent.Load(), collected.Load(), stoppedSeen.Load())
+	}
+}
+
+// Ctrl-C (the run's context) stops dispatching, but the work context of
+// what was sent stays alive.
+func TestInterruptLeavesWorkInFlightAlive(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	run := New(ctx, 0, nil)
+	defer run.Close()
+	Pipeline(run, 1, func(send func(int) bool) error {
+		send(1)
+		return nil
+	}, func(w Worker, _ int) int {
+		cancel()
+		work, done := w.Bound()
+		defer done()
+		stop, done2 := w.BoundStop()
+		defer done2()
+		if work.Err() != nil || stop.Err() == nil || !w.Stopped() {
+			t.Errorf("work %v, stop %v", work.Err(), stop.Err())
+		}
+		return 0
+	}, func(int) {})
+	if !run.Interrupted() || run.Err() != nil {
+		t.Fatalf("interrupted %v, err %v", run.Interrupted(), run.Err())
+	}
+}
+
+// InFlight lists what the workers with a request on the wire are doing,
+// not the workers waiting for a slot.
+func TestInFlightListsRequestsOnTheWire(t *testing.T) {
+	t.Parallel()
+	run := New(context.Background(), 0, limit.NewFixed(1))
+	defer run.Close()
+	lim := run.Limiter()
+	holding := make(chan struct{})
+	release := make(chan struct{})
+	waiting := make(chan struct{})
+	go Pipeline(run, 2, func(send func(int) bool) error {
+		send(1)
+		send(2)
+		return nil
+	}, func(w Worker, i int) int {
+		w.Doing("request %d", i)
+		ctx, cancel := w.Bound()
+		defer cancel()
+		if i == 2 {
+			<-holding
+			close(waiting)
+		}
+		s, err := lim.Acquire(ctx)
+		if err != nil {
+			t.Error(err)
+			return i
+		}
+		if i == 1 {
+			close(holding)
+			<-release
+		}
+		s.Release(limit.Outcome{})
+		return i
+	}, func(int) {})
+	<-waiting
+	time.Sleep(10 * time.Millisecond) // let the second worker block on the slot
+	if got := run.InFlight(); len(got) != 1 || got[0] != "request 1" {
+		t.Errorf("InFlight %q, want only the request holding the slot", got)
+	}
+	close(release)
+}

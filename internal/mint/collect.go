@@ -1,0 +1,51 @@
+package mint
+
+import (
+	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/tokenfile"
+)
+
+// collect records each row's outcome, on the run's one collecting
+// goroutine: the journal's outcome records, the failed file, a dry run's
+// plan, the counts and the progress.
+func (m *minting) collect(r result) {
+	now := m.o.Now()
+	switch r.outcome {
+	case minted:
+		_ = m.journal.Append(job.Record{Op: opDone, User: r.row.User, UserID: r.userID, Name: r.name, TokenID: r.token.TokenID, At: now})
+		m.sum.Minted++
+		m.o.Progress.Step(1, 0)
+	case failed:
+		if r.settled {
+			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: r.reason})
+		}
+		m.planRow(r.row.User, r.userID, r.name, "", r.reason)
+		if m.durable != nil {
+			if err := m.durable.Failed.Write(r.row.Fields, r.reason); err != nil {
+				m.run.Fail(err) // rows must not silently vanish
+			}
+		}
+		m.sum.Failed++
+		m.o.Progress.Step(0, 1)
+	case skipped:
+		m.sum.Skipped++
+		m.o.Progress.Step(0, 0)
+	case duplicate:
+		m.planRow(r.row.User, r.userID, r.name, "", "skipped: "+r.reason)
+		m.sum.Duplicates++
+		m.o.Progress.Step(0, 0)
+	case planned:
+		m.planRow(r.row.User, r.userID, r.name, describeMinutes(r.minutes, m.start), "ok")
+		m.sum.Planned++
+		m.o.Progress.Step(0, 0)
+	case unprocessed:
+		if r.settled {
+			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: "not minted: the run stopped"})
+		}
+		m.sum.Unprocessed++
+	}
+}
+
+func (m *minting) planRow(user string, userID int64, name, expires, result string) {
+	_ = m.plan.Row(user, tokenfile.ID(userID), name, expires, result)
+}
