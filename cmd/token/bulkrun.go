@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"os/signal"
 	"strings"
 	"sync/atomic"
@@ -66,14 +67,35 @@ func checkConcurrency(n int) error {
 // checkDurableFlags checks the flags of a bulk run that writes out: out
 // is needed unless it is a dry run, which cannot be resumed. needOut says
 // what out is for.
-func checkDurableFlags(out string, resume, dryRun bool, needOut string, concurrency int) error {
+func checkDurableFlags(from, out string, resume, dryRun bool, needOut string, concurrency int) error {
 	switch {
 	case out == "" && !dryRun:
 		return cmdutil.FlagErrorf("--from needs %s (or --dry-run)", needOut)
 	case resume && dryRun:
 		return cmdutil.FlagErrorf("--resume and --dry-run cannot be used together")
+	case out != "" && samePath(from, out):
+		// With --resume the run would take its own output for its input
+		// and renew nothing; without it, refuse the output as existing.
+		return cmdutil.FlagErrorf("--out %s is the --from file: the run would read what it writes; name another file", out)
 	}
 	return checkConcurrency(concurrency)
+}
+
+// samePath reports whether a and b name one file: the same path once
+// cleaned and made absolute, or, when both exist, the same file (a hard
+// link, or a symbolic link to it).
+func samePath(a, b string) bool {
+	if a == "" || a == "-" || b == "" {
+		return false
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // refuseOutsideFrom refuses the first of names given without --from.

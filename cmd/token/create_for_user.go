@@ -185,7 +185,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 	if err := refuseWithFrom(c, "--%s works only with --user", "keychain", "force", "output", "jq"); err != nil {
 		return err
 	}
-	if err := checkDurableFlags(o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency); err != nil {
+	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency); err != nil {
 		return err
 	}
 	if o.Name != "" && o.NameTemplate != "" {

@@ -81,7 +81,7 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 	if err := refuseWithFrom(c, "--%s cannot be used with --from", "keychain", "keep-old", "force", "output", "jq"); err != nil {
 		return err
 	}
-	if err := checkDurableFlags(o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
+	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
 		return err
 	}
 	now := o.Factory.Now()
