@@ -72,7 +72,7 @@ func (sec *secret) move(label, id string) {
 func epoch(t time.Time) float64 { return float64(t.UnixMilli()) / 1000 }
 
 // namePattern is what a secret's name may be.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
 
 // find returns the secret named by id (a name or a full ARN).
 func (s *Server) find(id string) (*secret, *apiError) {
@@ -147,7 +147,7 @@ func (s *Server) createSecret(body []byte) (any, *apiError) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if !namePattern.MatchString(in.Name) {
+	if len(in.Name) > 512 || !namePattern.MatchString(in.Name) {
 		return nil, badRequest("ValidationException", "1 validation error detected: Value at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9/_+=.@-]{1,512}")
 	}
 	s.mu.Lock()

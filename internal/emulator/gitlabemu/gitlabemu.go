@@ -50,7 +50,7 @@ var (
 	// maskableRaw is the rule for a masked variable that is not expanded.
 	maskableRaw = regexp.MustCompile(`\A\S{8,}\z`)
 	// keyPattern is GitLab's rule for a variable's key.
-	keyPattern = regexp.MustCompile(`\A[a-zA-Z0-9_]{1,255}\z`)
+	keyPattern = regexp.MustCompile(`\A[a-zA-Z0-9_]+\z`)
 )
 
 // Variable is a CI/CD variable.

@@ -258,7 +258,7 @@ func (s *Server) create(w http.ResponseWriter, h *holder, p map[string]string) {
 		v.Masked, v.Hidden = true, true
 	}
 	switch {
-	case !keyPattern.MatchString(key):
+	case len(key) > 255 || !keyPattern.MatchString(key):
 		writeFieldErrors(w, "key", "can contain only letters, digits and '_'.")
 		return
 	case !validValue(v):

@@ -71,11 +71,17 @@ var (
 	_ sink.Planner = (*Sink)(nil)
 )
 
+// Lengths are checked apart from the pattern: a counted repetition such
+// as {1,512} compiles into hundreds of states, and every process would pay
+// for it at start-up.
 // namePattern is what a secret's name may be.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]+$`)
+
+// maxName is the longest secret name.
+const maxName = 512
 
 // arnPattern is a secret's ARN; its fourth field is the region.
-var arnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}$`)
+var arnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):[0-9]{12}:secret:([A-Za-z0-9/_+=.@-]+)$`)
 
 // Parse reads the part of `aws-sm:SECRET-ID[#JSONKEY]` after the scheme.
 // SECRET-ID is a secret's name or its full ARN (whose region is then the
@@ -97,11 +103,11 @@ func Parse(spec string, env sink.Env) (sink.Sink, error) {
 		return nil, s.errorf("parse", sink.Invalid, "no secret: write aws-sm:SECRET-ID or aws-sm:SECRET-ID#JSONKEY")
 	case strings.HasPrefix(id, "arn:"):
 		m := arnPattern.FindStringSubmatch(id)
-		if m == nil {
+		if m == nil || len(m[2]) > maxName {
 			return nil, s.errorf("parse", sink.Invalid, "%q is not the ARN of a secret (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME)", id)
 		}
 		s.region = m[1]
-	case !namePattern.MatchString(id):
+	case len(id) > maxName || !namePattern.MatchString(id):
 		return nil, s.errorf("parse", sink.Invalid, "%q is not a secret name (1 to 512 letters, digits and /_+=.@-)", id)
 	}
 	s.secretID = id

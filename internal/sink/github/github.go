@@ -34,11 +34,20 @@ const Scheme = "github"
 // apiVersion is the REST API version the sink speaks.
 const apiVersion = "2022-11-28"
 
+// The longest owner and repository names GitHub allows.
+const (
+	maxOwner = 39
+	maxRepo  = 100
+)
+
 var (
-	// ownerPattern is GitHub's rule for user and organisation names.
-	ownerPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
+	// ownerPattern is GitHub's rule for user and organisation names (at
+	// most maxOwner characters). Lengths are checked apart from the
+	// patterns: a counted repetition such as {1,100} compiles into hundreds
+	// of states, and every process would pay for it at start-up.
+	ownerPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 	// repoPattern is GitHub's rule for repository names.
-	repoPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,100}$`)
+	repoPattern = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 	// namePattern is GitHub's rule for secret names: letters, digits and
 	// underscores, not starting with a digit.
 	namePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -95,12 +104,12 @@ func (s *Sink) parse() error {
 	}
 	s.name = sp.Name
 	owner, repo, isRepo := strings.Cut(sp.Target, "/")
-	if !ownerPattern.MatchString(owner) {
+	if len(owner) > maxOwner || !ownerPattern.MatchString(owner) {
 		return fmt.Errorf("%q is not a GitHub owner or organisation name", owner)
 	}
 	s.owner = owner
 	if isRepo {
-		if !repoPattern.MatchString(repo) || repo == "." || repo == ".." {
+		if len(repo) > maxRepo || !repoPattern.MatchString(repo) || repo == "." || repo == ".." {
 			return fmt.Errorf("%q is not a GitHub repository name", repo)
 		}
 		s.repo = repo
@@ -124,7 +133,7 @@ func (s *Sink) parse() error {
 	}
 	if list := sp.Options.Get("repos"); list != "" {
 		for _, r := range strings.Split(list, ",") {
-			if !repoPattern.MatchString(r) {
+			if len(r) > maxRepo || !repoPattern.MatchString(r) {
 				return fmt.Errorf("repos=: %q is not a repository name", r)
 			}
 			s.repos = append(s.repos, r)

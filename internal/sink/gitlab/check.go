@@ -61,7 +61,7 @@ type variable struct {
 // role.
 func (s *Sink) Check(ctx context.Context) error {
 	const op = "check"
-	if !keyPattern.MatchString(s.key) {
+	if !validKey(s.key) {
 		return sink.Errorf(s.String(), op, sink.Invalid, "variable key %q: GitLab allows 1 to 255 letters, digits and _", s.key)
 	}
 	c, err := s.connect(op)

@@ -34,7 +34,7 @@ const Scheme = "gitlab"
 
 var (
 	// keyPattern is GitLab's rule for variable keys.
-	keyPattern = regexp.MustCompile(`^[A-Za-z0-9_]{1,255}$`)
+	keyPattern = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 	// pathSegment is what a segment of a project or group path may hold.
 	pathSegment = regexp.MustCompile(`^[A-Za-z0-9_.+-]+$`)
 	// numericID is a project or group given by its ID.
@@ -156,3 +156,11 @@ func (s *Sink) wantsMasked(existing *variable) bool {
 
 // Commit does nothing: a CI/CD variable has no staged versions.
 func (s *Sink) Commit(_ context.Context, _ sink.Value) error { return nil }
+
+// maxKey is the longest variable key GitLab allows.
+const maxKey = 255
+
+// validKey applies GitLab's rule for variable keys. The length is checked
+// apart from the pattern: a counted repetition such as {1,255} compiles
+// into hundreds of states, and every process would pay for it at start-up.
+func validKey(k string) bool { return len(k) <= maxKey && keyPattern.MatchString(k) }

@@ -18,7 +18,7 @@ import (
 // back to the update once. Writing the same value again is harmless.
 func (s *Sink) Put(ctx context.Context, v sink.Value) error {
 	const op = "put"
-	if !keyPattern.MatchString(s.key) {
+	if !validKey(s.key) {
 		return sink.Errorf(s.String(), op, sink.Invalid, "variable key %q: GitLab allows 1 to 255 letters, digits and _", s.key)
 	}
 	c, err := s.connect(op)
