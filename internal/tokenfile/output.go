@@ -31,6 +31,10 @@ func (e *ExistsError) Error() string {
 	return fmt.Sprintf("--out %s already exists: pass --resume to continue that run, or choose another file", e.Path)
 }
 
+// Usage reports an existing --out as a usage mistake (exit 2), found
+// before anything changes, as the single commands report theirs.
+func (e *ExistsError) Usage() bool { return true }
+
 // CreateOutput creates path, mode 0600, failing if anything exists there
 // (a symbolic link included).
 func CreateOutput(path string) (*Output, error) {
