@@ -50,7 +50,7 @@ type newToken struct {
 type earlier struct {
 	newIDs     map[int64]struct{} // the tokens NEW held when the run started
 	newByUser  map[int64][]newToken
-	renewed    map[int64]int64 // old TokenID → its replacement in NEW
+	renewed    map[int64]int64    // old TokenID → its replacement in NEW
 	oldRevoked map[int64]struct{} // revoked or superseded
 	last       map[int64]int64    // UserID → the old token of its last intent
 	// With Deliver: NEW's records by TokenID (secrets included) of the
