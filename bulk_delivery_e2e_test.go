@@ -421,3 +421,40 @@ func TestBulkCreateRefusesAUserThatWouldChangeItsSink(t *testing.T) {
 	}
 	e.checkHeld(e.records("out.jsonl"))
 }
+
+// A hidden GitLab variable can never be read back: a run killed after
+// putting it, before verifying it, is resumed by putting it again, and
+// the variable ends holding the live token.
+func TestBulkResumePutsAHiddenGitLabVariableAgain(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SIGKILL")
+	}
+	bin, err := crashBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newBulkEnv(t, 3)
+	args := []string{"token", "create-for-user", "--from", "users.csv", "--out", "out.jsonl", "--to", "gitlab:project/acme/api#AXERO_TOKEN_{{.UserID}}?hidden=true"}
+	r := e.run(bin, map[string]string{"AXERO_TEST_CRASH_AT": "row:put:1:done@2"}, args...)
+	if r.signal != syscall.SIGKILL {
+		t.Fatalf("not killed: exit %d\n%s", r.code, r.stderr)
+	}
+	r = e.run(bin, nil, "token", "create-for-user", "--from", "users.csv", "--out", "out.jsonl", "--resume")
+	if r.code != 0 || !strings.Contains(r.stderr, "delivered") {
+		t.Fatalf("resume: exit %d\n%s", r.code, r.stderr)
+	}
+	recs := e.records("out.jsonl")
+	if len(recs) != 3 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for _, rec := range recs {
+		v, ok := e.set.GitLab.Variable("projects", "acme/api", fmt.Sprintf("AXERO_TOKEN_%d", rec.UserID), "*")
+		if !ok || v.Value != rec.Token || !v.Hidden {
+			t.Fatalf("the variable of %s: %+v, %v", userName(rec.UserID), ok, v.Hidden)
+		}
+		if _, live := e.tokenOf(rec.Token); !live {
+			t.Fatalf("the token of %s is not live", userName(rec.UserID))
+		}
+	}
+	e.noSecretIn("the journal", e.read("out.jsonl.journal"))
+}
