@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
@@ -92,7 +93,7 @@ func (r *recorder) Record(s delivery.Step) error {
 		step += ":ok"
 		if s.Err != nil {
 			step = string(s.Op) + ":failed"
-			reason = delivery.Detail(s.Err, r.d.Value.Secret)
+			reason = cut(delivery.Detail(s.Err, r.d.Value.Secret), maxReason)
 		}
 	}
 	if err := r.j.Append(r.record(OpStep, s.Sink, step, reason)); err != nil {
@@ -100,6 +101,21 @@ func (r *recorder) Record(s delivery.Step) error {
 	}
 	r.p.CrashAt(point)
 	return nil
+}
+
+// maxReason bounds a reason in the journal, whose lines are bounded: a
+// service's message is a line or two, and a longer one says nothing more.
+const maxReason = 1024
+
+// cut shortens s to at most n bytes, at a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // index is the 1-based place of the sink named name among the row's.

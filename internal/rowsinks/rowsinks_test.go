@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
@@ -240,5 +241,18 @@ func TestLedgerStates(t *testing.T) {
 	}
 	if len(l.Report(3).Sinks) != 0 {
 		t.Fatal("an unknown token has a report")
+	}
+}
+
+// A service's message, however long, fits a journal line.
+func TestLongReasonsAreCut(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("é", 5000)
+	got := cut(long, maxReason)
+	if len(got) > maxReason+len("…") || !strings.HasSuffix(got, "…") || !utf8.ValidString(got) {
+		t.Fatalf("cut to %d bytes, valid %v", len(got), utf8.ValidString(got))
+	}
+	if cut("short", maxReason) != "short" {
+		t.Fatal("a short reason was cut")
 	}
 }
