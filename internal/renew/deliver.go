@@ -93,9 +93,6 @@ func (r *renewal) redeliver(w job.Worker, res *result, replacement int64) {
 	defer cancel()
 	user, err := r.user(ctx, res.rec.UserID)
 	if err != nil {
-		if client.IsAuth(err) {
-			r.run.Fail(err)
-		}
 		res.undelivered = undeliveredReason(res.rec.TokenID, replacement, "looking up its user failed: "+err.Error())
 		return
 	}

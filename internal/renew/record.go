@@ -160,9 +160,6 @@ func (r *renewal) renew(w job.Worker, res result) result {
 	switch {
 	case err != nil && w.Stopped():
 		return res
-	case err != nil && client.IsAuth(err):
-		r.run.Fail(err)
-		return res
 	case err != nil:
 		return res.fail(fmt.Sprintf("looking up UserID %d failed: %v", rec.UserID, err), true)
 	}
