@@ -331,6 +331,7 @@ func TestBulkDeliveryKilledAtEveryStepThenResumed(t *testing.T) {
 				e.noSecretIn("the journal", e.read("out.jsonl.journal"))
 				e.checkRetiredOnlyWhenDelivered(old)
 				e.checkEveryMintedTokenDeliveredOrRevoked(old, n)
+				e.secretsOnlyInPrivateFiles()
 			})
 		}
 	}
