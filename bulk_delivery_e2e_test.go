@@ -209,20 +209,24 @@ func TestBulkRotateRevokesOnlyDeliveredRows(t *testing.T) {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	old := e.records("old.jsonl")
-	e.set.Vault.AddToken(sinkset.VaultToken, "", vaultemu.Policy{"secret/data/*": {"create", "read", "update"}, "secret/data/axero/user0002": {"deny"}})
-	e.set.Vault.RefuseWrites("secret/axero/user0004")
+	// The first record's sinks are checked before the run starts, and a
+	// denial there would stop it: deny the second record's path, and
+	// refuse the write of the fourth.
+	denied, refused := old[1].UserID, old[3].UserID
+	e.set.Vault.AddToken(sinkset.VaultToken, "", vaultemu.Policy{"secret/data/*": {"create", "read", "update"}, "secret/data/axero/" + userName(denied): {"deny"}})
+	e.set.Vault.RefuseWrites("secret/axero/" + userName(refused))
 	r = e.run(e.bin, nil, "token", "rotate", "--from", "old.jsonl", "--out", "new.jsonl", "--to", vaultTo)
 	if r.code != 5 || !strings.Contains(r.stderr, "renewed 5, delivered 4, delivery failed 1,") || !strings.Contains(r.stderr, "failed 1, old tokens revoked 4") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
 	}
 	for _, o := range old {
-		kept := o.UserID == 1002 || o.UserID == 1004
+		kept := o.UserID == denied || o.UserID == refused
 		if e.works(o.Token) != kept {
 			t.Errorf("the old token of %s works: %v, want %v", userName(o.UserID), !kept, kept)
 		}
 	}
 	failed := e.read("new.jsonl.failed.csv")
-	if !strings.Contains(failed, "vault:secret/axero/user0002#token: check:") || !strings.Contains(failed, "vault:secret/axero/user0004#token: put:") {
+	if !strings.Contains(failed, "vault:secret/axero/"+userName(denied)+"#token: check:") || !strings.Contains(failed, "vault:secret/axero/"+userName(refused)+"#token: put:") {
 		t.Fatalf("failed file:\n%s", failed)
 	}
 	for _, n := range e.records("new.jsonl") {
