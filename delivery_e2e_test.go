@@ -39,7 +39,13 @@ type deliveryEnv struct {
 
 func newDeliveryEnv(t *testing.T) *deliveryEnv {
 	t.Helper()
-	srv := emulator.NewTest(t, emulator.Options{RecordSecrets: true})
+	return newDeliveryEnvWith(t, emulator.Options{RecordSecrets: true})
+}
+
+// newDeliveryEnvWith is newDeliveryEnv with the site's options.
+func newDeliveryEnvWith(t *testing.T, opts emulator.Options) *deliveryEnv {
+	t.Helper()
+	srv := emulator.NewTest(t, opts)
 	set, err := sinkset.Start()
 	if err != nil {
 		t.Fatal(err)

@@ -46,8 +46,10 @@ type SandboxOptions struct {
 	History           bool
 	HistorySeed       uint64
 	TLS               sandboxTLS
-	// Sinks also runs the emulators of the --to sinks (sandbox_sinks.go).
-	Sinks bool
+	// Sinks also runs the emulators of the --to sinks (sandbox_sinks.go),
+	// whose answers SinkLatency delays.
+	Sinks       bool
+	SinkLatency time.Duration
 
 	// Started, when set, is called with the running server, so that tests
 	// can talk to it before stopping it.
@@ -110,7 +112,9 @@ repository and a project acme/api, a mount "secret" and a secret ci/axero,
 and prints the variables that point the sinks at them (GITHUB_API_URL,
 GH_TOKEN, CI_API_V4_URL, GITLAB_TOKEN, VAULT_ADDR, VAULT_TOKEN,
 AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_REGION, AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY). They keep what they are given in memory only.`,
+AWS_SECRET_ACCESS_KEY). They keep what they are given in memory only.
+--sink-latency delays every answer of the GitHub, GitLab and Vault
+emulators, as services across a network answer.`,
 		Example: `  # Start a sandbox, paste the export lines it prints into another terminal
   $ axero sandbox
   $ echo "$ADMIN_TOKEN" | axero login --url "$AXERO_URL" --with-token
@@ -170,11 +174,18 @@ AWS_SECRET_ACCESS_KEY). They keep what they are given in memory only.`,
 	fl.StringSliceVar(&opts.TLS.Hosts, "tls-host", nil, "extra host `NAME` the certificate is valid for (repeatable; with --tls)")
 	fl.StringVar(&opts.TLS.CAOut, "ca-out", "", "write the CA certificate to `PATH` (with --tls; default: next to --state, else a temporary directory)")
 	fl.BoolVar(&opts.Sinks, "sinks", false, "also run GitHub, GitLab, Vault and AWS Secrets Manager emulators for --to, and print their variables")
+	fl.DurationVar(&opts.SinkLatency, "sink-latency", 0, "with --sinks: delay added to every answer of the GitHub, GitLab and Vault emulators")
 	cmdutil.NoDeadline(c)
 	return c
 }
 
 func (o *SandboxOptions) validate() error {
+	if o.SinkLatency != 0 && !o.Sinks {
+		return cmdutil.FlagErrorf("--sink-latency works only with --sinks")
+	}
+	if o.SinkLatency < 0 {
+		return cmdutil.FlagErrorf("--sink-latency must not be negative")
+	}
 	if o.HistorySeed != 0 && !o.History {
 		return cmdutil.FlagErrorf("--history-seed works only with --history")
 	}
@@ -320,6 +331,7 @@ func sandboxRun(ctx context.Context, opts *SandboxOptions) error {
 			return err
 		}
 		defer func() { _ = set.Close() }()
+		set.SetLatency(opts.SinkLatency)
 		printSinksBanner(f.IO.Out, set)
 	}
 	if opts.Started != nil {

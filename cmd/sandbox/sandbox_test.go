@@ -257,3 +257,11 @@ func TestSandboxSinksPrintsTheirVariables(t *testing.T) {
 		t.Errorf("the banner does not show the sinks to try:\n%s", out)
 	}
 }
+
+func TestSandboxSinkLatencyNeedsSinks(t *testing.T) {
+	t.Parallel()
+	_, _, code := runSandbox(t, func(*emulator.Server) {}, "--sink-latency", "20ms")
+	if code != 2 {
+		t.Fatalf("--sink-latency without --sinks exited %d, want 2", code)
+	}
+}

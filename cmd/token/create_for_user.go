@@ -37,6 +37,9 @@ type CreateForUserOptions struct {
 	Concurrency  int
 	Resume       bool
 	DryRun       bool
+	// Sinks are --to and --sinks: where else each token goes
+	// (bulk_sinks.go).
+	Sinks SinkFlags
 }
 
 // NewCmdCreateForUser builds `axero token create-for-user`; runF, when
@@ -90,11 +93,14 @@ whose secret never reached --out, then mints. --dry-run resolves every user and
 checks every row against the site's policy, prints the plan as CSV on stdout
 and mints nothing.
 
+` + bulkSinksHelp + `
+
 Ctrl-C stops sending new requests, waits for those in flight, records their
 tokens and exits 130; press it again to see what is still pending.
 
-Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
-130 interrupted.`,
+Exit status: 0 all rows succeeded, 5 some rows failed (or a token was not
+delivered to every sink), 3 no permission (or a sink's credential refused
+before the first row), 130 interrupted.`,
 		Example: `  # One user, token shown once
   $ axero token create-for-user --user jdoe@example.com --name jira-sync --expires 90d
 
@@ -112,7 +118,10 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
   $ axero token create-for-user --from users.csv --out tokens.jsonl --resume
 
   # Name each token after its user
-  $ axero token create-for-user --from users.csv --out tokens.csv --name-template 'integration-{{.UserName}}'`,
+  $ axero token create-for-user --from users.csv --out tokens.csv --name-template 'integration-{{.UserName}}'
+
+  # Put each user's token at its own Vault path too
+  $ axero token create-for-user --from users.csv --out tokens.jsonl --to 'vault:secret/axero/{{.UserName}}#token'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Delivery.normalize(c)
@@ -146,6 +155,7 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	addConcurrencyFlag(c, &opts.Concurrency, true)
 	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: continue the run whose output is --out", "with --from: check every row and print the plan without creating anything")
 	addDeliveryFlags(c, f, &opts.Delivery)
+	addBulkSinkFlags(c, &opts.Sinks)
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))
@@ -167,7 +177,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("give --user for one user or --from FILE.csv for many")
 	}
 	if o.From == "" {
-		if err := refuseOutsideFrom(c, "name-template", "concurrency", "resume", "dry-run"); err != nil {
+		if err := refuseOutsideFrom(c, "name-template", "concurrency", "resume", "dry-run", "to", "sinks"); err != nil {
 			return err
 		}
 		if !c.Flags().Changed("name") {

@@ -41,11 +41,22 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 			return err
 		}
 	}
+	plan, err := bulkSinkPlan(f, &opts.Sinks, opts.Delivery.Out, opts.Resume)
+	if err != nil {
+		return err
+	}
 	s, err := startBulk(ctx, f, opts.Concurrency, impersonationRefusal, true)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	if plan != nil {
+		if row, ok := firstUserRow(ctx, s, plan, in, f.Now().UTC().Format(time.DateOnly)); ok {
+			if err := checkFirstSinks(ctx, f, plan, row); err != nil {
+				return err
+			}
+		}
+	}
 	var lock *job.Lock
 	if !opts.DryRun {
 		if lock, err = lockBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
@@ -75,23 +86,29 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		Common: s.common(bar), Files: s.files(opts.Delivery.Out, lock, opts.Resume, opts.DryRun),
 		API: s.client, Resolver: userResolver{s.client}, Input: in,
 		Name: opts.Name, Template: tmpl, Expiry: expiryFor, Admin: s.me.UserID,
+		Deliver: plan,
 	}
+	mo.Workers = deliveryWorkers(mo.Workers, plan)
 	var sum mint.Summary
 	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = mint.Run(run, mo) })
-	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(mintSummaryLine(sum, opts.DryRun)))
-	return bulkExit(err, sum.Interrupted, sum.Failed > 0)
+	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(mintSummaryLine(sum, opts.DryRun, plan != nil)))
+	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.DeliveryFailed > 0)
 }
 
 // stoppingMint is what the first Ctrl-C of a run that mints says.
 const stoppingMint = "Stopping: no new tokens will be created; waiting for the requests in flight so that their tokens are recorded"
 
-// mintSummaryLine is the one line a run ends with on stderr.
-func mintSummaryLine(s mint.Summary, dryRun bool) string {
+// mintSummaryLine is the one line a run ends with on stderr; delivering
+// says that it delivers to sinks.
+func mintSummaryLine(s mint.Summary, dryRun, delivering bool) string {
 	if dryRun {
 		return summaryLine([]count{{"dry run: would mint %d", s.Planned, true}, {"skipped %d", s.Skipped, true}, {"would fail %d", s.Failed, true}}, s.Elapsed,
 			count{"would skip %d row(s) naming a user an earlier row took", s.Duplicates, false})
 	}
-	line := summaryLine([]count{{"minted %d", s.Minted, true}, {"skipped %d", s.Skipped, true}, {"failed %d", s.Failed, true}}, s.Elapsed,
+	counts := append([]count{{"minted %d", s.Minted, true}}, deliveryCounts(delivering, s.Delivered, s.DeliveryFailed)...)
+	counts = append(counts, count{"skipped %d", s.Skipped, true}, count{"failed %d", s.Failed, true})
+	line := summaryLine(counts, s.Elapsed,
+		count{"took up the delivery of %d token(s) of the earlier run", s.Redelivered, false},
 		count{"skipped %d row(s) naming a user an earlier row took", s.Duplicates, false},
 		count{"revoked %d token(s) whose answer was lost", s.LostRevoked, false},
 		count{"checked the tokens of %d user(s) before minting", s.Rechecked, false},

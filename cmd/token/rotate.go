@@ -35,6 +35,7 @@ type RotateOptions struct {
 	within   time.Duration
 	expires  *expiry.Spec
 	template *nametemplate.Template
+	grace    time.Duration
 }
 
 // NewCmdRotate builds `axero token rotate`; runF, when set, runs instead of
@@ -79,7 +80,10 @@ offers the tokens to choose from; elsewhere ID|NAME is needed.
   renewed 3, copied unchanged 0, failed 0, old tokens revoked 3, elapsed 0.3s
 
   # Only those that expire within 30 days; the rest are copied into NEW
-  $ axero token rotate --from tokens.jsonl --out renewed.jsonl --if-expiring-within 30d`,
+  $ axero token rotate --from tokens.jsonl --out renewed.jsonl --if-expiring-within 30d
+
+  # Put each replacement at its user's Vault path; revoke an old token only once its path holds the new one
+  $ axero token rotate --from tokens.jsonl --out renewed.jsonl --to 'vault:secret/axero/{{.UserName}}#token'`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: cmdutil.CompleteFirstToken(f),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -126,6 +130,7 @@ offers the tokens to choose from; elsewhere ID|NAME is needed.
 	addRotateFromFlags(c, opts)
 	addSinkFlags(c, &opts.Sinks, true)
 	c.Flags().Lookup("resume").Usage = "finish an unfinished rotation (of this token, or with --from the run whose output is --out)"
+	c.Flags().Lookup("to").Usage += "; with --from, a template over each record's user, e.g. 'vault:secret/axero/{{.UserName}}#token'"
 	c.Flags().Lookup("dry-run").Usage = "with --to, check every sink and stop; with --from, print the plan as CSV; nothing changes"
 	output.AddFlags(c, &opts.Delivery.Output, output.FormatTable, output.FormatJSON, output.FormatYAML)
 	_ = c.RegisterFlagCompletionFunc("expires", cmdutil.CompleteExpires(f))

@@ -3,6 +3,7 @@ package token
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,9 +41,18 @@ with kill -9), revoking the old tokens whose replacements were recorded;
 it checks the tokens of each user it has still to renew before renewing.
 --dry-run prints the plan as CSV and changes nothing.
 
-Exit status: 0 all renewed or copied, 5 some records failed or an old token
-is still to be revoked (run again with --resume), 3 no impersonation
-permission (nothing changed), 130 interrupted.`
+` + bulkSinksHelp + `
+
+With --to, an old token is revoked only once every sink of its user holds
+the replacement: a record whose delivery fails keeps its old token working.
+Tokens copied unchanged are not delivered. --grace D renames each old token
+with the superseded marker instead of revoking it, for 'axero token revoke
+--superseded' to revoke once D has passed.
+
+Exit status: 0 all renewed or copied, 5 some records failed, a replacement
+was not delivered to every sink, or an old token is still to be revoked (run
+again with --resume), 3 no impersonation permission (nothing changed), 130
+interrupted.`
 
 // addRotateFromFlags adds the flags of a bulk renewal.
 func addRotateFromFlags(c *cobra.Command, opts *RotateOptions) {
@@ -81,6 +91,16 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 	if err := refuseWithFrom(c, "--%s cannot be used with --from", "keychain", "keep-old", "force", "output", "jq"); err != nil {
 		return err
 	}
+	if err := refuseOneTokenSinkFlags(c); err != nil {
+		return err
+	}
+	if c.Flags().Changed("grace") {
+		g, err := expiry.ParseWindow("--grace", o.Sinks.Grace)
+		if err != nil {
+			return &cmdutil.FlagError{Err: err}
+		}
+		o.grace = g
+	}
 	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
 		return err
 	}
@@ -111,10 +131,15 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 
 func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	f := opts.Factory
+	out := opts.Delivery.Out
 	if !opts.DryRun {
-		if err := checkBulkOut(opts.Delivery.Out, opts.Resume); err != nil {
+		if err := checkBulkOut(out, opts.Resume); err != nil {
 			return err
 		}
+	}
+	plan, err := bulkSinkPlan(f, &opts.Sinks, out, opts.Resume)
+	if err != nil {
+		return err
 	}
 	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("renew other users' tokens"), true)
 	if err != nil {
@@ -127,7 +152,13 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 			return &cmdutil.FlagError{Err: err}
 		}
 	}
-	out := opts.Delivery.Out
+	if plan != nil {
+		if row, ok := firstRecordRow(ctx, s, plan, opts.From, f.Now().UTC().Format(time.DateOnly)); ok {
+			if err := checkFirstSinks(ctx, f, plan, row); err != nil {
+				return err
+			}
+		}
+	}
 	var lock *job.Lock
 	if !opts.DryRun {
 		if lock, err = lockBulkOut(out, opts.Resume); err != nil {
@@ -142,24 +173,28 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		Common: s.common(bar), Files: s.files(out, lock, opts.Resume, opts.DryRun),
 		API: s.client, From: opts.From, Policy: s.policy, Admin: s.me.UserID,
 		Expires: opts.expires, IfExpiringWithin: opts.within, Template: opts.template,
+		Deliver: plan, Grace: opts.grace,
 	}
+	ro.Workers = deliveryWorkers(ro.Workers, plan)
 	var sum renew.Summary
 	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = renew.Run(run, ro) })
 	if err == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
-		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum)))
+		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum, plan != nil)))
 	}
-	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0)
+	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.DeliveryFailed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0)
 }
 
-// renewSummaryLine is the one line a renewal ends with on stderr.
-func renewSummaryLine(s renew.Summary) string {
+// renewSummaryLine is the one line a renewal ends with on stderr;
+// delivering says that it delivers to sinks.
+func renewSummaryLine(s renew.Summary, delivering bool) string {
 	if s.DryRun {
 		return summaryLine([]count{{"dry run: would renew %d", s.Renewed, true}, {"would copy unchanged %d", s.Copied, true}, {"would fail %d", s.Failed, true}}, s.Elapsed)
 	}
-	line := summaryLine([]count{
-		{"renewed %d", s.Renewed, true}, {"copied unchanged %d", s.Copied, true}, {"failed %d", s.Failed, true},
-		{"old tokens revoked %d", s.OldRevoked, true}, {"already done %d", s.AlreadyDone, false},
-	}, s.Elapsed,
+	counts := append([]count{{"renewed %d", s.Renewed, true}}, deliveryCounts(delivering, s.Delivered, s.DeliveryFailed)...)
+	counts = append(counts, count{"copied unchanged %d", s.Copied, true}, count{"failed %d", s.Failed, true},
+		count{"old tokens revoked %d", s.OldRevoked, true}, count{"old tokens superseded %d", s.OldSuperseded, false},
+		count{"already done %d", s.AlreadyDone, false})
+	line := summaryLine(counts, s.Elapsed,
 		count{"revoked %d token(s) whose answer was lost", s.LostRevoked, false},
 		count{"settled %d unfinished renewal(s) of the earlier run", s.Reconciled, false},
 		count{"%d old token(s) still to revoke: run again with --resume", s.RevokePending, false},

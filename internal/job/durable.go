@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,6 +30,7 @@ import (
 type Durable struct {
 	out     string
 	ops     Ops
+	sinks   []string
 	lock    *Lock
 	journal *Journal
 	commit  *committer
@@ -88,12 +90,16 @@ type DurableOptions struct {
 	Journal func(Record)
 	// Warn is told Warning, if there is one.
 	Warn func(string)
+	// Sinks are the sink templates each token is delivered to (--to), or
+	// none. A fresh run records them in the journal's header; a resume
+	// must name the same ones the header records (EarlierSinks).
+	Sinks []string
 }
 
 // OpenDurable opens the run's files under its lock. Nothing is sent
 // before it succeeds, and on failure the lock is released.
 func OpenDurable(o DurableOptions) (*Durable, error) {
-	d := &Durable{out: o.Out, ops: o.Ops, lock: o.Lock, pending: map[int64]Record{}, names: map[int64][]string{}, checked: map[int64]bool{}}
+	d := &Durable{out: o.Out, ops: o.Ops, lock: o.Lock, sinks: o.Sinks, pending: map[int64]Record{}, names: map[int64][]string{}, checked: map[int64]bool{}}
 	failed, err := tokenfile.NewFailedFile(FailedPath(o.Out), o.FailedHeader)
 	if err != nil {
 		_ = o.Lock.Release()
@@ -200,8 +206,8 @@ func (d *Durable) fresh(start time.Time) (*tokenfile.Output, error) {
 		return nil, err
 	}
 	run := newRunID()
-	if err = d.lock.Start(run, start); err == nil {
-		d.journal, err = createJournal(jpath, d.out, run, start)
+	if err = d.lock.Start(run, start, len(d.sinks)); err == nil {
+		d.journal, err = createJournal(jpath, d.out, run, start, d.sinks)
 	}
 	if err != nil {
 		_ = output.Close()
@@ -239,6 +245,9 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 		if h.Out != filepath.Base(d.out) {
 			return nil, &safefile.RefusedError{Path: what, Why: fmt.Sprintf("belongs to the output %q, not to --out %s", h.Out, d.out)}
 		}
+		if !slices.Equal(h.Sinks, d.sinks) {
+			return nil, &SinksError{Out: d.out, Recorded: h.Sinks, Given: d.sinks}
+		}
 		run, started = h.Run, h.At
 		d.Since = earliest(h.At, st.earliest)
 		if prev.Run == h.Run {
@@ -253,6 +262,8 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 	} else {
 		_, statErr := os.Lstat(d.out)
 		switch {
+		case prev.Sinks > 0 && len(d.sinks) == 0:
+			return nil, &SinksError{Out: d.out, Given: d.sinks, Unknown: true}
 		case prev.Known():
 			run, started, d.Since = prev.Run, prev.Started, prev.Started
 			d.Warning = what + " is missing"
@@ -267,12 +278,12 @@ func (d *Durable) resume(o DurableOptions) (*tokenfile.Output, error) {
 	if st != nil {
 		d.journal, err = appendJournal(jpath, st.size)
 	} else {
-		d.journal, err = createJournal(jpath, d.out, run, started)
+		d.journal, err = createJournal(jpath, d.out, run, started, d.sinks)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := d.lock.Start(run, started); err != nil {
+	if err := d.lock.Start(run, started, len(d.sinks)); err != nil {
 		return nil, err
 	}
 	return tokenfile.AppendOutput(d.out, size)

@@ -24,8 +24,19 @@ func JournalPath(out string) string { return out + ".journal" }
 // to. Every other operation is the durable operation's own.
 const opHeader = "header"
 
-// journalVersion is the format written: checksummed lines under a header.
-const journalVersion = 2
+// The formats written: checksummed lines under a header. A run that
+// delivers each token to sinks (--to) writes version 3, whose header
+// names the sinks; a run that does not writes version 2, as before, so
+// that an older axero still resumes it. An older axero refuses a version
+// 3 journal rather than finish a delivering run without its sinks (it
+// would revoke old tokens that no sink holds the replacement of).
+const (
+	journalVersion         = 2
+	journalVersionDelivers = 3
+)
+
+// maxHeaderSinks bounds the sink templates a header names.
+const maxHeaderSinks = 32
 
 // Record is one line of the journal. It never holds a secret: a crash
 // leaves only what is needed to find and revoke a token whose answer was
@@ -41,6 +52,13 @@ type Record struct {
 	At      time.Time `json:"at"` // header: when the output's first run started
 	TokenID int64     `json:"TokenID,omitempty"`
 	Reason  string    `json:"reason,omitempty"`
+	// Sinks are, in a version 3 header, the sink templates of the run.
+	Sinks []string `json:"sinks,omitempty"`
+	// Sink and Step are one step of a delivery: the sink (rendered for
+	// the row) and the step with its outcome ("put", "put:ok",
+	// "put:failed", ...).
+	Sink string `json:"sink,omitempty"`
+	Step string `json:"step,omitempty"`
 }
 
 // Each line of the journal is a JSON record, a tab and the CRC-32C of the
@@ -116,13 +134,16 @@ type Journal struct {
 // createJournal creates a new journal at path, mode 0600, failing if
 // anything exists there, and makes its header durable. run ties it to the
 // lock file, out (a file name) to its output.
-func createJournal(path, out, run string, started time.Time) (*Journal, error) {
+func createJournal(path, out, run string, started time.Time, sinks []string) (*Journal, error) {
 	f, err := safefile.Create(path, os.O_WRONLY|os.O_APPEND)
 	if err != nil {
 		return nil, fmt.Errorf("creating the journal %s: %w", path, safefile.Unwrap(err))
 	}
 	j := &Journal{f: f}
 	hdr := Record{Op: opHeader, V: journalVersion, Run: run, Out: filepath.Base(out), At: started.UTC()}
+	if len(sinks) > 0 {
+		hdr.V, hdr.Sinks = journalVersionDelivers, sinks
+	}
 	if err := j.AppendSync(hdr); err != nil {
 		_ = f.Close()
 		return nil, err

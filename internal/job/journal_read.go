@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -58,7 +59,7 @@ func scanJournal(r io.Reader, each func(Record)) (*journalState, error) {
 			rec, ok = decodeJournalLine(line)
 		}
 		if ok && lineNo == 1 {
-			if rec.Op == opHeader && rec.V == journalVersion && validRunID(rec.Run) && rec.Out != "" {
+			if validHeader(rec) {
 				h := rec
 				st.header = &h
 			} else {
@@ -110,4 +111,19 @@ func readJournalLine(br *bufio.Reader, buf []byte, total *int64) (line []byte, t
 			return buf, tooLong, err
 		}
 	}
+}
+
+// validHeader reports a sound header: version 2 without sinks, or version
+// 3 with between one and maxHeaderSinks of them.
+func validHeader(rec Record) bool {
+	if rec.Op != opHeader || !validRunID(rec.Run) || rec.Out == "" {
+		return false
+	}
+	switch rec.V {
+	case journalVersion:
+		return len(rec.Sinks) == 0
+	case journalVersionDelivers:
+		return len(rec.Sinks) > 0 && len(rec.Sinks) <= maxHeaderSinks && !slices.Contains(rec.Sinks, "")
+	}
+	return false
 }

@@ -31,6 +31,10 @@ type LockInfo struct {
 	PID     int       // the process that holds or last held the lock
 	Run     string    // the run ID, also in the journal's header
 	Started time.Time // when the output's first run started
+	// Sinks is how many sink templates the run delivers each token to
+	// (--to), so that a resume whose journal is gone still knows that its
+	// tokens were meant for sinks.
+	Sinks int
 }
 
 // Known reports whether the lock file named a run.
@@ -128,11 +132,14 @@ func openLockFile(path, what string) (*os.File, error) {
 // Previous is what the lock file said before this run took it.
 func (l *Lock) Previous() LockInfo { return l.previous }
 
-// Start records this run in the lock file: its PID, the run ID and when
-// the output's first run started.
-func (l *Lock) Start(run string, started time.Time) error {
+// Start records this run in the lock file: its PID, the run ID, when the
+// output's first run started and, when it delivers to sinks, how many.
+func (l *Lock) Start(run string, started time.Time, sinks int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "pid %d\nrun %s\nstarted %s\n", os.Getpid(), run, started.UTC().Format(time.RFC3339Nano))
+	if sinks > 0 {
+		fmt.Fprintf(&b, "sinks %d\n", sinks)
+	}
 	if err := l.f.Truncate(0); err != nil {
 		return fmt.Errorf("writing %s: %w", l.path, err)
 	}
@@ -177,6 +184,10 @@ func readLockInfo(f *os.File) (LockInfo, error) {
 		case "started":
 			if t, err := time.Parse(time.RFC3339Nano, val); err == nil {
 				li.Started = t
+			}
+		case "sinks":
+			if n, err := strconv.Atoi(val); err == nil && n > 0 {
+				li.Sinks = n
 			}
 		}
 	}

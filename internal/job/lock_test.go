@@ -22,7 +22,7 @@ func TestMain(m *testing.M) {
 	if out := os.Getenv(lockHelperEnv); out != "" {
 		l, err := AcquireLock(out)
 		if err == nil {
-			err = l.Start(newRunID(), time.Now())
+			err = l.Start(newRunID(), time.Now(), 0)
 		}
 		if err != nil {
 			fmt.Println("error:", err)
@@ -48,7 +48,7 @@ func TestLockIsExclusiveInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Start(newRunID(), time.Now()); err != nil {
+	if err := l.Start(newRunID(), time.Now(), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, try := range []func() error{

@@ -2,6 +2,7 @@ package mint
 
 import (
 	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -12,9 +13,11 @@ func (m *minting) collect(r result) {
 	now := m.o.Now()
 	switch r.outcome {
 	case minted:
-		_ = m.journal.Append(job.Record{Op: opDone, User: r.row.User, UserID: r.userID, Name: r.name, TokenID: r.token.TokenID, At: now})
 		m.sum.Minted++
-		m.o.Progress.Step(1, 0)
+		m.o.Progress.Step(1, m.collectDelivery(r))
+	case redelivered:
+		m.sum.Redelivered++
+		m.o.Progress.Step(0, m.collectDelivery(r))
 	case failed:
 		if r.settled {
 			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: r.reason})
@@ -35,7 +38,7 @@ func (m *minting) collect(r result) {
 		m.sum.Duplicates++
 		m.o.Progress.Step(0, 0)
 	case planned:
-		m.planRow(r.row.User, r.userID, r.name, describeMinutes(r.minutes, m.start), "ok")
+		m.planRow(r.row.User, r.userID, r.name, describeMinutes(r.minutes, m.start), "ok", r.sinks...)
 		m.sum.Planned++
 		m.o.Progress.Step(0, 0)
 	case unprocessed:
@@ -46,6 +49,18 @@ func (m *minting) collect(r result) {
 	}
 }
 
-func (m *minting) planRow(user string, userID int64, name, expires, result string) {
-	_ = m.plan.Row(user, tokenfile.ID(userID), name, expires, result)
+// planRow writes a row of a dry run's plan, with the row's sinks when the
+// run delivers.
+func (m *minting) planRow(user string, userID int64, name, expires, result string, sinks ...sink.Sink) {
+	row := []string{user, tokenfile.ID(userID), name, expires, result}
+	if m.o.Deliver != nil {
+		cols := make([]string, len(m.o.Deliver.Columns()))
+		for i, s := range sinks {
+			if i < len(cols) {
+				cols[i] = s.String()
+			}
+		}
+		row = append(row, cols...)
+	}
+	_ = m.plan.Row(row...)
 }

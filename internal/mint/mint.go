@@ -26,6 +26,8 @@ import (
 	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/rowsinks"
+	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -54,6 +56,11 @@ type Options struct {
 	Template *nametemplate.Template // else each name comes from this
 	Expiry   ExpiryFunc
 	Admin    int64 // the caller: only its impersonation tokens are ever revoked
+
+	// Deliver, when set, delivers each token to the sinks of its row
+	// (deliver.go): they are checked before the row is minted, and the
+	// token goes to them once it is on disk in the output.
+	Deliver *rowsinks.Plan
 }
 
 // Summary is what a run did.
@@ -66,6 +73,13 @@ type Summary struct {
 	Planned     int // --dry-run: rows that would be minted
 	Rechecked   int // users whose tokens a resume checked before minting
 	Unprocessed int // rows read but not minted because the run stopped
+
+	// With Deliver: tokens (of this run or, on a resume, of an earlier
+	// one) that every sink of their row now holds, and those whose
+	// delivery failed (in the output and the failed file, for --resume).
+	Delivered      int
+	DeliveryFailed int
+	Redelivered    int // of those, the earlier runs' tokens this run took up
 }
 
 // minting is one run's state.
@@ -85,6 +99,11 @@ type minting struct {
 	claimed map[int64]int      // UserID → the line that took it
 	tokens  map[int64]struct{} // tokens this run minted
 
+	// ledger is what the earlier runs delivered (a resume with Deliver);
+	// taken are the earlier runs' tokens whose delivery a worker took up.
+	ledger *rowsinks.Ledger
+	taken  map[int64]bool
+
 	sum Summary
 }
 
@@ -94,7 +113,8 @@ type minting struct {
 // the fatal one, if any (a permission error, a file that cannot be
 // written).
 func Run(run *job.Run, o Options) (Summary, error) {
-	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, tokens: map[int64]struct{}{}, done: newDone()}
+	m := &minting{o: withDefaults(o), run: run, claimed: map[int64]int{}, tokens: map[int64]struct{}{}, done: newDone(o.Deliver != nil),
+		ledger: rowsinks.NewLedger(), taken: map[int64]bool{}}
 	m.start = m.o.Now()
 	m.date = m.start.UTC().Format(time.DateOnly)
 	if err := m.open(); err != nil {
@@ -118,10 +138,15 @@ func withDefaults(o Options) Options {
 // open opens the durable files, or a dry run's plan. Nothing is sent
 // before it succeeds.
 func (m *minting) open() (err error) {
-	m.durable, m.plan, err = m.o.Open(job.DurableOptions{
-		Start: m.start, Ops: journalOps, FailedHeader: m.o.Input.Header(), Output: m.done.recorded,
-	}, "user", "UserID", "name", "expires", "result")
+	d := job.DurableOptions{Start: m.start, Ops: journalOps, FailedHeader: m.o.Input.Header(), Output: m.done.recorded}
+	plan := []string{"user", "UserID", "name", "expires", "result"}
+	if m.o.Deliver != nil {
+		d.Sinks, d.Journal = m.o.Deliver.Specs(), m.ledger.Journaled
+		plan = append(plan, m.o.Deliver.Columns()...)
+	}
+	m.durable, m.plan, err = m.o.Open(d, plan...)
 	m.journal = m.durable.Journal()
+	m.done.forget(m.ledger)
 	return err
 }
 
@@ -145,6 +170,9 @@ const (
 	duplicate
 	planned
 	unprocessed
+	// redelivered: the row's user has a token from an earlier run that
+	// was not delivered to every sink; this run took its delivery up.
+	redelivered
 )
 
 // result is one row's outcome, handed from a worker to the collector.
@@ -160,12 +188,20 @@ type result struct {
 	// intents is active. A failure whose outcome could not be checked is
 	// left unsettled, so that --resume checks it again.
 	settled bool
+
+	// With Deliver: the row's sinks (checked before minting), whether
+	// every one of them now holds the token, or why not.
+	sinks       []sink.Sink
+	delivered   bool
+	undelivered string
 }
 
-// item is a row for a worker, or a row the reader decided already.
+// item is a row for a worker, or a row the reader decided already, or
+// (pending) the token of an earlier run still to be delivered.
 type item struct {
 	row     tokenfile.UserRow
 	decided *result
+	pending *tokenfile.Record
 }
 
 // read hands every row to the workers, deciding those it can without the
@@ -177,7 +213,7 @@ func (m *minting) read(send func(item) bool) error {
 	for {
 		row, err := m.o.Input.Next()
 		if err == io.EOF { //nolint:errorlint // Next returns io.EOF itself
-			return nil
+			return m.readLeftovers(send)
 		}
 		if err != nil {
 			return err
@@ -192,7 +228,11 @@ func (m *minting) read(send func(item) bool) error {
 			ok = decide(result{outcome: duplicate, row: row, reason: fmt.Sprintf("user %s is listed twice (first on line %d)", briefQuote(row.User), seen[key])})
 		case m.done.key(key):
 			seen[key] = row.Line
-			ok = decide(result{outcome: skipped, row: row})
+			if rec, undelivered := m.undelivered(m.done.keys[key]); undelivered {
+				ok = send(item{row: row, pending: rec})
+			} else {
+				ok = decide(result{outcome: skipped, row: row})
+			}
 		default:
 			seen[key] = row.Line
 			ok = send(item{row: row})

@@ -8,6 +8,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/rowsinks"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -24,23 +25,43 @@ const (
 var journalOps = job.Ops{Intent: opIntent, Settles: []string{opDone, opFailed, opReconciled}, LostRevoked: opRevoked}
 
 // done is what the output of the earlier runs holds, read on a resume:
-// the users (as given, by userKey, and by UserID) and the tokens whose
-// secrets it keeps. It is read-only once the workers start.
+// the users (as given, by userKey, and by UserID) with their tokens, and
+// the tokens whose secrets it keeps. When the run delivers, the records
+// of the tokens not yet delivered are kept too (secrets included), to be
+// delivered from. It is read-only once the workers start.
 type done struct {
-	keys    map[string]struct{}
-	userIDs map[int64]struct{}
+	keys    map[string]int64 // user key → its token
+	userIDs map[int64]int64  // UserID → its token
 	tokens  map[int64]struct{}
+	records map[int64]tokenfile.Record // nil unless the run delivers
 }
 
-func newDone() *done {
-	return &done{keys: map[string]struct{}{}, userIDs: map[int64]struct{}{}, tokens: map[int64]struct{}{}}
+func newDone(delivering bool) *done {
+	d := &done{keys: map[string]int64{}, userIDs: map[int64]int64{}, tokens: map[int64]struct{}{}}
+	if delivering {
+		d.records = map[int64]tokenfile.Record{}
+	}
+	return d
 }
 
 // recorded takes in a record of the output.
 func (d *done) recorded(r tokenfile.Record) {
-	d.keys[userKey(r.User)] = struct{}{}
-	d.userIDs[r.UserID] = struct{}{}
+	d.keys[userKey(r.User)] = r.TokenID
+	d.userIDs[r.UserID] = r.TokenID
 	d.tokens[r.TokenID] = struct{}{}
+	if d.records != nil {
+		d.records[r.TokenID] = r
+	}
+}
+
+// forget drops the records of the tokens the journal says every sink
+// committed: nothing is left to deliver from them.
+func (d *done) forget(l *rowsinks.Ledger) {
+	for id := range d.records {
+		if l.Committed(id) {
+			delete(d.records, id)
+		}
+	}
 }
 
 func (d *done) key(key string) bool { _, ok := d.keys[key]; return ok }

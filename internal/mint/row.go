@@ -25,7 +25,13 @@ func (m *minting) do(w job.Worker, it item) result {
 	if w.Stopped() {
 		return result{outcome: unprocessed, row: row}
 	}
+	if it.pending != nil {
+		return m.redeliver(w, row, *it.pending)
+	}
 	res, ok := m.prepare(w, row)
+	if res.outcome == redelivered {
+		return m.redeliver(w, row, m.done.records[m.done.userIDs[res.userID]])
+	}
 	if !ok || m.o.DryRun {
 		return res
 	}
@@ -34,6 +40,7 @@ func (m *minting) do(w job.Worker, it item) result {
 		m.run.Fail(err)
 		return result{outcome: unprocessed, row: row}
 	}
+	m.o.Deliver.CrashAt("row:intent")
 	// From here on the row is seen through, whatever Ctrl-C says.
 	ctx, cancel := w.Bound()
 	defer cancel()
@@ -54,7 +61,7 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 	}
 	useTemplate := name == ""
 	var user *client.User
-	if !isID || m.o.DryRun || (useTemplate && m.o.Template.NeedsUser()) {
+	if !isID || m.o.DryRun || (useTemplate && m.o.Template.NeedsUser()) || (m.o.Deliver != nil && m.o.Deliver.NeedsUser()) {
 		w.Doing("looking up user %s", row.User)
 		ctx, cancel := w.BoundStop()
 		err := m.o.Retry.Do(ctx, func() (err error) {
@@ -75,6 +82,9 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 		}
 	}
 	if m.done.user(userID) {
+		if _, undelivered := m.undelivered(m.done.userIDs[userID]); undelivered {
+			return result{outcome: redelivered, row: row, userID: userID}, false
+		}
 		return result{outcome: skipped, row: row}, false
 	}
 	res := result{outcome: failed, row: row, userID: userID, name: name}
@@ -105,6 +115,11 @@ func (m *minting) prepare(w job.Worker, row tokenfile.UserRow) (result, bool) {
 		return res, false
 	}
 	res.minutes = minutes
+	if m.o.Deliver != nil {
+		if !m.rowSinks(w, &res, user) {
+			return res, false
+		}
+	}
 	switch {
 	case m.o.DryRun:
 		res.outcome = planned
@@ -171,6 +186,7 @@ func (m *minting) mint(w job.Worker, ctx context.Context, res *result, intent ti
 	var lost *reconcile.LostError
 	switch {
 	case err == nil:
+		m.o.Deliver.CrashAt("row:mint")
 		m.commit(w, ctx, res, ct)
 	case w.Stopped() && errors.Is(err, m.run.Dispatch().Err()):
 		res.outcome = unprocessed
@@ -195,6 +211,12 @@ func (m *minting) commit(w job.Worker, ctx context.Context, res *result, ct *cli
 	err := m.durable.Commit(rec)
 	if err == nil {
 		res.outcome, res.token = minted, ct
+		_ = m.journal.Append(job.Record{Op: opDone, User: res.row.User, UserID: res.userID, Name: res.name, TokenID: ct.TokenID, At: m.o.Now()})
+		if m.o.Deliver != nil {
+			m.o.Deliver.CrashAt("row:minted")
+			w.Doing("delivering the token of %s", res.row.User)
+			m.deliver(ctx, res, rec, nil)
+		}
 		return
 	}
 	m.run.Fail(fmt.Errorf("writing --out %s: %w", m.o.Out, err))

@@ -10,24 +10,26 @@ import (
 func (r *renewal) collect(res result) {
 	s := &r.sum
 	s.OldRevoked += res.oldRevoked
+	s.OldSuperseded += res.superseded
 	s.RevokePending += res.revokePending
 	rec := res.rec
 	if plan := res.plan; plan != nil || res.outcome == failed {
 		if res.outcome == failed {
 			plan = []string{rec.Name, "fail", res.reason}
 		}
-		_ = r.plan.Row(append([]string{rec.User, tokenfile.ID(rec.UserID), tokenfile.ID(rec.TokenID), plan[0], tokenfile.FormatExpiry(rec.Expiry)}, plan[1:]...)...)
+		row := append([]string{rec.User, tokenfile.ID(rec.UserID), tokenfile.ID(rec.TokenID), plan[0], tokenfile.FormatExpiry(rec.Expiry)}, plan[1:]...)
+		_ = r.plan.Row(append(row, r.sinkColumns(res.sinks)...)...)
 	}
 	switch res.outcome {
 	case renewed:
 		s.Renewed++
-		r.o.Progress.Step(1, 0)
+		r.o.Progress.Step(1, r.collectDelivery(res))
 	case copied:
 		s.Copied++
 		r.o.Progress.Step(0, 0)
 	case alreadyDone:
 		s.AlreadyDone++
-		r.o.Progress.Step(0, 0)
+		r.o.Progress.Step(0, r.collectDelivery(res))
 	case failed:
 		if res.settled && rec.UserID > 0 {
 			_ = r.journal.Append(job.Record{Op: opFailed, User: rec.User, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: res.reason})

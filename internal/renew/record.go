@@ -12,6 +12,8 @@ import (
 	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/reconcile"
 	"github.com/axero-cli/axero/internal/resolve"
+	"github.com/axero-cli/axero/internal/rotation"
+	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -37,6 +39,17 @@ type result struct {
 	settled                   bool
 	oldRevoked, revokePending int
 	plan                      []string // a dry run's name, action and detail
+
+	// oldName is the old token's name on the site (else the record's), for
+	// the superseded marker; superseded counts it renamed.
+	oldName    string
+	superseded int
+	// With Deliver: the sinks of the record's user (checked before
+	// minting), whether every one of them now holds the replacement, or
+	// why not (the old token is then kept).
+	sinks       []sink.Sink
+	delivered   bool
+	undelivered string
 }
 
 func (res result) fail(reason string, settled bool) result {
@@ -61,11 +74,11 @@ func (r *renewal) do(w job.Worker, e tokenfile.Entry) result {
 		return res.fail(fmt.Sprintf("token %d is listed twice (first on line %d)", rec.TokenID, first), false)
 	}
 	if !r.o.DryRun {
-		if _, ok := r.earlier.renewed[rec.TokenID]; ok {
-			// An earlier run recorded the replacement: only the old token's
-			// revocation may be left to do.
+		if replacement, ok := r.earlier.renewed[rec.TokenID]; ok {
+			// An earlier run recorded the replacement: only its delivery
+			// and the old token's retirement may be left to do.
 			if _, done := r.earlier.oldRevoked[rec.TokenID]; !done {
-				r.revokeOld(w, &res)
+				r.finishEarlier(w, &res, replacement)
 			}
 			res.outcome = alreadyDone
 			return res
@@ -96,7 +109,7 @@ func (r *renewal) finishClaimed(w job.Worker, res result, replacement int64) res
 	_ = r.journal.Append(job.Record{Op: opIntent, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: rec.TokenID, At: now})
 	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: rec.Name, TokenID: replacement, At: now})
 	r.durable.Checked(rec.UserID)
-	r.revokeOld(w, &res)
+	r.finishEarlier(w, &res, replacement)
 	res.outcome = alreadyDone
 	return res
 }
@@ -142,7 +155,18 @@ func (r *renewal) renew(w job.Worker, res result) result {
 	if !r.due(*old) {
 		return r.copy(res, *old)
 	}
-	name, reason := r.replacementName(ctx, rec, old)
+	res.oldName = old.Name
+	user, err := r.user(ctx, rec.UserID)
+	switch {
+	case err != nil && w.Stopped():
+		return res
+	case err != nil:
+		return res.fail(fmt.Sprintf("looking up UserID %d failed: %v", rec.UserID, err), true)
+	}
+	name, reason := r.replacementName(rec, old, user)
+	if reason == "" && r.o.Deliver != nil {
+		reason = r.rowSinks(w, &res, user)
+	}
 	switch {
 	case reason != "" && w.Stopped():
 		return res
@@ -220,6 +244,7 @@ func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenReques
 		r.run.Fail(err)
 		return res
 	}
+	r.o.Deliver.CrashAt("row:intent")
 	// From here on the record is seen through, whatever Ctrl-C says.
 	ctx, cancel := w.Bound()
 	defer cancel()
@@ -252,6 +277,7 @@ func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenReques
 	default:
 		return res.fail(err.Error(), true)
 	}
+	r.o.Deliver.CrashAt("row:mint")
 	nrec := tokenfile.RecordFor(rec.User, ct)
 	nrec.UserID = rec.UserID
 	if err := r.durable.Commit(nrec); err != nil {
@@ -266,20 +292,42 @@ func (r *renewal) replace(w job.Worker, res result, req client.CreateTokenReques
 		return res.fail("the replacement could not be written to --out, so it was revoked; the old token is untouched", true)
 	}
 	_ = r.journal.Append(job.Record{Op: opRenewed, User: rec.User, UserID: rec.UserID, Name: ct.Name, TokenID: ct.TokenID, At: r.o.Now()})
-	r.revokeOld(w, &res)
 	res.outcome = renewed
+	if r.o.Deliver != nil {
+		r.o.Deliver.CrashAt("row:minted")
+		w.Doing("delivering the replacement of token %d", rec.TokenID)
+		if r.deliver(ctx, &res, nrec, nil); !res.delivered {
+			return res // the old token is kept: not every sink holds its replacement
+		}
+	}
+	r.retireOld(w, &res)
 	return res
 }
 
-// revokeOld revokes a renewed record's old token. A token already gone
-// counts: that is the goal. A failure is left for --resume, which finds
-// the renewed record without its old-revoked one.
-func (r *renewal) revokeOld(w job.Worker, res *result) {
+// retireOld revokes a renewed record's old token or, with Grace, renames
+// it with the superseded marker. A token already gone counts: that is the
+// goal. A failure is left for --resume, which finds the renewed record
+// without its old-revoked one.
+func (r *renewal) retireOld(w job.Worker, res *result) {
 	rec := res.rec
-	w.Doing("revoking the old token %d", rec.TokenID)
+	w.Doing("retiring the old token %d", rec.TokenID)
 	ctx, cancel := w.Bound()
 	defer cancel()
-	err := r.o.Retry.Do(ctx, func() error { return ignoreNotFound(r.o.API.RevokeToken(ctx, rec.TokenID)) })
+	op := opOldRevoked
+	err := r.o.Retry.Do(ctx, func() error {
+		if r.o.Grace > 0 {
+			name := res.oldName
+			if name == "" {
+				name = rec.Name
+			}
+			_, err := r.o.API.RenameToken(ctx, rec.TokenID, rotation.Mark(name, r.start.Add(r.o.Grace)))
+			if err == nil {
+				op = opOldSuperseded
+			}
+			return ignoreNotFound(err)
+		}
+		return ignoreNotFound(r.o.API.RevokeToken(ctx, rec.TokenID))
+	})
 	if err != nil {
 		if client.IsAuth(err) {
 			r.run.Fail(err)
@@ -287,8 +335,13 @@ func (r *renewal) revokeOld(w job.Worker, res *result) {
 		res.revokePending++
 		return
 	}
-	_ = r.journal.Append(job.Record{Op: opOldRevoked, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now()})
-	res.oldRevoked++
+	r.o.Deliver.CrashAt("row:retired")
+	_ = r.journal.Append(job.Record{Op: op, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now()})
+	if op == opOldSuperseded {
+		res.superseded++
+	} else {
+		res.oldRevoked++
+	}
 }
 
 func ignoreNotFound(err error) error {
@@ -309,18 +362,26 @@ func (r *renewal) replacementExpiry(old client.Token, now time.Time) expiry.Spec
 	return expiry.FromToken(old, now).Clamp(now, r.o.Policy)
 }
 
-// replacementName is the old token's current name, or the template's.
-func (r *renewal) replacementName(ctx context.Context, rec tokenfile.Record, old *client.Token) (name, reason string) {
+// user looks up the record's user when the name template or the sinks
+// need more than its UserID; nil when neither does.
+func (r *renewal) user(ctx context.Context, userID int64) (*client.User, error) {
+	need := (r.o.Template != nil && r.o.Template.NeedsUser()) || (r.o.Deliver != nil && r.o.Deliver.NeedsUser())
+	if !need {
+		return nil, nil
+	}
+	var u *client.User
+	err := r.o.Retry.Do(ctx, func() (err error) { u, err = r.o.API.GetUser(ctx, userID); return err })
+	return u, err
+}
+
+// replacementName is the old token's current name, or the template's over
+// user (nil when the template needs only the UserID).
+func (r *renewal) replacementName(rec tokenfile.Record, old *client.Token, user *client.User) (name, reason string) {
 	name = old.Name
 	if t := r.o.Template; t != nil {
 		data := nametemplate.Data{UserID: rec.UserID, Date: r.date}
-		if t.NeedsUser() {
-			var u *client.User
-			err := r.o.Retry.Do(ctx, func() (err error) { u, err = r.o.API.GetUser(ctx, rec.UserID); return err })
-			if err != nil {
-				return "", fmt.Sprintf("looking up UserID %d failed: %v", rec.UserID, err)
-			}
-			data = nametemplate.For(u, r.date)
+		if user != nil {
+			data = nametemplate.For(user, r.date)
 			data.UserID = rec.UserID
 		}
 		n, err := t.Render(data)

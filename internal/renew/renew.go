@@ -44,6 +44,7 @@ import (
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/nametemplate"
 	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/rowsinks"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -51,6 +52,7 @@ import (
 type API interface {
 	reconcile.UserTokens
 	GetUser(ctx context.Context, userID int64) (*client.User, error)
+	RenameToken(ctx context.Context, tokenID int64, name string) (*client.Token, error)
 }
 
 // Options configure a renewal. Progress hears the number of records,
@@ -75,6 +77,16 @@ type Options struct {
 	Template *nametemplate.Template
 	Policy   *client.Policy // the site's, read at start-up
 	Admin    int64          // the caller: only its impersonation tokens are ever revoked as orphans
+
+	// Deliver, when set, delivers each replacement to the sinks of its
+	// record's user (deliver.go): they are checked before the
+	// replacement is minted, and the old token is retired only once
+	// every one of them holds the replacement.
+	Deliver *rowsinks.Plan
+	// Grace, when set, retires an old token by renaming it with the
+	// superseded marker (rotation.Mark) for `token revoke --superseded`
+	// to revoke once Grace has passed, instead of revoking it.
+	Grace time.Duration
 }
 
 // Summary is what a run did. In a dry run, Renewed, Copied and Failed are
@@ -90,6 +102,14 @@ type Summary struct {
 	RevokePending int // renewed, but revoking the old token failed: run again with Resume
 	Unprocessed   int // records not handled because the run stopped early
 	DryRun        bool
+
+	// With Deliver: replacements (of this run or, on a resume, of an
+	// earlier one) that every sink of their user now holds, and those
+	// whose delivery failed (their old tokens are kept).
+	Delivered      int
+	DeliveryFailed int
+	// With Grace: old tokens renamed as superseded instead of revoked.
+	OldSuperseded int
 }
 
 // renewal is one run's state.
@@ -118,7 +138,7 @@ type renewal struct {
 // (a usage error about OLD, an existing NEW, a 401 or 403, a file that
 // cannot be written).
 func Run(run *job.Run, o Options) (Summary, error) {
-	r := &renewal{o: withDefaults(o), run: run, earlier: newEarlier()}
+	r := &renewal{o: withDefaults(o), run: run, earlier: newEarlier(o.Deliver != nil)}
 	r.start = r.o.Now()
 	r.date = r.start.UTC().Format(time.DateOnly)
 	r.sum.DryRun = o.DryRun
@@ -147,11 +167,18 @@ func (r *renewal) open() (err error) {
 	if err := r.scanOld(); err != nil {
 		return err
 	}
-	r.durable, r.plan, err = r.o.Open(job.DurableOptions{
+	d := job.DurableOptions{
 		Start: r.start, Ops: journalOps, FailedHeader: tokenfile.OutputColumns,
 		Output: r.earlier.recorded, Journal: r.earlier.journaled,
-	}, "user", "UserID", "TokenID", "name", "expiry", "action", "detail")
+	}
+	plan := []string{"user", "UserID", "TokenID", "name", "expiry", "action", "detail"}
+	if r.o.Deliver != nil {
+		d.Sinks = r.o.Deliver.Specs()
+		plan = append(plan, r.o.Deliver.Columns()...)
+	}
+	r.durable, r.plan, err = r.o.Open(d, plan...)
 	r.journal = r.durable.Journal()
+	r.earlier.forget()
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/reconcile"
+	"github.com/axero-cli/axero/internal/rowsinks"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -22,6 +23,9 @@ const (
 	opRenewed = "renewed"
 	// opOldRevoked: the old token TokenID is revoked.
 	opOldRevoked = "old-revoked"
+	// opOldSuperseded: the old token TokenID is renamed with the
+	// superseded marker (--grace), for `token revoke --superseded`.
+	opOldSuperseded = "old-superseded"
 	// opFailed: the record of the old token TokenID failed and no
 	// replacement of it is active.
 	opFailed = "renew-failed"
@@ -46,30 +50,54 @@ type newToken struct {
 type earlier struct {
 	newIDs     map[int64]struct{} // the tokens NEW held when the run started
 	newByUser  map[int64][]newToken
-	renewed    map[int64]int64 // old TokenID → its replacement in NEW
-	oldRevoked map[int64]struct{}
-	last       map[int64]int64 // UserID → the old token of its last intent
+	renewed    map[int64]int64    // old TokenID → its replacement in NEW
+	oldRevoked map[int64]struct{} // revoked or superseded
+	last       map[int64]int64    // UserID → the old token of its last intent
+	// With Deliver: NEW's records by TokenID (secrets included) of the
+	// replacements the journal does not show delivered, to deliver from,
+	// and what the journal says each sink did.
+	records map[int64]tokenfile.Record
+	ledger  *rowsinks.Ledger
 
 	mu      sync.Mutex
 	claimed map[int64]struct{} // tokens in NEW known to replace an old token
 	minted  map[int64]struct{} // replacements this run recorded
 }
 
-func newEarlier() *earlier {
-	return &earlier{
+func newEarlier(delivering bool) *earlier {
+	e := &earlier{
 		newIDs: map[int64]struct{}{}, newByUser: map[int64][]newToken{}, renewed: map[int64]int64{},
 		oldRevoked: map[int64]struct{}{}, last: map[int64]int64{}, claimed: map[int64]struct{}{}, minted: map[int64]struct{}{},
+		ledger: rowsinks.NewLedger(),
 	}
+	if delivering {
+		e.records = map[int64]tokenfile.Record{}
+	}
+	return e
 }
 
 // recorded takes in a record of NEW.
 func (e *earlier) recorded(r tokenfile.Record) {
 	e.newIDs[r.TokenID] = struct{}{}
 	e.newByUser[r.UserID] = append(e.newByUser[r.UserID], newToken{id: r.TokenID, name: r.Name})
+	if e.records != nil {
+		e.records[r.TokenID] = r
+	}
+}
+
+// forget drops, once the journal is read, the records of NEW that are not
+// replacements still to deliver: the copies and the committed ones.
+func (e *earlier) forget() {
+	for id := range e.records {
+		if e.ledger.Committed(id) {
+			delete(e.records, id)
+		}
+	}
 }
 
 // journaled takes in a sound record of the journal, in order.
 func (e *earlier) journaled(r job.Record) {
+	e.ledger.Journaled(r)
 	switch r.Op {
 	case opIntent:
 		e.last[r.UserID] = r.TokenID
@@ -79,7 +107,7 @@ func (e *earlier) journaled(r job.Record) {
 			e.claimed[r.TokenID] = struct{}{}
 			delete(e.last, r.UserID)
 		}
-	case opOldRevoked:
+	case opOldRevoked, opOldSuperseded:
 		e.oldRevoked[r.TokenID] = struct{}{}
 	case opFailed, opSettled:
 		delete(e.last, r.UserID)

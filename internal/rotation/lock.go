@@ -31,7 +31,7 @@ func tryLockFile(base string, now time.Time) (release func(), holder int, err er
 	}
 	var id [12]byte
 	_, _ = rand.Read(id[:])
-	if err := l.Start(hex.EncodeToString(id[:]), now); err != nil {
+	if err := l.Start(hex.EncodeToString(id[:]), now, 0); err != nil {
 		_ = l.Release()
 		return nil, 0, err
 	}

@@ -37,6 +37,8 @@ type UserRow struct {
 type Users struct {
 	t                *table
 	user, name, expi int
+	peeked           *UserRow
+	peekErr          error
 }
 
 // NewUsers reads the header row of r. name is how messages refer to the
@@ -63,6 +65,26 @@ func (u *Users) Header() []string { return u.t.lowerHeader() }
 // Next returns the next row, or io.EOF. A row that cannot be read comes
 // back with Err set and the reading goes on.
 func (u *Users) Next() (UserRow, error) {
+	if u.peeked != nil || u.peekErr != nil {
+		row, err := *u.peeked, u.peekErr
+		u.peeked, u.peekErr = nil, nil
+		return row, err
+	}
+	return u.read()
+}
+
+// Peek returns what Next will return, without taking it: a bulk run looks
+// at its first rows before it starts (to check where their tokens will
+// go), and the run itself still reads every row.
+func (u *Users) Peek() (UserRow, error) {
+	if u.peeked == nil && u.peekErr == nil {
+		row, err := u.read()
+		u.peeked, u.peekErr = &row, err
+	}
+	return *u.peeked, u.peekErr
+}
+
+func (u *Users) read() (UserRow, error) {
 	r, err := u.t.next()
 	if err != nil {
 		return UserRow{}, err

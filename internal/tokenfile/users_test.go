@@ -141,3 +141,28 @@ func TestOverlongFieldIsARowError(t *testing.T) {
 		t.Fatalf("%+v", rows)
 	}
 }
+
+// Peek shows the next row without taking it, also at the end.
+func TestUsersPeek(t *testing.T) {
+	t.Parallel()
+	in, err := NewUsers(strings.NewReader("user\njdoe\n42\n"), "test.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"jdoe", "jdoe"} {
+		if r, err := in.Peek(); err != nil || r.User != want {
+			t.Fatalf("Peek = %q, %v", r.User, err)
+		}
+	}
+	for _, want := range []string{"jdoe", "42"} {
+		if r, err := in.Next(); err != nil || r.User != want {
+			t.Fatalf("Next = %q, %v", r.User, err)
+		}
+	}
+	if _, err := in.Peek(); !errors.Is(err, io.EOF) {
+		t.Fatalf("Peek at the end: %v", err)
+	}
+	if _, err := in.Next(); !errors.Is(err, io.EOF) {
+		t.Fatalf("Next at the end: %v", err)
+	}
+}

@@ -41,6 +41,8 @@ type Faults struct {
 	// and 429 with Retry-After: 0; each answer uses one up.
 	Unavailable int
 	Throttled   int
+	// Latency delays every answer, as a service across a network does.
+	Latency time.Duration
 }
 
 // ErrorWriter writes a service's error body for status with message; an
@@ -181,7 +183,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, Header: r.Header.Clone()})
 	f := &s.faults
-	down, serverError, forbid := f.Down, f.ServerError, f.ForbidWrites && IsWrite(r.Method)
+	down, serverError, forbid, latency := f.Down, f.ServerError, f.ForbidWrites && IsWrite(r.Method), f.Latency
 	status := 0
 	switch {
 	case f.Unavailable > 0:
@@ -192,6 +194,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusTooManyRequests
 	}
 	s.mu.Unlock()
+	if latency > 0 {
+		select {
+		case <-time.After(latency):
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	// Every answer carries the service's clock, as real services do.
 	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))

@@ -91,3 +91,17 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 		t.Error("listening on every interface")
 	}
 }
+
+// Latency delays every answer (a lower bound: the wait is at least that).
+func TestLatencyDelaysEveryAnswer(t *testing.T) {
+	t.Parallel()
+	s := start(t, Options{})
+	s.SetFaults(Faults{Latency: 30 * time.Millisecond})
+	began := time.Now()
+	if a := do(t, "GET", s.URL()+"/x"); a.status != 200 {
+		t.Fatalf("%+v", a)
+	}
+	if d := time.Since(began); d < 30*time.Millisecond {
+		t.Fatalf("answered after %v, want at least the latency", d)
+	}
+}

@@ -10,6 +10,7 @@ package sinkset
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/axero-cli/axero/internal/emulator/awssm"
 	"github.com/axero-cli/axero/internal/emulator/githubemu"
@@ -73,6 +74,16 @@ func Start() (*Set, error) {
 	initial := "not rotated yet"
 	s.AWS.AddSecret(AWSSecret, &initial)
 	return s, nil
+}
+
+// SetLatency delays every answer of the GitHub, GitLab and Vault
+// emulators by d, as services across a network answer.
+func (s *Set) SetLatency(d time.Duration) {
+	for _, srv := range []*sinkemu.Server{s.GitHub.Server, s.GitLab.Server, s.Vault.Server} {
+		f := srv.Faults()
+		f.Latency = d
+		srv.SetFaults(f)
+	}
 }
 
 // Var is one environment variable.

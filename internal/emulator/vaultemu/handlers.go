@@ -180,7 +180,7 @@ func (s *Server) kv(w http.ResponseWriter, r *http.Request, tok token, path stri
 		if e != nil && e.current() > 0 {
 			need = "update"
 		}
-		if !allows(caps, need) {
+		if !allows(caps, need) || s.refused[path] {
 			writeError(w, http.StatusForbidden, "permission denied")
 			return
 		}

@@ -75,6 +75,9 @@ type Server struct {
 	namespaces map[string]*namespace
 	tokens     map[string]token
 	racing     int
+	// refused are the data paths (MOUNT/data/PATH) whose writes are
+	// refused whatever the token's policy says (RefuseWrites).
+	refused map[string]bool
 }
 
 // Start serves a new emulator on loopback with the root namespace and a
@@ -132,6 +135,21 @@ func (s *Server) RaceWrites(n int) {
 	s.mu.Lock()
 	s.racing = n
 	s.mu.Unlock()
+}
+
+// RefuseWrites makes every write to the entries at paths (MOUNT/PATH, as a
+// sink names them) answer 403 permission denied, whatever the token's
+// policy says, as a Sentinel policy of Vault Enterprise does: those are
+// not reported by sys/capabilities-self, so a check passes and the write
+// fails. No paths clears the refusals.
+func (s *Server) RefuseWrites(paths ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused = map[string]bool{}
+	for _, p := range paths {
+		mount, rest, _ := strings.Cut(p, "/")
+		s.refused[mount+"/data/"+rest] = true
+	}
 }
 
 // Write stores data as a new version directly, as another client would.

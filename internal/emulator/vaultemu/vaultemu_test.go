@@ -73,3 +73,29 @@ func TestWireShapes(t *testing.T) {
 		_ = resp.Body.Close()
 	}
 }
+
+// RefuseWrites refuses the writes to some entries while capabilities-self
+// still grants them, as a Sentinel policy does.
+func TestRefuseWrites(t *testing.T) {
+	t.Parallel()
+	s, err := Start(sinkemu.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Close() }()
+	s.AddToken(tok, "", Policy{"secret/data/*": {"create", "read", "update"}})
+	s.RefuseWrites("secret/app/x")
+	if status, body := call(t, s, "POST", "/v1/sys/capabilities-self", `{"paths":["secret/data/app/x"]}`); status != 200 || !strings.Contains(body, `"create","read","update"`) {
+		t.Fatalf("capabilities-self: %d %s", status, body)
+	}
+	if status, body := call(t, s, "POST", "/v1/secret/data/app/x", `{"options":{"cas":0},"data":{"a":"1"}}`); status != 403 || !strings.Contains(body, "permission denied") {
+		t.Fatalf("a refused write: %d %s", status, body)
+	}
+	if status, _ := call(t, s, "POST", "/v1/secret/data/app/y", `{"options":{"cas":0},"data":{"a":"1"}}`); status != 200 {
+		t.Fatalf("another entry: %d", status)
+	}
+	s.RefuseWrites()
+	if status, _ := call(t, s, "POST", "/v1/secret/data/app/x", `{"options":{"cas":0},"data":{"a":"1"}}`); status != 200 {
+		t.Fatalf("after clearing: %d", status)
+	}
+}

@@ -345,7 +345,7 @@ func TestEnterpriseServerThroughProxyAndPrivateCA(t *testing.T) {
 	t.Cleanup(func() { _ = proxy.Close() })
 	port := f.emu.URL()[strings.LastIndex(f.emu.URL(), ":")+1:]
 	f.env = env{"GH_HOST": emulator.TestHost + ":" + port, "GH_TOKEN": classicToken}
-	f.stack.Network = client.Network{CAPEM: ca.PEM(), Getenv: env{"HTTPS_PROXY": proxy.URL()}.get}
+	f.stack = &sinkhttp.Stack{Debug: f.log, RetryWait: time.Millisecond, Network: client.Network{CAPEM: ca.PEM(), Getenv: env{"HTTPS_PROXY": proxy.URL()}.get}}
 	s := f.sink("acme/app#DEPLOY_TOKEN")
 	v := value()
 	if err := s.Check(t.Context()); err != nil {
@@ -361,8 +361,9 @@ func TestEnterpriseServerThroughProxyAndPrivateCA(t *testing.T) {
 		t.Error("the proxy saw nothing")
 	}
 
-	// Without the CA the certificate is refused, once, with advice.
-	f.stack.Network = client.Network{Getenv: env{"HTTPS_PROXY": proxy.URL()}.get}
+	// Without the CA the certificate is refused, once, with advice. (A
+	// stack is fixed once it made a client: its transports are shared.)
+	f.stack = &sinkhttp.Stack{Debug: f.log, RetryWait: time.Millisecond, Network: client.Network{Getenv: env{"HTTPS_PROXY": proxy.URL()}.get}}
 	f.wantKind(f.sink("acme/app#DEPLOY_TOKEN").Check(t.Context()), sink.Failed, "unknown authority", "--ca-file")
 }
 

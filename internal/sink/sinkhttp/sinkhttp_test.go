@@ -2,6 +2,8 @@ package sinkhttp
 
 import (
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -407,5 +409,42 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 	}
 	if d, err := c.retryAfter(c.rc, answer("")); err != nil || d != 0 {
 		t.Errorf("no Retry-After (backoff): %v, %v", d, err)
+	}
+}
+
+// The clients of one stack share its connections: a bulk run parses each
+// row's sinks anew, and must not open (and leave idle) connections per
+// row.
+func TestClientsOfOneStackShareConnections(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	base, err := ParseBaseURL(srv.URL, "TEST_URL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Stack{RetryWait: time.Millisecond, Network: client.Network{Getenv: func(string) string { return "" }}}
+	for i := range 20 {
+		c, err := st.New(Endpoint{Sink: fmt.Sprintf("vault:secret/u%d#token", i), Service: "Vault", BaseURL: base})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Do(context.Background(), "check", Request{Method: http.MethodGet, Path: "/v1/x"})
+		if err != nil || !resp.OK() {
+			t.Fatalf("%v %+v", err, resp)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("20 clients of one stack opened %d connections, want 1", n)
 	}
 }

@@ -45,8 +45,11 @@ const (
 )
 
 // Stack is what every sink of one command shares: how to reach the
-// network and whether to log. The zero value works (system roots, proxy
-// variables from the process environment, no log).
+// network and whether to log, and the connections themselves (one
+// transport per set of extra certificate authorities). The zero value
+// works (system roots, proxy variables from the process environment, no
+// log). Its fields must not change once it has made a client, and it is
+// used by pointer only.
 type Stack struct {
 	// Network is the command's: proxies from its environment and the
 	// extra certificate authorities of --ca-file or AXERO_CA_FILE.
@@ -67,6 +70,18 @@ type Stack struct {
 	// RetryMaxWait caps one wait, the server's Retry-After included; 0
 	// means DefaultRetryMaxWait.
 	RetryMaxWait time.Duration
+
+	shared transports
+}
+
+// transports are a stack's HTTP transports, one per set of extra
+// certificate authorities, shared by every client it makes: a bulk run
+// parses each row's sinks anew, and a transport per sink would open new
+// connections for every row and leave them idle until they time out.
+type transports struct {
+	mu  sync.Mutex
+	m   map[string]*http.Transport
+	log *httplog.Log // says which proxy each request takes
 }
 
 // Endpoint is one sink's service: where it is, how the sink proves who it
@@ -161,13 +176,7 @@ func (s *Stack) New(ep Endpoint) (*Client, error) {
 		SensitiveHeaders: ep.CredentialHeaders,
 	})
 
-	network := s.Network
-	if len(ep.ExtraCA) > 0 {
-		// A line break between the bundles keeps the last block of one
-		// from running into the first of the other.
-		network.CAPEM = append(append(append([]byte(nil), network.CAPEM...), '\n'), ep.ExtraCA...)
-	}
-	tr, err := network.Transport(c.logProxy)
+	tr, err := s.transport(ep.ExtraCA)
 	if err != nil {
 		return nil, err
 	}
@@ -195,18 +204,47 @@ func (s *Stack) New(ep Endpoint) (*Client, error) {
 	return c, nil
 }
 
+// transport is the stack's transport for endpoints that trust extraCA
+// besides the Network's authorities, made on first use.
+func (s *Stack) transport(extraCA []byte) (*http.Transport, error) {
+	sh := &s.shared
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if tr, ok := sh.m[string(extraCA)]; ok {
+		return tr, nil
+	}
+	if sh.log == nil {
+		sh.log = httplog.New(s.Debug, httplog.Options{})
+	}
+	network := s.Network
+	if len(extraCA) > 0 {
+		// A line break between the bundles keeps the last block of one
+		// from running into the first of the other.
+		network.CAPEM = append(append(append([]byte(nil), network.CAPEM...), '\n'), extraCA...)
+	}
+	tr, err := network.Transport(sh.logProxy)
+	if err != nil {
+		return nil, err
+	}
+	if sh.m == nil {
+		sh.m = map[string]*http.Transport{}
+	}
+	sh.m[string(extraCA)] = tr
+	return tr, nil
+}
+
 // logProxy says in the log, for every request, whether it goes through a
 // proxy and which one, without the proxy's credentials.
-func (c *Client) logProxy(req *http.Request, d client.ProxyDecision) {
-	if !c.log.Enabled() {
+func (sh *transports) logProxy(req *http.Request, d client.ProxyDecision) {
+	if !sh.log.Enabled() {
 		return
 	}
 	origin := req.URL.Scheme + "://" + req.URL.Host
 	if d.Direct() {
-		c.log.Printf("PROXY direct for %s", origin)
+		sh.log.Printf("PROXY direct for %s", origin)
 		return
 	}
-	c.log.Printf("PROXY %s (from %s) for %s", d, d.Variable, origin)
+	sh.log.Printf("PROXY %s (from %s) for %s", d, d.Variable, origin)
 }
 
 // credentialValues are the values of the endpoint's credential headers.
