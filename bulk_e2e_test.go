@@ -290,14 +290,15 @@ func TestBulkKilledThenResumed(t *testing.T) {
 	resume := bulkRun(t, srv, dir, "--from", users, "--out", out, "--name", "integration", "--concurrency", "8", "--resume")
 	var stderr bytes.Buffer
 	resume.Stderr = &stderr
-	if code := exitCode(resume.Run()); code != 0 {
+	code := exitCode(resume.Run())
+	if code != 0 && !onlyLostAnswersFailed(t, out, code) {
 		failed, _ := os.ReadFile(out + ".failed.csv") //nolint:gosec // test reads a file it wrote itself in its temporary directory or testdata
 		t.Fatalf("resume exited %d:\n%s\n%s", code, stderr.String(), failed)
 	}
 	if !strings.Contains(stderr.String(), fmt.Sprintf("skipped %d", killedAt)) {
 		t.Errorf("resume should skip the %d users done before the kill:\n%s", killedAt, stderr.String())
 	}
-	checkBulkInvariant(t, srv, out, n, true)
+	checkBulkInvariant(t, srv, out, n, code == 0)
 	checkNoSecrets(t, srv, out, stderr.Bytes())
 }
 
@@ -417,4 +418,27 @@ func waitForText(t *testing.T, b *syncBuffer, text string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// onlyLostAnswersFailed reports whether a run that exited code failed only
+// rows whose every create lost its answer: with answers dropped at random,
+// a user may lose all of its attempts (5% a drop, 3 attempts: about one run
+// in thirty over 250 users). That row is a correct outcome, not a defect,
+// as long as none of its tokens is left active, which the invariant checks.
+func onlyLostAnswersFailed(t *testing.T, out string, code int) bool {
+	t.Helper()
+	if code != 5 {
+		return false
+	}
+	b, err := os.ReadFile(out + ".failed.csv") //nolint:gosec // test reads a file it wrote itself in its temporary directory
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, "whose answers were all lost (none of their tokens is left active)") {
+			return false
+		}
+	}
+	return len(lines) > 1
 }
