@@ -32,11 +32,12 @@ type CreateForUserOptions struct {
 	now     time.Time
 
 	// Many users.
-	From         string
-	NameTemplate string
-	Concurrency  int
-	Resume       bool
-	DryRun       bool
+	From           string
+	NameTemplate   string
+	Concurrency    int // 0: auto
+	MaxConcurrency int
+	Resume         bool
+	DryRun         bool
 }
 
 // NewCmdCreateForUser builds `axero token create-for-user`; runF, when
@@ -76,6 +77,13 @@ again blindly: the user's tokens are listed, any token of that name created
 by this run whose secret never arrived is revoked, and then the token is
 minted again. After a run every user in the input has exactly one active
 token from it, whose secret is in --out, or is in the failed file.
+
+--concurrency auto (the default) keeps as many requests in flight as the
+site answers without slowing down, up to --max-concurrency (64), and
+follows the site as its pace changes; a 429 or 503 pauses every request.
+--concurrency N holds it at N. On a terminal a status line on stderr shows
+the rows done, the limit and the rate; --debug logs each change of the
+limit with its reason.
 
 A run holds a lock on <out>.lock from before its first request to its end:
 a second run on the same --out, resumed or not, is refused and told the PID
@@ -143,7 +151,7 @@ Exit status: 0 all rows succeeded, 5 some rows failed, 3 no permission,
 	fl.StringVar(&opts.Expires, "expires", "", "when it expires: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	fl.StringVar(&opts.From, "from", "", "create tokens for the users in this CSV `file` (- for stdin)")
 	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+nametemplate.Default+"\")")
-	addConcurrencyFlag(c, &opts.Concurrency, true)
+	addConcurrencyFlag(c, &opts.Concurrency, &opts.MaxConcurrency, true)
 	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: continue the run whose output is --out", "with --from: check every row and print the plan without creating anything")
 	addDeliveryFlags(c, f, &opts.Delivery)
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, every token, as JSON Lines or as CSV when FILE ends in .csv"
@@ -167,7 +175,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("give --user for one user or --from FILE.csv for many")
 	}
 	if o.From == "" {
-		if err := refuseOutsideFrom(c, "name-template", "concurrency", "resume", "dry-run"); err != nil {
+		if err := refuseOutsideFrom(c, "name-template", "concurrency", "max-concurrency", "resume", "dry-run"); err != nil {
 			return err
 		}
 		if !c.Flags().Changed("name") {
@@ -185,7 +193,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 	if err := refuseWithFrom(c, "--%s works only with --user", "keychain", "force", "output", "jq"); err != nil {
 		return err
 	}
-	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency); err != nil {
+	if err := checkDurableFlags(c, o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency, o.MaxConcurrency); err != nil {
 		return err
 	}
 	if o.Name != "" && o.NameTemplate != "" {
