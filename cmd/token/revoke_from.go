@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -140,11 +141,7 @@ func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	}
 	fmt.Fprintf(w, "%s %s of %s listed in %s:\n", verb, cmdutil.CountNoun(p.Tokens, "token"), users, textsafe.Terminal(opts.From))
 	for _, it := range p.Sample {
-		if it.UserID != 0 {
-			fmt.Fprintf(w, "  TokenID %d of UserID %d\n", it.TokenID, it.UserID)
-		} else {
-			fmt.Fprintf(w, "  TokenID %d\n", it.TokenID)
-		}
+		fmt.Fprintln(w, "  "+describePlanned(it.Record))
 	}
 	if more := p.Tokens - len(p.Sample); more > 0 {
 		fmt.Fprintf(w, "  ... and %d more\n", more)
@@ -152,6 +149,31 @@ func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	if p.Unreadable > 0 {
 		fmt.Fprintf(w, "! %s cannot be read and will go to the failed file.\n", cmdutil.CountNoun(p.Unreadable, "row"))
 	}
+}
+
+// describePlanned names a token of the plan by what the file says of it:
+// its ID, its name and its user's name, when the file has them (an
+// audit's CSV or JSON, a create-for-user output), and its UserID. The
+// file's text is escaped for the terminal.
+func describePlanned(r tokenfile.Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "TokenID %d", r.TokenID)
+	if name := strings.TrimSpace(r.Name); name != "" {
+		b.WriteString(` "` + textsafe.Terminal(name) + `"`)
+	}
+	user := strings.TrimSpace(r.User)
+	if user == strconv.FormatInt(r.UserID, 10) {
+		user = "" // the user as given was the UserID itself
+	}
+	switch {
+	case user != "" && r.UserID != 0:
+		fmt.Fprintf(&b, " of %s (UserID %d)", textsafe.Terminal(user), r.UserID)
+	case user != "":
+		b.WriteString(" of " + textsafe.Terminal(user))
+	case r.UserID != 0:
+		fmt.Fprintf(&b, " of UserID %d", r.UserID)
+	}
+	return b.String()
 }
 
 // writeRevokeProblems shows the first refused and failed rows with their
