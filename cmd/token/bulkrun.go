@@ -421,6 +421,19 @@ func summaryLine(counts []count, elapsed time.Duration, notes ...count) string {
 	return b.String()
 }
 
+// noteLeftovers tells a person at a terminal, after a run on out that
+// finished everything, what the journal and the lock it leaves are for:
+// they hold no token and serve only a later --resume on out (to add rows,
+// say), which keeps its guarantees only with them. Scripts get the one
+// summary line and nothing else.
+func noteLeftovers(f *cmdutil.Factory, out string, complete bool) {
+	if !complete || out == "" || !f.IO.IsStderrTTY() {
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s and %s hold no tokens and serve only a later --resume on %s: delete them once you will not need one.\n",
+		textsafe.Terminal(job.JournalPath(out)), textsafe.Terminal(job.LockPath(out)), textsafe.Terminal(out))
+}
+
 // roundElapsed shows a run's time to a useful precision: milliseconds
 // under a second, tenths above.
 func roundElapsed(d time.Duration) time.Duration {

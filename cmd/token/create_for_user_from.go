@@ -75,6 +75,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	var sum mint.Summary
 	s.do(stoppingMint, func(run *job.Run) { sum, err = mint.Run(run, mo) })
 	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(mintSummaryLine(sum, opts.DryRun)))
+	noteLeftovers(f, opts.Delivery.Out, err == nil && !opts.DryRun && !sum.Interrupted && sum.Failed == 0 && sum.Unprocessed == 0)
 	return bulkExit(err, sum.Interrupted, sum.Failed > 0)
 }
 

@@ -150,6 +150,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	if err == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
 		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum)))
 	}
+	noteLeftovers(f, out, err == nil && !opts.DryRun && !sum.Interrupted && sum.Failed == 0 && sum.RevokePending == 0 && sum.Unprocessed == 0)
 	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0)
 }
 
