@@ -430,8 +430,8 @@ func noteLeftovers(f *cmdutil.Factory, out string, complete bool) {
 	if !complete || out == "" || !f.IO.IsStderrTTY() {
 		return
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s and %s hold no tokens and serve only a later --resume on %s: delete them once you will not need one.\n",
-		textsafe.Terminal(job.JournalPath(out)), textsafe.Terminal(job.LockPath(out)), textsafe.Terminal(out))
+	fmt.Fprintf(f.IO.ErrOut, "%s and %s hold no tokens and only serve --resume: delete them when done.\n",
+		textsafe.Terminal(job.JournalPath(out)), textsafe.Terminal(job.LockPath(out)))
 }
 
 // roundElapsed shows a run's time to a useful precision: milliseconds

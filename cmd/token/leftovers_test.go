@@ -27,12 +27,12 @@ func TestAFinishedRunSaysItsJournalAndLockCanGo(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("user\nnobody-at-all\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	note := "hold no tokens and serve only a later --resume on "
+	note := "hold no tokens and only serve --resume: delete them when done."
 
 	e.TTY = true
 	out := filepath.Join(dir, "out.jsonl")
 	r := e.MustRun("token", "create-for-user", "--from", users, "--out", out, "--name", "sync", "--expires", "30d")
-	if !strings.Contains(r.Stderr, out+".journal and "+out+".lock "+note+out+": delete them once you will not need one.") {
+	if !strings.Contains(r.Stderr, out+".journal and "+out+".lock "+note) {
 		t.Errorf("on a terminal, a finished run says nothing of its journal and lock:\n%s", r.Stderr)
 	}
 	renewed := filepath.Join(dir, "renewed.jsonl")
