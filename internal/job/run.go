@@ -203,7 +203,8 @@ func (r *Run) Core(failed *tokenfile.FailedFile) Core {
 }
 
 // Pipeline runs read in a goroutine of its own, do in workers goroutines
-// (at least one), and collect on the calling goroutine until read has
+// (at least one; at most twice the limiter's current limit of them at
+// once, see turns), and collect on the calling goroutine until read has
 // returned and every item it sent is collected: in completion order, or,
 // after CollectInOrder, in the order read sent them. read hands items to
 // send, which reports false once the run has stopped taking on new work:
@@ -246,15 +247,25 @@ func Pipeline[J, R any](r *Run, workers int, read func(send func(J) bool) error,
 		}
 		r.Fail(read(send))
 	}()
+	turns := newTurns(r.limiter, r.Stopped)
+	stopWaking := context.AfterFunc(r.dispatch, turns.wakeAll)
+	defer stopWaking()
 	var wg sync.WaitGroup
 	for id := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := Worker{run: r, id: id}
-			for j := range jobs {
+			for {
+				turns.take()
+				j, ok := <-jobs
+				if !ok {
+					turns.give()
+					return
+				}
 				res := do(w, j.v)
 				w.Idle()
+				turns.give()
 				results <- numbered[R]{j.seq, res}
 			}
 		}()

@@ -81,6 +81,50 @@ func TestPipelineCollectsInInputOrderWhenAsked(t *testing.T) {
 	}
 }
 
+// A pool sized for a high limit lets only twice the limiter's current
+// limit of its workers act at once, so that Ctrl-C sees through only the
+// items of those: the others find the run stopped and do nothing.
+func TestPipelineActsOnTwiceTheLimitAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run := New(ctx, 0, limit.NewFixed(2))
+	defer run.Close()
+	var busy, peak, done, doneAtStop atomic.Int64
+	collected := 0
+	Pipeline(run, 32, func(send func(int) bool) error {
+		for i := range 400 {
+			if !send(i) {
+				return nil
+			}
+		}
+		return nil
+	}, func(w Worker, i int) bool {
+		if w.Stopped() {
+			return false
+		}
+		n := busy.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(time.Millisecond)
+		busy.Add(-1)
+		done.Add(1)
+		return true
+	}, func(bool) {
+		collected++
+		if collected == 40 {
+			doneAtStop.Store(done.Load())
+			cancel()
+		}
+	})
+	if p := peak.Load(); p > 4 {
+		t.Errorf("%d workers acted at once under a limit of 2, want at most 4", p)
+	}
+	if extra := done.Load() - doneAtStop.Load(); extra > 4 {
+		t.Errorf("%d items were still done after the run stopped, want at most the 4 under way", extra)
+	}
+}
+
 // The first fatal error stops dispatching: the reader is told, workers
 // see it, what was sent is still collected, and Err is that first error.
 func TestFailStopsDispatchingAndKeepsTheFirstError(t *testing.T) {
