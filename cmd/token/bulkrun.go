@@ -30,7 +30,7 @@ import (
 // What the bulk commands (create-for-user --from, rotate --from, revoke
 // --from, audit) share on the command side: the flags and their checks,
 // the start-up (the client, the permission, the policy), the lock of the
-// output, the signal watcher, the progress bar, the summary line and the
+// output, the signal watcher, the status line, the summary line and the
 // exit code. The work itself runs on internal/job.
 
 // addResumeFlags binds --resume and --dry-run, of the bulk commands that
