@@ -74,7 +74,8 @@ func TestAutoConcurrencyKeepsToItsMaximumAndLogsItsChanges(t *testing.T) {
 	if _, peak := srv.InFlight(); peak > most {
 		t.Errorf("--max-concurrency %d: the site answered %d requests at once", most, peak)
 	}
-	if data, err := os.ReadFile(out); err != nil || strings.Count(string(data), "\n") != n {
+	data, err := os.ReadFile(out) //nolint:gosec // test reads the output the run wrote in its temporary directory
+	if err != nil || strings.Count(string(data), "\n") != n {
 		t.Errorf("%d tokens recorded (%v), want %d", strings.Count(string(data), "\n"), err, n)
 	}
 	// Three times the capacity in flight triples the latency: the limit
