@@ -34,6 +34,7 @@ type progress struct {
 	started  time.Time
 	samples  rateSamples
 	inFlight func() int
+	writers  []*aboveWriter
 	quit     chan struct{}
 	ticking  sync.WaitGroup
 }
@@ -78,7 +79,8 @@ func (p *progress) start(total int64, unit string, status func(good, bad int64) 
 	p.quit = make(chan struct{})
 	p.ticking.Add(1)
 	go p.tick(p.quit)
-	p.redrawLocked()
+	// The first refresh draws it: a run that fails at once (an output
+	// that exists, say) shows its error alone.
 }
 
 func (p *progress) tick(quit chan struct{}) {
@@ -145,7 +147,18 @@ func (p *progress) finish(stopped bool) {
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// A line still open is ended above the last status line.
+	for _, a := range p.writers {
+		if len(a.partial) > 0 {
+			p.aboveLocked(a.w, a.partial)
+			a.partial = nil
+		}
+	}
 	s := p.statusLocked()
+	if !p.drawn && s.done == 0 {
+		p.phase = phaseIdle // nothing was shown, nothing was done
+		return
+	}
 	s.final, s.stopped = true, stopped
 	if !stopped && s.total > 0 {
 		// Every item was handled: the total was an estimate if it differs.
@@ -173,7 +186,11 @@ func (p *progress) writer(w io.Writer) io.Writer {
 	if !p.show {
 		return w
 	}
-	return &aboveWriter{p: p, w: w}
+	a := &aboveWriter{p: p, w: w}
+	p.mu.Lock()
+	p.writers = append(p.writers, a)
+	p.mu.Unlock()
+	return a
 }
 
 // aboveWriter is one stream printed above the status line.
@@ -190,8 +207,8 @@ const maxPartial = 64 << 10
 func (a *aboveWriter) Write(b []byte) (int, error) {
 	p := a.p
 	p.mu.Lock()
-	if !p.drawn {
-		// No status line on screen: nothing to keep whole around.
+	if p.phase == phaseIdle {
+		// No status line, now or to come: nothing to keep whole around.
 		pending := a.partial
 		a.partial = nil
 		p.mu.Unlock()
@@ -219,7 +236,7 @@ func (a *aboveWriter) Write(b []byte) (int, error) {
 func (p *progress) writeAbove(w io.Writer, b []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.drawn {
+	if p.phase == phaseIdle {
 		_, _ = w.Write(b)
 		return
 	}

@@ -261,3 +261,30 @@ func TestFormatETA(t *testing.T) {
 		}
 	}
 }
+
+// A run that fails before doing anything shows no status line, and a line
+// still open when the run ends is printed, ended, above the last one.
+func TestStatusLineOfARunThatDidNothingAndOpenLines(t *testing.T) {
+	t.Parallel()
+	term := &fakeTerm{}
+	p := newTestProgress(term, 80, 8)
+	w := p.writer(term)
+	p.start(10, "rows", mintWords)
+	p.finish(false)
+	fmt.Fprintln(w, "axero: --out out.jsonl already exists")
+	if rows := term.screen(80); rows[0] != "axero: --out out.jsonl already exists" || rows[1] != "" {
+		t.Errorf("a run that did nothing drew:\n%s", strings.Join(rows, "\n"))
+	}
+
+	term = &fakeTerm{}
+	p = newTestProgress(term, 80, 8)
+	w = p.writer(term)
+	p.start(10, "rows", mintWords)
+	p.Step(1, 0)
+	fmt.Fprint(w, "no end of line")
+	p.finish(false)
+	rows := term.screen(80)
+	if rows[0] != "no end of line" || !strings.HasPrefix(rows[1], "1 / 1 rows [") {
+		t.Errorf("an open line at the end of the run:\n%s", strings.Join(rows, "\n"))
+	}
+}
