@@ -20,7 +20,11 @@ import (
 //
 // The slot is taken after the pause gate (a Retry-After wait holds no
 // slot) and outside the per-attempt timeout (waiting for a slot is not the
-// site being slow); a pause between retries holds none either.
+// site being slow); a pause between retries holds none either. An attempt
+// that got its slot while a pause began gives it back and waits again:
+// without that, every attempt queued for a slot when the site asked for a
+// pause would be sent during the pause as slots came free, refused again,
+// and counted by an adaptive limiter as new refusals.
 
 // slotHolder is the slot of one logical request's current attempt.
 type slotHolder struct {
@@ -81,17 +85,26 @@ func (s *site) ensureSlot(req *http.Request, rec *attempt) error {
 	return s.acquire(req.Context(), rec)
 }
 
-// acquire waits for a slot for rec's attempt, when the site has a limiter.
+// acquire waits for a slot for rec's attempt, when the site has a
+// limiter, and for the end of any pause the site asked for meanwhile.
 func (s *site) acquire(ctx context.Context, rec *attempt) error {
 	if s.limiter == nil {
 		return nil
 	}
-	slot, err := s.limiter.Acquire(ctx)
-	if err != nil {
-		return err
+	for {
+		slot, err := s.limiter.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		rec.slots.hold(slot)
+		if s.gate.pausedUntil().IsZero() {
+			return nil
+		}
+		rec.slots.giveBack(limit.Outcome{Canceled: true})
+		if err := s.gate.wait(ctx); err != nil {
+			return err
+		}
 	}
-	rec.slots.hold(slot)
-	return nil
 }
 
 // settleSlot gives the attempt's slot back when its answer is read: resp's

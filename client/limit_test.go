@@ -16,6 +16,7 @@ import (
 type recordingLimiter struct {
 	*limit.Fixed
 	mu       sync.Mutex
+	entered  int // calls of Acquire, finished or not
 	acquired int
 	outcomes []limit.Outcome
 }
@@ -23,6 +24,9 @@ type recordingLimiter struct {
 func newRecordingLimiter(n int) *recordingLimiter { return &recordingLimiter{Fixed: limit.NewFixed(n)} }
 
 func (l *recordingLimiter) Acquire(ctx context.Context) (limit.Slot, error) {
+	l.mu.Lock()
+	l.entered++
+	l.mu.Unlock()
 	s, err := l.Fixed.Acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -187,5 +191,155 @@ func TestWaitingForASlotIsNotTheAttemptTimeout(t *testing.T) {
 	held.Release(limit.Outcome{})
 	if err := <-done; err != nil {
 		t.Fatalf("the request waited for its slot and then failed: %v", err)
+	}
+}
+
+// timedLimiter is a Fixed limiter that makes chosen acquisitions slow and
+// keeps, for each outcome, how long its slot was held.
+type timedLimiter struct {
+	*limit.Fixed
+	slowAcquire func(n int) bool // whether the nth Acquire (from 1) is slow
+
+	mu       sync.Mutex
+	acquires int
+	outcomes []limit.Outcome
+	held     []time.Duration
+}
+
+func (l *timedLimiter) Acquire(ctx context.Context) (limit.Slot, error) {
+	l.mu.Lock()
+	l.acquires++
+	slow := l.slowAcquire != nil && l.slowAcquire(l.acquires)
+	l.mu.Unlock()
+	if slow {
+		time.Sleep(30 * time.Millisecond)
+	}
+	s, err := l.Fixed.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &timedSlot{Slot: s, l: l, at: time.Now()}, nil
+}
+
+func (l *timedLimiter) seen() ([]limit.Outcome, []time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]limit.Outcome(nil), l.outcomes...), append([]time.Duration(nil), l.held...)
+}
+
+type timedSlot struct {
+	limit.Slot
+	l  *timedLimiter
+	at time.Time
+}
+
+func (s *timedSlot) Release(o limit.Outcome) {
+	s.l.mu.Lock()
+	s.l.outcomes = append(s.l.outcomes, o)
+	s.l.held = append(s.l.held, time.Since(s.at))
+	s.l.mu.Unlock()
+	s.Slot.Release(o)
+}
+
+// A redirect's hops each hold a slot and report their own answer, and the
+// latency a limiter learns starts once the slot is held: the wait for the
+// second hop's slot is not the site being slow.
+func TestEachHopReportsItsLatencyFromItsSend(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/users/me" {
+			http.Redirect(w, r, "/api/users/moved", http.StatusFound)
+			return
+		}
+		writeJSON(w, 200, ok(sampleUser))
+	}))
+	defer srv.Close()
+	lim := &timedLimiter{Fixed: limit.NewFixed(1), slowAcquire: func(n int) bool { return n == 2 }}
+	c := newTestClient(t, srv, func(cfg *Config) { cfg.Limiter = lim })
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	outcomes, held := lim.seen()
+	if len(outcomes) != 2 || outcomes[0].Status != http.StatusFound || outcomes[1].Status != 200 || lim.InFlight() != 0 {
+		t.Fatalf("outcomes %+v with %d held, want the redirect's 302 and then the 200, none held", outcomes, lim.InFlight())
+	}
+	for i, o := range outcomes {
+		if o.Latency <= 0 || o.Latency > held[i] {
+			t.Errorf("hop %d reported a latency of %v for a slot held %v: it counted time before the send", i+1, o.Latency, held[i])
+		}
+	}
+}
+
+// A 429 names its Retry-After to the limiter as a 503 does.
+func TestLimiterHearsA429WithItsRetryAfter(t *testing.T) {
+	t.Parallel()
+	var calls counter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.add("me") == 1 {
+			w.Header().Set("Retry-After", "Mon, 01 Jan 2001 00:00:00 GMT")
+			writeJSON(w, 429, fail("slow down", "TooManyRequests"))
+			return
+		}
+		writeJSON(w, 200, ok(sampleUser))
+	}))
+	defer srv.Close()
+	lim := newRecordingLimiter(1)
+	c := newTestClient(t, srv, func(cfg *Config) { cfg.Limiter = lim })
+	if _, err := c.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	_, outcomes := lim.seen()
+	if len(outcomes) != 2 || outcomes[0].Status != 429 || outcomes[0].RetryAfter <= 0 || !outcomes[0].Overloaded() || outcomes[1].Status != 200 {
+		t.Fatalf("outcomes %+v, want a 429 with its Retry-After, then a 200", outcomes)
+	}
+}
+
+// A request that was waiting for a slot when the site asked for a pause
+// is not sent during the pause when a slot comes free: it would be
+// refused again, and an adaptive limiter would count a second refusal.
+func TestASlotFreedDuringAPauseWaitsForItsEnd(t *testing.T) {
+	t.Parallel()
+	var arrived atomic.Int64 // when the second request reached the server, in UnixNano
+	lim := newRecordingLimiter(1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/users/me" {
+			// Answer once the other request waits for the only slot.
+			for {
+				lim.mu.Lock()
+				waiting := lim.entered >= 2
+				lim.mu.Unlock()
+				if waiting {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			w.Header().Set("Retry-After", "1")
+			writeJSON(w, 429, fail("slow down", "TooManyRequests"))
+			return
+		}
+		arrived.Store(time.Now().UnixNano())
+		writeJSON(w, 200, ok(sampleUser))
+	}))
+	defer srv.Close()
+	c := newTestClient(t, srv, func(cfg *Config) { cfg.Limiter = lim; cfg.MaxRetries = -1 })
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Me(t.Context())
+		first <- err
+	}()
+	for lim.InFlight() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := c.GetUser(t.Context(), 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-first; err == nil {
+		t.Fatal("the 429 was not an error without retries")
+	}
+	c.site.gate.mu.Lock()
+	pausedUntil := c.site.gate.until
+	c.site.gate.mu.Unlock()
+	if got := time.Unix(0, arrived.Load()); got.Before(pausedUntil) {
+		t.Errorf("the waiting request reached the server %v before the pause the 429 asked for was over", pausedUntil.Sub(got))
 	}
 }

@@ -93,11 +93,15 @@ type siteTransport struct {
 
 func (t *siteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	rec := attemptFrom(req.Context())
-	sent := time.Now()
 	if rec != nil {
 		if err := t.site.ensureSlot(req, rec); err != nil {
 			return nil, err
 		}
+	}
+	// The latency an adaptive limiter learns from starts here, once the
+	// attempt holds its slot: waiting for one is not the site being slow.
+	sent := time.Now()
+	if rec != nil {
 		// A redirect hop carries the response that caused it; only a
 		// fresh request starts a new attempt.
 		if req.Response == nil {

@@ -29,7 +29,8 @@ type AuditOptions struct {
 	Expired        bool
 	Impersonation  bool
 	CreatedBy      string
-	Concurrency    int
+	Concurrency    int // 0: auto
+	MaxConcurrency int
 	ExitCode       bool
 	Output         output.Options
 
@@ -59,10 +60,13 @@ none, every token is listed. D is a duration: 90m, 12h, 180d, 26w, 1y.
 This needs an administrator with the impersonation permission; without it
 the command exits 3 before the scan.
 
-Users are scanned --concurrency at a time, sharing one rate-limit pause and
-retrying transient failures. On a terminal a progress bar runs on stderr,
-then a summary (counts per finding) and a table are shown. Piped, the rows
-are tab-separated without a header (counts on stderr when it is a terminal).
+Users are scanned with at most --concurrency requests in flight: by default
+(auto) as many as the site answers without slowing down, found as the scan
+goes; a number holds it there. They share one rate-limit pause and retry
+transient failures. On a terminal a status line on stderr shows the count,
+the limit and the rate, then a summary (counts per finding) and a table
+are shown. Piped, the rows are tab-separated without a header (counts on
+stderr when it is a terminal).
 
 -o csv and -o json are valid input for 'token revoke --from', which checks
 every token against its owner again before revoking it:
@@ -114,7 +118,7 @@ stderr) or the users list could not be read to its end (5 wins over 6);
 	fl.BoolVar(&opts.Expired, "expired", false, "report expired tokens")
 	fl.BoolVar(&opts.Impersonation, "impersonation", false, "report impersonation tokens (minted by an administrator)")
 	fl.StringVar(&opts.CreatedBy, "created-by", "", "report impersonation tokens minted by this administrator (`U`: UserID, email or user name)")
-	addConcurrencyFlag(c, &opts.Concurrency, false)
+	addConcurrencyFlag(c, &opts.Concurrency, &opts.MaxConcurrency, false)
 	fl.BoolVar(&opts.ExitCode, "exit-code", false, "exit 6 when any token is reported")
 	output.AddFlags(c, &opts.Output)
 	_ = c.RegisterFlagCompletionFunc("stale", cmdutil.FixedValues("90d", "180d", "1y"))
@@ -140,7 +144,7 @@ func (o *AuditOptions) validate(c *cobra.Command) error {
 	if c.Flags().Changed("users") && strings.TrimSpace(o.Users) == "" {
 		return cmdutil.FlagErrorf("--users needs a CSV file (or - for stdin)")
 	}
-	if err := checkConcurrency(o.Concurrency); err != nil {
+	if err := checkConcurrency(c, o.Concurrency, o.MaxConcurrency); err != nil {
 		return err
 	}
 	o.criteria.NeverExpires = o.NeverExpires
@@ -162,20 +166,24 @@ func auditRun(ctx context.Context, opts *AuditOptions) error {
 		defer closeIn()
 		users = in
 	}
-	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("list other users' tokens"), false)
+	s, err := startBulk(ctx, f, opts.Concurrency, opts.MaxConcurrency, notPermitted("list other users' tokens"), false)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	now := f.Now()
 	sink := newAuditSink(f, opts.Output, now)
-	bar := newProgressBar(ios.ErrOut, ios.IsStderrTTY(), 0, "users", func(good, bad int64) string {
+	var total int64
+	if opts.Users != "" {
+		total = countRows(opts.Users)
+	}
+	s.showProgress(true, total, "users", func(good, bad int64) string {
 		return fmt.Sprintf("reported %d, failed %d", good, bad)
 	})
 	var sum audit.Summary
-	common := s.common(bar)
+	common := s.common()
 	common.Now = func() time.Time { return now }
-	s.do("Stopping the scan; waiting for the requests in flight", bar, func(run *job.Run) {
+	s.do("Stopping the scan; waiting for the requests in flight", func(run *job.Run) {
 		sum, err = audit.Run(run, audit.Options{Common: common, API: s.client, Criteria: opts.criteria, Users: users, Emit: sink.emit})
 	})
 	// A run refused or broken before it scanned anyone has nothing to

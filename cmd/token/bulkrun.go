@@ -11,16 +11,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
 
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/cmd/cmdutil"
+	"github.com/axero-cli/axero/internal/envflag"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/limit"
 	"github.com/axero-cli/axero/internal/reconcile"
@@ -32,22 +30,8 @@ import (
 // What the bulk commands (create-for-user --from, rotate --from, revoke
 // --from, audit) share on the command side: the flags and their checks,
 // the start-up (the client, the permission, the policy), the lock of the
-// output, the signal watcher, the progress bar, the summary line and the
+// output, the signal watcher, the status line, the summary line and the
 // exit code. The work itself runs on internal/job.
-
-// maxConcurrency bounds --concurrency: more requests in flight than this
-// only queue behind the server's own limits.
-const maxConcurrency = 64
-
-// addConcurrencyFlag binds --concurrency: the most requests in flight at
-// once, whatever a command does per row.
-func addConcurrencyFlag(c *cobra.Command, p *int, withFrom bool) {
-	usage := "how many requests to have in flight at once"
-	if withFrom {
-		usage = "with --from: " + usage
-	}
-	c.Flags().IntVar(p, "concurrency", 8, usage)
-}
 
 // addResumeFlags binds --resume and --dry-run, of the bulk commands that
 // keep their results in a file.
@@ -56,18 +40,10 @@ func addResumeFlags(c *cobra.Command, resume, dryRun *bool, resumeUsage, dryRunU
 	c.Flags().BoolVar(dryRun, "dry-run", false, dryRunUsage)
 }
 
-// checkConcurrency refuses a --concurrency out of range.
-func checkConcurrency(n int) error {
-	if n < 1 || n > maxConcurrency {
-		return cmdutil.FlagErrorf("--concurrency must be between 1 and %d", maxConcurrency)
-	}
-	return nil
-}
-
 // checkDurableFlags checks the flags of a bulk run that writes out: out
 // is needed unless it is a dry run, which cannot be resumed. needOut says
 // what out is for.
-func checkDurableFlags(from, out string, resume, dryRun bool, needOut string, concurrency int) error {
+func checkDurableFlags(c *cobra.Command, from, out string, resume, dryRun bool, needOut string, concurrency, maxConcurrency int) error {
 	switch {
 	case out == "" && !dryRun:
 		return cmdutil.FlagErrorf("--from needs %s (or --dry-run)", needOut)
@@ -78,7 +54,7 @@ func checkDurableFlags(from, out string, resume, dryRun bool, needOut string, co
 		// and renew nothing; without it, refuse the output as existing.
 		return cmdutil.FlagErrorf("--out %s is the --from file: the run would read what it writes; name another file", out)
 	}
-	return checkConcurrency(concurrency)
+	return checkConcurrency(c, concurrency, maxConcurrency)
 }
 
 // samePath reports whether a and b name one file: the same path once
@@ -132,43 +108,73 @@ func bulkRowTimeout(timeout time.Duration) time.Duration {
 }
 
 // bulkSession is a bulk run started: its client, whose requests the run's
-// limiter holds to --concurrency, the caller, allowed to act on other
-// users' tokens, and the site's policy when it was asked for.
+// limiter bounds, the caller, allowed to act on other users' tokens, the
+// site's policy when it was asked for, and the run's display.
 type bulkSession struct {
-	f       *cmdutil.Factory
-	run     *job.Run
-	client  *client.Client
-	me      *client.User
-	policy  *client.Policy
-	workers int
+	f        *cmdutil.Factory
+	run      *job.Run
+	client   *client.Client
+	me       *client.User
+	policy   *client.Policy
+	workers  int
+	progress *progress
 }
 
 // startBulk builds the client of a bulk run and checks, under one
 // deadline of --timeout, that the caller may impersonate (refuse words
 // the refusal) and, withPolicy, reads the site's policy. Every worker
 // shares the client, so that one Retry-After pauses them all; its
-// limiter holds the requests in flight to concurrency, and its pool keeps
-// a connection per request slot.
+// limiter holds the requests in flight to concurrency (fixed), or finds
+// the site's pace up to maxConcurrency (autoConcurrency), and its pool
+// keeps a connection per request slot.
+//
+// From here on, stderr (and stdout, when it is the same terminal) print
+// above the run's status line once the command starts it (showProgress).
+// --debug logs each change of an adaptive limit with its reason.
 //
 // The run's context is ctx (cancelled by Ctrl-C); each row gets a deadline
 // of bulkRowTimeout, the run as a whole none. Close the session when done.
-func startBulk(ctx context.Context, f *cmdutil.Factory, concurrency int, refuse func(me *client.User) error, withPolicy bool) (*bulkSession, error) {
-	run := job.New(ctx, bulkRowTimeout(f.Timeout), limit.NewFixed(concurrency))
-	f.IdleConnsPerHost, f.Limiter = concurrency+2, run.Limiter()
+func startBulk(ctx context.Context, f *cmdutil.Factory, concurrency, maxConcurrency int, refuse func(me *client.User) error, withPolicy bool) (*bulkSession, error) {
+	s := &bulkSession{f: f}
+	var lim limit.Limiter
+	s.progress = newProgress(f.IO.ErrOut, f.IO.IsStderrTTY(), f.IO.ForStderr().TerminalWidth,
+		func() (int, bool) { return lim.Limit(), concurrency == autoConcurrency },
+		func() int { return lim.InFlight() })
+	f.IO.ErrOut = s.progress.writer(f.IO.ErrOut)
+	if f.IO.IsStdoutTTY() {
+		f.IO.Out = s.progress.writer(f.IO.Out)
+	}
+	lim = newLimiter(concurrency, maxConcurrency, s.logLimit(time.Now()))
+	s.run = job.New(ctx, bulkRowTimeout(f.Timeout), lim)
+	bound := limiterBound(concurrency, maxConcurrency)
+	f.IdleConnsPerHost, f.Limiter = bound+2, s.run.Limiter()
 	c, err := f.Client()
 	if err != nil {
-		run.Close()
+		s.run.Close()
 		return nil, err
 	}
 	// Twice as many workers as request slots, so that the local steps of
 	// some rows (the journal's and the output's fsyncs) overlap the
 	// requests of others instead of leaving a slot idle.
-	s := &bulkSession{f: f, run: run, client: c, workers: 2 * concurrency}
+	s.client, s.workers = c, 2*bound
 	if err := s.check(ctx, refuse, withPolicy); err != nil {
-		run.Close()
+		s.run.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// logLimit is the observer of an adaptive limit: with --debug, each
+// change, with its reason and the time since start, on stderr.
+func (s *bulkSession) logLimit(start time.Time) limit.Observer {
+	f := s.f
+	if !f.Debug && !envflag.Truthy(f.Getenv("AXERO_DEBUG")) {
+		return nil
+	}
+	w := f.IO.ErrOut
+	return func(c limit.Change) {
+		fmt.Fprintf(w, "LIMIT +%.3fs %s\n", c.At.Sub(start).Seconds(), c)
+	}
 }
 
 // close ends the session's run.
@@ -194,28 +200,42 @@ func (s *bulkSession) check(ctx context.Context, refuse func(me *client.User) er
 	})
 }
 
+// showProgress starts the run's status line on a terminal: total items
+// of unit (0 while unknown; the operation may say later), and the two
+// counts status words. show false keeps it off (a dry run whose plan
+// goes to the terminal).
+func (s *bulkSession) showProgress(show bool, total int64, unit string, status func(good, bad int64) string) *progress {
+	if !show {
+		s.progress.show = false
+	}
+	s.progress.start(total, unit, status)
+	return s.progress
+}
+
 // do runs a bulk operation on the session's run with the signal watcher:
 // the first Ctrl-C (which cancels the run's context) stops dispatching,
 // and says so with stopping; a second one says what the run still waits
-// for. The progress bar is drawn for the last time when do returns.
-func (s *bulkSession) do(stopping string, bar *progressBar, op func(*job.Run)) {
-	stop := watchSignals(s.f.IO.ErrOut, stopping, s.run)
-	defer bar.stop()
+// for. The status line is drawn for the last time when do returns: where
+// the run stopped, if it did.
+func (s *bulkSession) do(stopping string, op func(*job.Run)) {
+	stop := watchSignals(s.progress, stopping, s.run)
+	defer func() { s.progress.finish(s.run.Stopped()) }()
 	defer stop()
 	op(s.run)
 }
 
 // common are the session's options of every operation.
-func (s *bulkSession) common(bar *progressBar) job.Common {
-	return job.Common{Workers: s.workers, Now: s.f.Now, Progress: bar}
+func (s *bulkSession) common() job.Common {
+	return job.Common{Workers: s.workers, Now: s.f.Now, Progress: s.progress}
 }
 
 // files are the options of an operation that writes out: a dry run's
-// plan goes to stdout, warnings to stderr.
+// plan goes to stdout, in the order of the input, warnings to stderr.
 func (s *bulkSession) files(out string, lock *job.Lock, resume, dryRun bool) job.Files {
 	fl := job.Files{Out: out, Lock: lock, Resume: resume, DryRun: dryRun, Warn: warnf(s.f)}
 	if dryRun {
 		fl.Plan = textsafe.NewCSVEscaper(s.f.IO.Out)
+		s.run.CollectInOrder()
 	}
 	return fl
 }
@@ -314,9 +334,10 @@ func asOut(err error) error {
 	return err
 }
 
-// watchSignals lets Ctrl-C and SIGTERM say what the run does about them;
-// the returned function stops it.
-func watchSignals(w io.Writer, stopping string, run *job.Run) func() {
+// watchSignals lets Ctrl-C and SIGTERM say what the run does about them,
+// each message whole above the status line; the returned function stops
+// it.
+func watchSignals(p *progress, stopping string, run *job.Run) func() {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -329,15 +350,16 @@ func watchSignals(w io.Writer, stopping string, run *job.Run) func() {
 			case <-sigs:
 				seen++
 				if seen == 1 {
-					fmt.Fprintln(w, stopping+" (Ctrl-C again to see them).")
+					p.stopping()
+					p.Println(stopping + " (Ctrl-C again to see them).")
 					continue
 				}
 				pending := run.InFlight()
 				if len(pending) == 0 {
-					fmt.Fprintln(w, "Still finishing: writing the last records.")
+					p.Println("Still finishing: writing the last records.")
 					continue
 				}
-				fmt.Fprintf(w, "Still waiting for %d request(s) in flight: %s.\n", len(pending), textsafe.Terminal(strings.Join(pending, "; ")))
+				p.Println(fmt.Sprintf("Still waiting for %d request(s) in flight: %s.", len(pending), textsafe.Terminal(strings.Join(pending, "; "))))
 			}
 		}
 	}()
@@ -347,64 +369,8 @@ func watchSignals(w io.Writer, stopping string, run *job.Run) func() {
 	}
 }
 
-// progressBar draws a bulk run's progress on stderr when it is a terminal
-// (AXERO_FORCE_TTY=1 included): done of total in unit, the two counts the
-// command words (minted and failed, say), the rate and the ETA. It is the
-// runs' job.Progress.
-type progressBar struct {
-	good, bad atomic.Int64
-	p         *mpb.Progress
-	bar       *mpb.Bar
-}
-
-// newProgressBar starts a bar on w when show is set; total may be 0 while
-// unknown. status words the two counts; it is called from mpb's
-// goroutine.
-func newProgressBar(w io.Writer, show bool, total int64, unit string, status func(good, bad int64) string) *progressBar {
-	pb := &progressBar{}
-	if !show {
-		return pb
-	}
-	pb.p = mpb.New(mpb.WithOutput(w), mpb.WithAutoRefresh(), mpb.WithWidth(100), mpb.WithRefreshRate(150*time.Millisecond))
-	pb.bar = pb.p.AddBar(total,
-		mpb.PrependDecorators(decor.CountersNoUnit("%d / %d "+unit, decor.WCSyncSpaceR)),
-		mpb.AppendDecorators(
-			decor.Any(func(decor.Statistics) string { return status(pb.good.Load(), pb.bad.Load()) }, decor.WCSyncSpaceR),
-			decor.AverageSpeed(nil, " %.0f/s", decor.WCSyncSpace),
-			decor.OnComplete(decor.AverageETA(decor.ET_STYLE_GO, decor.WCSyncSpace), ""),
-		),
-	)
-	return pb
-}
-
-// SetTotal fixes the total once it is known.
-func (pb *progressBar) SetTotal(total int64) {
-	if pb.bar != nil && total > 0 {
-		pb.bar.SetTotal(total, false)
-	}
-}
-
-// Step counts one item done.
-func (pb *progressBar) Step(good, bad int) {
-	pb.good.Add(int64(good))
-	pb.bad.Add(int64(bad))
-	if pb.bar != nil {
-		pb.bar.Increment()
-	}
-}
-
-// stop completes or abandons the bar and waits until it is drawn for the
-// last time, so that what follows is printed after it.
-func (pb *progressBar) stop() {
-	if pb.p == nil {
-		return
-	}
-	pb.bar.SetTotal(-1, true)
-	pb.p.Wait()
-}
-
-// countRows estimates the data rows of a regular file for the progress
-// bar's total, by counting its non-blank lines less the header. Anything
+// countRows estimates the data rows of a regular file for the status
+// line's total, by counting its non-blank lines less the header. Anything
 // but a regular file (a pipe, a terminal) is never opened again: it would
 // wait for a writer that never comes.
 func countRows(path string) int64 {
@@ -453,6 +419,19 @@ func summaryLine(counts []count, elapsed time.Duration, notes ...count) string {
 		}
 	}
 	return b.String()
+}
+
+// noteLeftovers tells a person at a terminal, after a run on out that
+// finished everything, what the journal and the lock it leaves are for:
+// they hold no token and serve only a later --resume on out (to add rows,
+// say), which keeps its guarantees only with them. Scripts get the one
+// summary line and nothing else.
+func noteLeftovers(f *cmdutil.Factory, out string, complete bool) {
+	if !complete || out == "" || !f.IO.IsStderrTTY() {
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s and %s hold no tokens and only serve --resume: delete them when done.\n",
+		textsafe.Terminal(job.JournalPath(out)), textsafe.Terminal(job.LockPath(out)))
 }
 
 // roundElapsed shows a run's time to a useful precision: milliseconds

@@ -32,11 +32,12 @@ type CreateForUserOptions struct {
 	now     time.Time
 
 	// Many users.
-	From         string
-	NameTemplate string
-	Concurrency  int
-	Resume       bool
-	DryRun       bool
+	From           string
+	NameTemplate   string
+	Concurrency    int // 0: auto
+	MaxConcurrency int
+	Resume         bool
+	DryRun         bool
 	// Sinks are --to and --sinks: where else each token goes
 	// (bulk_sinks.go).
 	Sinks SinkFlags
@@ -79,6 +80,13 @@ again blindly: the user's tokens are listed, any token of that name created
 by this run whose secret never arrived is revoked, and then the token is
 minted again. After a run every user in the input has exactly one active
 token from it, whose secret is in --out, or is in the failed file.
+
+--concurrency auto (the default) keeps as many requests in flight as the
+site answers without slowing down, up to --max-concurrency (64), and
+follows the site as its pace changes; a 429 or 503 pauses every request.
+--concurrency N holds it at N. On a terminal a status line on stderr shows
+the rows done, the limit and the rate; --debug logs each change of the
+limit with its reason.
 
 A run holds a lock on <out>.lock from before its first request to its end:
 a second run on the same --out, resumed or not, is refused and told the PID
@@ -152,7 +160,7 @@ before the first row), 130 interrupted.`,
 	fl.StringVar(&opts.Expires, "expires", "", "when it expires: a duration (90m, 12h, 30d, 26w, 1y), a date (2027-01-31, end of that day UTC), an RFC 3339 time, or never (default: the site's default)")
 	fl.StringVar(&opts.From, "from", "", "create tokens for the users in this CSV `file` (- for stdin)")
 	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for each token's name over .UserID, .UserName, .Email, .DisplayName, .Date (default \""+nametemplate.Default+"\")")
-	addConcurrencyFlag(c, &opts.Concurrency, true)
+	addConcurrencyFlag(c, &opts.Concurrency, &opts.MaxConcurrency, true)
 	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: continue the run whose output is --out", "with --from: check every row and print the plan without creating anything")
 	addDeliveryFlags(c, f, &opts.Delivery)
 	addBulkSinkFlags(c, &opts.Sinks)
@@ -177,7 +185,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 		return cmdutil.FlagErrorf("give --user for one user or --from FILE.csv for many")
 	}
 	if o.From == "" {
-		if err := refuseOutsideFrom(c, "name-template", "concurrency", "resume", "dry-run", "to", "sinks"); err != nil {
+		if err := refuseOutsideFrom(c, "name-template", "concurrency", "max-concurrency", "resume", "dry-run", "to", "sinks"); err != nil {
 			return err
 		}
 		if !c.Flags().Changed("name") {
@@ -195,7 +203,7 @@ func (o *CreateForUserOptions) validate(c *cobra.Command) error {
 	if err := refuseWithFrom(c, "--%s works only with --user", "keychain", "force", "output", "jq"); err != nil {
 		return err
 	}
-	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency); err != nil {
+	if err := checkDurableFlags(c, o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out FILE for the tokens", o.Concurrency, o.MaxConcurrency); err != nil {
 		return err
 	}
 	if o.Name != "" && o.NameTemplate != "" {

@@ -45,7 +45,7 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := startBulk(ctx, f, opts.Concurrency, impersonationRefusal, true)
+	s, err := startBulk(ctx, f, opts.Concurrency, opts.MaxConcurrency, impersonationRefusal, true)
 	if err != nil {
 		return err
 	}
@@ -75,23 +75,20 @@ func createForManyUsers(ctx context.Context, opts *CreateForUserOptions) error {
 		}
 		return spec.Minutes(now, s.policy)
 	}
-	var total int64
-	if opts.From != "-" {
-		total = countRows(opts.From)
-	}
-	bar := newProgressBar(f.IO.ErrOut, f.IO.IsStderrTTY(), total, "rows", func(good, bad int64) string {
+	s.showProgress(true, countRows(opts.From), "rows", func(good, bad int64) string {
 		return fmt.Sprintf("minted %d, failed %d", good, bad)
 	})
 	mo := mint.Options{
-		Common: s.common(bar), Files: s.files(opts.Delivery.Out, lock, opts.Resume, opts.DryRun),
+		Common: s.common(), Files: s.files(opts.Delivery.Out, lock, opts.Resume, opts.DryRun),
 		API: s.client, Resolver: userResolver{s.client}, Input: in,
 		Name: opts.Name, Template: tmpl, Expiry: expiryFor, Admin: s.me.UserID,
 		Deliver: plan,
 	}
 	mo.Workers = deliveryWorkers(mo.Workers, plan)
 	var sum mint.Summary
-	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = mint.Run(run, mo) })
+	s.do(stoppingMint, func(run *job.Run) { sum, err = mint.Run(run, mo) })
 	fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(mintSummaryLine(sum, opts.DryRun, plan != nil)))
+	noteLeftovers(f, opts.Delivery.Out, err == nil && !opts.DryRun && !sum.Interrupted && sum.Failed == 0 && sum.DeliveryFailed == 0 && sum.Unprocessed == 0)
 	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.DeliveryFailed > 0)
 }
 

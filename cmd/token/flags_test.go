@@ -31,7 +31,17 @@ func TestCreateForUserFlags(t *testing.T) {
 		{Args: "--from u.csv --out o.jsonl --concurrency 4 --resume", Check: func(o *token.CreateForUserOptions) bool {
 			return o.From == "u.csv" && o.Delivery.Out == "o.jsonl" && o.Concurrency == 4 && o.Resume
 		}},
-		{Args: "--from u.csv --dry-run", Check: func(o *token.CreateForUserOptions) bool { return o.DryRun && o.Concurrency == 8 }},
+		{Args: "--from u.csv --dry-run", Check: func(o *token.CreateForUserOptions) bool {
+			return o.DryRun && o.Concurrency == 0 && o.MaxConcurrency == 64 // auto, up to 64
+		}},
+		{Args: "--from u.csv --dry-run --concurrency auto --max-concurrency 16", Check: func(o *token.CreateForUserOptions) bool {
+			return o.Concurrency == 0 && o.MaxConcurrency == 16
+		}},
+		{Args: "--from u.csv --dry-run --concurrency 8", Check: func(o *token.CreateForUserOptions) bool { return o.Concurrency == 8 }},
+		{Args: "--from u.csv --out o --concurrency fast", Err: "want auto or a number between 1 and 64"},
+		{Args: "--from u.csv --out o --max-concurrency 0", Err: "--max-concurrency must be between 1 and 64"},
+		{Args: "--from u.csv --out o --concurrency 4 --max-concurrency 8", Err: "--max-concurrency works only with --concurrency auto"},
+		{Args: "--user jdoe --name x --max-concurrency 8", Err: "--max-concurrency works only with --from"},
 		{Args: "--from u.csv", Err: "--from needs --out FILE"},
 		{Args: "--from u.csv --out u.csv", Err: "is the --from file"},
 		{Args: "--from u.csv --out o --resume --dry-run", Err: "cannot be used together"},
@@ -77,6 +87,8 @@ func TestRevokeFlags(t *testing.T) {
 		{Args: "1017 --from f.csv", Err: "cannot be combined with token IDs"},
 		{Args: "--concurrency 3 1017", Err: "--concurrency works only with --from"},
 		{Args: "--from f.csv --concurrency 0", Err: "between 1 and 64"},
+		{Args: "--from f.csv", Check: func(o *token.RevokeOptions) bool { return o.Concurrency == 0 && o.MaxConcurrency == 64 }},
+		{Args: "--max-concurrency 8 1017", Err: "--max-concurrency works only with --from"},
 	})
 }
 
@@ -96,6 +108,8 @@ func TestRotateFlags(t *testing.T) {
 		{Args: "--from old.jsonl --out n --keep-old", Err: "--keep-old cannot be used with --from"},
 		{Args: "--from old.jsonl --out n --if-expiring-within soon", Err: "invalid --if-expiring-within"},
 		{Args: "--from old.jsonl --out n --name-template {{.Nope}}", Err: "invalid --name-template"},
+		{Args: "--from old.jsonl --out n", Check: func(o *token.RotateOptions) bool { return o.Concurrency == 0 && o.MaxConcurrency == 64 }},
+		{Args: "ci --max-concurrency 8", Err: "--max-concurrency works only with --from"},
 	})
 }
 
@@ -107,6 +121,8 @@ func TestAuditFlags(t *testing.T) {
 		}},
 		{Args: "--stale 6months", Err: "invalid --stale"},
 		{Args: "--concurrency 0", Err: "between 1 and 64"},
+		{Args: "--stale 180d", Check: func(o *token.AuditOptions) bool { return o.Concurrency == 0 && o.MaxConcurrency == 64 }},
+		{Args: "--max-concurrency 65", Err: "--max-concurrency must be between 1 and 64"},
 		{Args: "--created-by ''", Err: "--created-by needs"},
 	})
 }

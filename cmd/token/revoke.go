@@ -31,8 +31,9 @@ type RevokeOptions struct {
 	Superseded bool
 
 	// From revokes the tokens listed in a file instead (revoke_from.go).
-	From        string
-	Concurrency int
+	From           string
+	Concurrency    int // 0: auto
+	MaxConcurrency int
 }
 
 // errNeedYes is returned when a revoke would need a confirmation that
@@ -45,7 +46,7 @@ var errNeedYes error = &cmdutil.FlagError{Err: errors.New("not revoking without 
 func NewCmdRevoke(f *cmdutil.Factory, runF func(context.Context, *RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Factory: f}
 	c := &cobra.Command{
-		Use:     "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency K]) [--yes] [--dry-run]",
+		Use:     "revoke (ID|NAME... [--expired] [--user U] | --from FILE [--concurrency auto|N]) [--yes] [--dry-run]",
 		Short:   "Revoke tokens, immediately and irreversibly",
 		Aliases: []string{"rm", "delete"},
 		Long: `Revoke tokens given by ID or exact name, or with --expired every expired
@@ -90,8 +91,8 @@ refused or failed (they are in the failed file).`,
 				}
 				return revokeFromRun(c.Context(), opts)
 			}
-			if c.Flags().Changed("concurrency") {
-				return cmdutil.FlagErrorf("--concurrency works only with --from")
+			if err := refuseOutsideFrom(c, "concurrency", "max-concurrency"); err != nil {
+				return err
 			}
 			if len(args) == 0 && !opts.Expired && !opts.Superseded && !cmdutil.CanPick(f.IO) {
 				return cmdutil.FlagErrorf("name the tokens to revoke (ID or exact name), or pass --expired, --superseded or --from FILE")
@@ -120,7 +121,7 @@ refused or failed (they are in the failed file).`,
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "show what would be revoked and change nothing")
 	fl.StringVar(&opts.From, "from", "", "revoke the tokens listed in this `file`: an audit's CSV or JSON, a create-for-user output, or a CSV with a TokenID column")
-	fl.IntVar(&opts.Concurrency, "concurrency", 8, "with --from: how many requests to have in flight at once")
+	addConcurrencyFlag(c, &opts.Concurrency, &opts.MaxConcurrency, true)
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,7 +32,10 @@ or expired counts as done, so running it again is always safe. A row naming
 the token this command uses itself is flagged in the plan and revoked last,
 after every other row. Refused and
 failed rows go to FILE.revoke-failed.csv (with a reason column), which can be
-fed back as --from. --dry-run checks every row and revokes nothing.`
+fed back as --from. --dry-run checks every row and revokes nothing.
+--concurrency auto (the default) keeps as many requests in flight as the
+site answers without slowing down, up to --max-concurrency; --concurrency N
+holds it at N.`
 
 // planSample is how many rows of the file the plan shows.
 const planSample = 5
@@ -51,7 +55,7 @@ func (o *RevokeOptions) validateFrom(c *cobra.Command) error {
 	case c.Flags().Changed("user"):
 		return cmdutil.FlagErrorf("--from and --user cannot be used together: the file says whose each token is")
 	}
-	return checkConcurrency(o.Concurrency)
+	return checkConcurrency(c, o.Concurrency, o.MaxConcurrency)
 }
 
 func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
@@ -85,7 +89,7 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 	}
 	// Ask about the permission before asking the user: a question whose
 	// yes can only end in "not permitted" wastes their time.
-	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("revoke other users' tokens"), false)
+	s, err := startBulk(ctx, f, opts.Concurrency, opts.MaxConcurrency, notPermitted("revoke other users' tokens"), false)
 	if err != nil {
 		return err
 	}
@@ -100,14 +104,14 @@ func revokeFromRun(ctx context.Context, opts *RevokeOptions) error {
 			return cmdutil.Exit(cmdutil.ExitFailure, errors.New("nothing revoked"))
 		}
 	}
-	bar := newProgressBar(ios.ErrOut, ios.IsStderrTTY(), int64(plan.Tokens+plan.Unreadable), "tokens", func(good, bad int64) string {
+	s.showProgress(true, int64(plan.Tokens+plan.Unreadable), "tokens", func(good, bad int64) string {
 		return fmt.Sprintf("done %d, refused or failed %d", good, bad)
 	})
 	var shown []revoke.Result
 	var sum revoke.Summary
-	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", bar, func(run *job.Run) {
+	s.do("Stopping: no new tokens will be revoked; waiting for the requests in flight", func(run *job.Run) {
 		sum, err = revoke.Run(run, revoke.Options{
-			Common: s.common(bar), API: s.client, From: opts.From, DryRun: opts.DryRun, Last: own,
+			Common: s.common(), API: s.client, From: opts.From, DryRun: opts.DryRun, Last: own,
 			Problem: func(r revoke.Result) {
 				if len(shown) < problemLines {
 					shown = append(shown, r)
@@ -137,11 +141,7 @@ func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	}
 	fmt.Fprintf(w, "%s %s of %s listed in %s:\n", verb, cmdutil.CountNoun(p.Tokens, "token"), users, textsafe.Terminal(opts.From))
 	for _, it := range p.Sample {
-		if it.UserID != 0 {
-			fmt.Fprintf(w, "  TokenID %d of UserID %d\n", it.TokenID, it.UserID)
-		} else {
-			fmt.Fprintf(w, "  TokenID %d\n", it.TokenID)
-		}
+		fmt.Fprintln(w, "  "+describePlanned(it.Record))
 	}
 	if more := p.Tokens - len(p.Sample); more > 0 {
 		fmt.Fprintf(w, "  ... and %d more\n", more)
@@ -149,6 +149,31 @@ func writeRevokePlan(w io.Writer, p revoke.Plan, opts *RevokeOptions) {
 	if p.Unreadable > 0 {
 		fmt.Fprintf(w, "! %s cannot be read and will go to the failed file.\n", cmdutil.CountNoun(p.Unreadable, "row"))
 	}
+}
+
+// describePlanned names a token of the plan by what the file says of it:
+// its ID, its name and its user's name, when the file has them (an
+// audit's CSV or JSON, a create-for-user output), and its UserID. The
+// file's text is escaped for the terminal.
+func describePlanned(r tokenfile.Record) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "TokenID %d", r.TokenID)
+	if name := strings.TrimSpace(r.Name); name != "" {
+		b.WriteString(` "` + textsafe.Terminal(name) + `"`)
+	}
+	user := strings.TrimSpace(r.User)
+	if user == strconv.FormatInt(r.UserID, 10) {
+		user = "" // the user as given was the UserID itself
+	}
+	switch {
+	case user != "" && r.UserID != 0:
+		fmt.Fprintf(&b, " of %s (UserID %d)", textsafe.Terminal(user), r.UserID)
+	case user != "":
+		b.WriteString(" of " + textsafe.Terminal(user))
+	case r.UserID != 0:
+		fmt.Fprintf(&b, " of UserID %d", r.UserID)
+	}
+	return b.String()
 }
 
 // writeRevokeProblems shows the first refused and failed rows with their

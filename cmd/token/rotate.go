@@ -27,7 +27,8 @@ type RotateOptions struct {
 	From             string
 	IfExpiringWithin string
 	NameTemplate     string
-	Concurrency      int
+	Concurrency      int // 0: auto
+	MaxConcurrency   int
 	Resume           bool
 	DryRun           bool
 

@@ -39,7 +39,9 @@ NEW.journal records each step (never a token) and NEW.lock keeps a second
 run off NEW. --resume finishes a run that was interrupted or killed (even
 with kill -9), revoking the old tokens whose replacements were recorded;
 it checks the tokens of each user it has still to renew before renewing.
---dry-run prints the plan as CSV and changes nothing.
+--dry-run prints the plan as CSV and changes nothing. --concurrency auto (the
+default) keeps as many requests in flight as the site answers without
+slowing down, up to --max-concurrency; --concurrency N holds it at N.
 
 ` + bulkSinksHelp + `
 
@@ -60,14 +62,14 @@ func addRotateFromFlags(c *cobra.Command, opts *RotateOptions) {
 	fl.StringVar(&opts.From, "from", "", "renew every token in `OLD`, a token file of axero (create-for-user's or a renewal's output, or an audit's CSV or JSON); needs --out NEW")
 	fl.StringVar(&opts.IfExpiringWithin, "if-expiring-within", "", "with --from: renew only tokens that the site says expire within `D` (30d, 12w, or a date) or have expired; copy the rest")
 	fl.StringVar(&opts.NameTemplate, "name-template", "", "with --from: a Go `template` for the replacements' names over .UserID, .UserName, .Email, .DisplayName, .Date (default: the old token's name)")
-	addConcurrencyFlag(c, &opts.Concurrency, true)
+	addConcurrencyFlag(c, &opts.Concurrency, &opts.MaxConcurrency, true)
 	addResumeFlags(c, &opts.Resume, &opts.DryRun, "with --from: finish the run whose output is --out", "with --from: print the plan as CSV without changing anything")
 	fl.Lookup("out").Usage = "write the token record to a new `FILE` with mode 0600; with --from, NEW: every replacement and every token copied unchanged"
 }
 
 // validateSingleRotate refuses the bulk flags without --from.
 func validateSingleRotate(c *cobra.Command, args []string) error {
-	if err := refuseOutsideFrom(c, "if-expiring-within", "name-template", "concurrency", "resume", "dry-run"); err != nil {
+	if err := refuseOutsideFrom(c, "if-expiring-within", "name-template", "concurrency", "max-concurrency", "resume", "dry-run"); err != nil {
 		return err
 	}
 	if len(args) != 1 {
@@ -101,7 +103,7 @@ func (o *RotateOptions) validateFrom(c *cobra.Command, args []string) error {
 		}
 		o.grace = g
 	}
-	if err := checkDurableFlags(o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency); err != nil {
+	if err := checkDurableFlags(c, o.From, o.Delivery.Out, o.Resume, o.DryRun, "--out NEW for the renewed tokens", o.Concurrency, o.MaxConcurrency); err != nil {
 		return err
 	}
 	now := o.Factory.Now()
@@ -141,7 +143,7 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := startBulk(ctx, f, opts.Concurrency, notPermitted("renew other users' tokens"), true)
+	s, err := startBulk(ctx, f, opts.Concurrency, opts.MaxConcurrency, notPermitted("renew other users' tokens"), true)
 	if err != nil {
 		return err
 	}
@@ -166,21 +168,22 @@ func rotateFromRun(ctx context.Context, opts *RotateOptions) error {
 		}
 		defer func() { _ = lock.Release() }()
 	}
-	bar := newProgressBar(f.IO.ErrOut, f.IO.IsStderrTTY() && !opts.DryRun, 0, "records", func(good, bad int64) string {
+	s.showProgress(true, 0, "records", func(good, bad int64) string {
 		return fmt.Sprintf("renewed %d, failed %d", good, bad)
 	})
 	ro := renew.Options{
-		Common: s.common(bar), Files: s.files(out, lock, opts.Resume, opts.DryRun),
+		Common: s.common(), Files: s.files(out, lock, opts.Resume, opts.DryRun),
 		API: s.client, From: opts.From, Policy: s.policy, Admin: s.me.UserID,
 		Expires: opts.expires, IfExpiringWithin: opts.within, Template: opts.template,
 		Deliver: plan, Grace: opts.grace,
 	}
 	ro.Workers = deliveryWorkers(ro.Workers, plan)
 	var sum renew.Summary
-	s.do(stoppingMint, bar, func(run *job.Run) { sum, err = renew.Run(run, ro) })
+	s.do(stoppingMint, func(run *job.Run) { sum, err = renew.Run(run, ro) })
 	if err == nil || sum.Renewed+sum.Copied+sum.Failed+sum.AlreadyDone > 0 {
 		fmt.Fprintln(f.IO.ErrOut, textsafe.Terminal(renewSummaryLine(sum, plan != nil)))
 	}
+	noteLeftovers(f, out, err == nil && !opts.DryRun && !sum.Interrupted && sum.Failed == 0 && sum.DeliveryFailed == 0 && sum.RevokePending == 0 && sum.Unprocessed == 0)
 	return bulkExit(err, sum.Interrupted, sum.Failed > 0 || sum.DeliveryFailed > 0 || sum.RevokePending > 0 || sum.Unprocessed > 0)
 }
 

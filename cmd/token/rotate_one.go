@@ -48,7 +48,7 @@ func validateRotateOne(c *cobra.Command, args []string, opts *RotateOptions) err
 			return err
 		}
 	} else {
-		for _, n := range []string{"if-expiring-within", "name-template", "concurrency"} {
+		for _, n := range []string{"if-expiring-within", "name-template", "concurrency", "max-concurrency"} {
 			if c.Flags().Changed(n) {
 				return cmdutil.FlagErrorf("--%s works only with --from", n)
 			}

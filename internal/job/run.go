@@ -54,6 +54,7 @@ type Run struct {
 	fatal   error
 
 	limiter limit.Limiter
+	inOrder bool // Pipeline collects in the order of the input
 
 	inflightMu sync.Mutex
 	inflight   map[int]string // worker → what it is doing
@@ -76,6 +77,12 @@ func New(ctx context.Context, itemTimeout time.Duration, limiter limit.Limiter) 
 		inflight: map[int]string{}, onWire: map[int]int{},
 	}
 }
+
+// CollectInOrder makes every Pipeline of the run hand results to its
+// collector in the order its reader sent the items, not the order they
+// finished: a dry run's plan then lists the rows as the input does. Call
+// it before the operation starts.
+func (r *Run) CollectInOrder() { r.inOrder = true }
 
 // Close releases the run's contexts.
 func (r *Run) Close() { r.stop() }
@@ -196,40 +203,70 @@ func (r *Run) Core(failed *tokenfile.FailedFile) Core {
 }
 
 // Pipeline runs read in a goroutine of its own, do in workers goroutines
-// (at least one), and collect on the calling goroutine, in completion
-// order, until read has returned and every item it sent is collected.
-// read hands items to send, which reports false once the run has stopped
-// taking on new work: read should then return. An error read returns
-// stops the run (Fail).
+// (at least one; at most twice the limiter's current limit of them at
+// once, see turns), and collect on the calling goroutine until read has
+// returned and every item it sent is collected: in completion order, or,
+// after CollectInOrder, in the order read sent them. read hands items to
+// send, which reports false once the run has stopped taking on new work:
+// read should then return. An error read returns stops the run (Fail).
 func Pipeline[J, R any](r *Run, workers int, read func(send func(J) bool) error, do func(Worker, J) R, collect func(R)) {
 	workers = max(workers, 1)
-	jobs := make(chan J, workers)
-	results := make(chan R, workers)
+	jobs := make(chan numbered[J], workers)
+	results := make(chan numbered[R], workers)
+	// In order, the reader may run at most window items ahead of the
+	// oldest item not yet collected, so that the results held back for
+	// one slow item stay bounded.
+	var window chan struct{}
+	if r.inOrder {
+		window = make(chan struct{}, max(orderWindow, 4*workers))
+	}
 	go func() {
 		defer close(jobs)
+		seq := 0
 		send := func(j J) bool {
 			if r.Stopped() {
 				return false
 			}
+			if window != nil {
+				select {
+				case window <- struct{}{}:
+				case <-r.dispatch.Done():
+					return false
+				}
+			}
 			select {
-			case jobs <- j:
+			case jobs <- numbered[J]{seq, j}:
+				seq++
 				return true
 			case <-r.dispatch.Done():
+				if window != nil {
+					<-window
+				}
 				return false
 			}
 		}
 		r.Fail(read(send))
 	}()
+	turns := newTurns(r.limiter, r.Stopped)
+	stopWaking := context.AfterFunc(r.dispatch, turns.wakeAll)
+	defer stopWaking()
 	var wg sync.WaitGroup
 	for id := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			w := Worker{run: r, id: id}
-			for j := range jobs {
-				res := do(w, j)
+			for {
+				turns.take()
+				j, ok := <-jobs
+				if !ok {
+					turns.give()
+					return
+				}
+				res := do(w, j.v)
 				w.Idle()
-				results <- res
+				turns.give()
+				results <- numbered[R]{j.seq, res}
 			}
 		}()
 	}
@@ -237,9 +274,38 @@ func Pipeline[J, R any](r *Run, workers int, read func(send func(J) bool) error,
 		wg.Wait()
 		close(results)
 	}()
-	for res := range results {
-		collect(res)
+	if window == nil {
+		for res := range results {
+			collect(res.v)
+		}
+		return
 	}
+	// Every item sent yields one result, so the sequence has no gaps.
+	held := map[int]R{}
+	next := 0
+	for res := range results {
+		held[res.seq] = res.v
+		for {
+			v, ok := held[next]
+			if !ok {
+				break
+			}
+			delete(held, next)
+			next++
+			<-window
+			collect(v)
+		}
+	}
+}
+
+// orderWindow is how far, at least, the reader of an ordered Pipeline may
+// run ahead of the collector.
+const orderWindow = 1024
+
+// numbered is an item or a result with its place in the input.
+type numbered[T any] struct {
+	seq int
+	v   T
 }
 
 // Common are the options every bulk operation takes.

@@ -40,6 +40,91 @@ func TestPipelineDoesEveryItemWithBoundedWorkers(t *testing.T) {
 	}
 }
 
+// After CollectInOrder the collector gets the results in the order the
+// reader sent the items, however the workers finish them (here the later
+// an item, the sooner it is done), and the reader is held back only when
+// it runs far ahead of the oldest item not yet collected.
+func TestPipelineCollectsInInputOrderWhenAsked(t *testing.T) {
+	t.Parallel()
+	run := New(context.Background(), 0, nil)
+	defer run.Close()
+	run.CollectInOrder()
+	const n = 3000
+	var got []int
+	var ahead atomic.Int64 // the most items sent and not yet collected
+	var sent, collected atomic.Int64
+	Pipeline(run, 8, func(send func(int) bool) error {
+		for i := range n {
+			if !send(i) {
+				t.Error("send refused while the run dispatches")
+			}
+			a := sent.Add(1) - collected.Load()
+			for p := ahead.Load(); a > p && !ahead.CompareAndSwap(p, a); p = ahead.Load() {
+			}
+		}
+		return nil
+	}, func(w Worker, i int) int {
+		if i%500 == 0 {
+			time.Sleep(20 * time.Millisecond) // one slow item in many
+		}
+		return i
+	}, func(i int) {
+		got = append(got, i)
+		collected.Add(1)
+	})
+	if len(got) != n || !slices.IsSorted(got) {
+		t.Fatalf("%d results, in input order: %v", len(got), slices.IsSorted(got))
+	}
+	// The window, plus the items in the channels and the workers' hands.
+	if a := ahead.Load(); a > orderWindow+2*8+1 {
+		t.Errorf("the reader ran %d items ahead of the collector, want at most the window of %d and the pipeline's buffers", a, orderWindow)
+	}
+}
+
+// A pool sized for a high limit lets only twice the limiter's current
+// limit of its workers act at once, so that Ctrl-C sees through only the
+// items of those: the others find the run stopped and do nothing.
+func TestPipelineActsOnTwiceTheLimitAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run := New(ctx, 0, limit.NewFixed(2))
+	defer run.Close()
+	var busy, peak, done, doneAtStop atomic.Int64
+	collected := 0
+	Pipeline(run, 32, func(send func(int) bool) error {
+		for i := range 400 {
+			if !send(i) {
+				return nil
+			}
+		}
+		return nil
+	}, func(w Worker, i int) bool {
+		if w.Stopped() {
+			return false
+		}
+		n := busy.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		time.Sleep(time.Millisecond)
+		busy.Add(-1)
+		done.Add(1)
+		return true
+	}, func(bool) {
+		collected++
+		if collected == 40 {
+			doneAtStop.Store(done.Load())
+			cancel()
+		}
+	})
+	if p := peak.Load(); p > 4 {
+		t.Errorf("%d workers acted at once under a limit of 2, want at most 4", p)
+	}
+	if extra := done.Load() - doneAtStop.Load(); extra > 4 {
+		t.Errorf("%d items were still done after the run stopped, want at most the 4 under way", extra)
+	}
+}
+
 // The first fatal error stops dispatching: the reader is told, workers
 // see it, what was sent is still collected, and Err is that first error.
 func TestFailStopsDispatchingAndKeepsTheFirstError(t *testing.T) {

@@ -23,14 +23,17 @@ const DefaultInitialConcurrency = 8
 type Adaptive struct {
 	// tokens holds one token per free slot. A slot is a token taken;
 	// issued counts the tokens in the channel plus those taken, and is
-	// kept at the limit: raised by adding tokens, lowered by taking free
-	// ones back or by not returning those released while it is over.
-	tokens   chan struct{}
+	// kept at the limit: raised by adding tokens (from spare), lowered by
+	// taking free ones back or by not returning those released while it
+	// is over. The tokens are the maximum's worth of slots made once, so
+	// that handing one out allocates nothing.
+	tokens   chan *adaptiveSlot
 	inFlight atomic.Int64
 	limit    atomic.Int64
 
 	mu      sync.Mutex
 	issued  int
+	spare   []*adaptiveSlot // the tokens not issued
 	ctl     *controller
 	now     func() time.Time
 	observe Observer
@@ -85,9 +88,15 @@ func NewAdaptive(opts ...Option) *Adaptive {
 
 func newAdaptive(cfg adaptiveConfig) *Adaptive {
 	a := &Adaptive{
-		tokens:  make(chan struct{}, cfg.p.max),
+		tokens:  make(chan *adaptiveSlot, cfg.p.max),
 		now:     cfg.now,
 		observe: cfg.observe,
+	}
+	slots := make([]adaptiveSlot, cfg.p.max)
+	a.spare = make([]*adaptiveSlot, 0, cfg.p.max)
+	for i := range slots {
+		slots[i].a = a
+		a.spare = append(a.spare, &slots[i])
 	}
 	a.ctl = newController(cfg.p, a.now())
 	a.limit.Store(int64(a.ctl.limit))
@@ -100,9 +109,9 @@ func newAdaptive(cfg adaptiveConfig) *Adaptive {
 // Acquire waits for a free slot, or for ctx to end.
 func (a *Adaptive) Acquire(ctx context.Context) (Slot, error) {
 	select {
-	case <-a.tokens:
-		a.inFlight.Add(1)
-		return adaptiveSlot{a}, nil
+	case s := <-a.tokens:
+		s.sentWith = int(a.inFlight.Add(1))
+		return s, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -111,9 +120,9 @@ func (a *Adaptive) Acquire(ctx context.Context) (Slot, error) {
 // TryAcquire takes a free slot if there is one, without waiting.
 func (a *Adaptive) TryAcquire() (Slot, bool) {
 	select {
-	case <-a.tokens:
-		a.inFlight.Add(1)
-		return adaptiveSlot{a}, true
+	case s := <-a.tokens:
+		s.sentWith = int(a.inFlight.Add(1))
+		return s, true
 	default:
 		return nil, false
 	}
@@ -125,21 +134,28 @@ func (a *Adaptive) Limit() int { return int(a.limit.Load()) }
 // InFlight is the number of slots held.
 func (a *Adaptive) InFlight() int { return int(a.inFlight.Load()) }
 
-type adaptiveSlot struct{ a *Adaptive }
+// adaptiveSlot is one token of an Adaptive limiter; taken, it is a slot.
+type adaptiveSlot struct {
+	a *Adaptive
+	// sentWith is how many requests were in flight, this one included,
+	// when the slot was taken.
+	sentWith int
+}
 
 // Release gives the slot back and moves the limit by the outcome.
-func (s adaptiveSlot) Release(o Outcome) {
+func (s *adaptiveSlot) Release(o Outcome) {
 	a := s.a
 	inFlight := int(a.inFlight.Add(-1)) + 1
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ch, changed := a.ctl.update(a.now(), o, inFlight)
+	ch, changed := a.ctl.update(a.now(), o, inFlight, s.sentWith)
 	// The released token goes back unless the limit is now lower than
 	// the tokens in circulation.
 	if a.issued > a.ctl.limit {
 		a.issued--
+		a.spare = append(a.spare, s)
 	} else {
-		a.tokens <- struct{}{}
+		a.tokens <- s
 	}
 	if !changed {
 		return
@@ -157,12 +173,15 @@ func (s adaptiveSlot) Release(o Outcome) {
 // send never blocks. Called with mu held.
 func (a *Adaptive) refill() {
 	for a.issued < a.ctl.limit {
-		a.tokens <- struct{}{}
+		s := a.spare[len(a.spare)-1]
+		a.spare = a.spare[:len(a.spare)-1]
+		a.tokens <- s
 		a.issued++
 	}
 	for a.issued > a.ctl.limit {
 		select {
-		case <-a.tokens:
+		case s := <-a.tokens:
+			a.spare = append(a.spare, s)
 			a.issued--
 		default:
 			return

@@ -141,17 +141,28 @@ func TestAdaptiveReportsEachChangeWithItsReason(t *testing.T) {
 		}
 		changes = append(changes, c)
 	}))
-	// A round of eight answers at one latency: no queue, the limit doubles.
-	var held []Slot
-	for range 8 {
-		s, _ := a.TryAcquire()
-		held = append(held, s)
+	// A busy run: eight in flight, each answer replaced at once by a new
+	// request. A round of eight answers at one latency shows no queue:
+	// the limit doubles. (The first three of the opening burst were sent
+	// with fewer than half the limit in flight, and do not count.)
+	held := make([]Slot, 8)
+	for i := range held {
+		held[i], _ = a.TryAcquire()
 	}
-	clock.advance(20 * ms)
-	for _, s := range held {
-		clock.advance(time.Microsecond)
-		s.Release(Outcome{Latency: 20 * ms, Status: 200})
+	for range 2 {
+		clock.advance(20 * ms)
+		for i, s := range held {
+			clock.advance(time.Microsecond)
+			s.Release(Outcome{Latency: 20 * ms, Status: 200})
+			held[i], _ = a.TryAcquire()
+		}
 	}
+	defer func() {
+		for _, s := range held {
+			s.Release(Outcome{Canceled: true, Err: context.Canceled})
+		}
+		checkTokens(t, a)
+	}()
 	s, _ := a.TryAcquire()
 	clock.advance(ms)
 	s.Release(Outcome{Latency: ms / 2, Status: 429, RetryAfter: time.Second})
@@ -168,7 +179,6 @@ func TestAdaptiveReportsEachChangeWithItsReason(t *testing.T) {
 	if got := changes[1].String(); !strings.HasPrefix(got, "concurrency limit 16 -> ") || !strings.Contains(got, "429") {
 		t.Errorf("the 429's change reads %q", got)
 	}
-	checkTokens(t, a)
 }
 
 func TestChangeReadsAsOneLine(t *testing.T) {

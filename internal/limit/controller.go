@@ -46,6 +46,9 @@ type controller struct {
 	// flatCuts counts the deep cuts in a row that left latency as it was.
 	cutLatency time.Duration
 	flatCuts   int
+	// suspect says that the last round showed a queue that the next one
+	// must confirm before the limit falls.
+	suspect bool
 	// provisional says that the baseline is the fastest request of a
 	// first round that queued, a stand-in until the next round: under
 	// noise the fastest of a few requests flatters the site, so a next
@@ -80,9 +83,9 @@ func newController(p params, now time.Time) *controller {
 }
 
 // update takes the outcome of one request, released at now while inFlight
-// requests (this one included) were in flight, and returns the change of
-// limit it causes, if any.
-func (c *controller) update(now time.Time, o Outcome, inFlight int) (Change, bool) {
+// requests (this one included) were in flight, and sent while sentWith
+// were, and returns the change of limit it causes, if any.
+func (c *controller) update(now time.Time, o Outcome, inFlight, sentWith int) (Change, bool) {
 	if o.Canceled {
 		return Change{}, false
 	}
@@ -96,8 +99,11 @@ func (c *controller) update(now time.Time, o Outcome, inFlight int) (Change, boo
 	}
 	c.answers.add(now, false)
 	// A request sent before the limit moved (or at that instant) ran
-	// under the old limit.
-	if o.Latency <= 0 || !sent.After(c.changed) {
+	// under the old limit; one sent while fewer than half the limit were
+	// in flight (the first of a burst, a lone request before the run
+	// starts) did not meet the load the limit allows, and its fast answer
+	// would flatter the round.
+	if o.Latency <= 0 || !sent.After(c.changed) || 2*sentWith < c.limit {
 		return Change{}, false
 	}
 	r := &c.round
@@ -186,12 +192,22 @@ func (c *controller) endRound(now time.Time) (Change, bool) {
 	}
 
 	if !queued {
-		c.flatCuts = 0
+		c.flatCuts, c.suspect = 0, false
 		if q >= c.clearBelow(used) && float64(mean-base) > noise {
 			return Change{}, false // between the thresholds: hold
 		}
 		return c.grow(now, used, appLimited, mean, base, q, 0)
 	}
+	if !first && !provisional && afterCut == 0 && !c.suspect && float64(mean) < c.p.confirmBelow*float64(base) {
+		// A queue seen once, and not so large that the latency doubled,
+		// may be a pause that delayed every request in flight at once
+		// (the garbage collector or the scheduler of a busy machine,
+		// on either side): the next round, of requests sent from now
+		// on, confirms it or clears it.
+		c.suspect, c.changed = true, now
+		return Change{}, false
+	}
+	c.suspect = false
 	if afterCut > 0 && float64(mean) >= c.p.slowerRatio*float64(afterCut) {
 		c.flatCuts++
 	} else {

@@ -42,11 +42,22 @@ func (r *ruleRig) roundInFlight(inFlight int, latencies ...time.Duration) (Chang
 	for i := range n {
 		// Answers come back in order, each sent after the round began.
 		r.now = start.Add(slowest + time.Duration(i+1)*time.Microsecond)
-		if ch, ok := r.c.update(r.now, Outcome{Latency: latencies[i%len(latencies)], Status: 200}, inFlight); ok {
+		if ch, ok := r.c.update(r.now, Outcome{Latency: latencies[i%len(latencies)], Status: 200}, inFlight, inFlight); ok {
 			return ch, true
 		}
 	}
 	return Change{}, false
+}
+
+// confirmedRound answers two rounds at the latencies given: a queue that
+// has not doubled the latency moves the limit only once a second round
+// shows it too. It returns the first change, if any.
+func (r *ruleRig) confirmedRound(latencies ...time.Duration) (Change, bool) {
+	r.t.Helper()
+	if ch, ok := r.round(latencies...); ok {
+		return ch, ok
+	}
+	return r.round(latencies...)
 }
 
 // refuse answers one request, sent sentAgo before now, with status, or
@@ -57,7 +68,7 @@ func (r *ruleRig) refuse(status int, retryAfter, sentAgo time.Duration) (Change,
 	if status == 0 {
 		o.Err = context.DeadlineExceeded
 	}
-	return r.c.update(r.now, o, r.c.limit)
+	return r.c.update(r.now, o, r.c.limit, r.c.limit)
 }
 
 func (r *ruleRig) wantChange(ch Change, ok bool, to int, reason Reason) {
@@ -99,7 +110,7 @@ func TestRuleCutsByOneForASmallQueue(t *testing.T) {
 	ch, ok := r.round(20 * ms)
 	r.wantChange(ch, ok, 16, ReasonGrow)
 	// 16 × (1 − 20/22) = 1.45 requests waiting.
-	ch, ok = r.round(22 * ms)
+	ch, ok = r.confirmedRound(22 * ms)
 	r.wantChange(ch, ok, 15, ReasonQueue)
 	if math.Abs(ch.Queue-16*(1-20.0/22)) > 0.01 || ch.Latency != 22*ms || ch.Baseline != 20*ms {
 		t.Errorf("change reports queue %.2f, latency %v, baseline %v; want 1.45, 22ms, 20ms", ch.Queue, ch.Latency, ch.Baseline)
@@ -113,7 +124,7 @@ func TestRuleCutsALargeQueueByTheGradientButNotBelowTheLastClearLimit(t *testing
 	r.wantChange(ch, ok, 64, ReasonGrow)
 	// 64 × 20/30 = 42.7: the concurrency that carries the same
 	// throughput with nothing waiting.
-	ch, ok = r.round(30 * ms)
+	ch, ok = r.confirmedRound(30 * ms)
 	r.wantChange(ch, ok, 42, ReasonQueue)
 
 	r = newRule(t, func(p *params) { p.initial = 40 })
@@ -127,8 +138,8 @@ func TestRuleCutsALargeQueueByTheGradientButNotBelowTheLastClearLimit(t *testing
 func TestRuleClimbsAQuarterOfTheWayBackToTheLastQueue(t *testing.T) {
 	t.Parallel()
 	r := newRule(t, func(p *params) { p.initial = 32 })
-	r.round(20 * ms) // → 64
-	r.round(30 * ms) // → 42, queued at 64
+	r.round(20 * ms)          // → 64
+	r.confirmedRound(30 * ms) // → 42, queued at 64
 	ch, ok := r.round(20 * ms)
 	r.wantChange(ch, ok, 42+(64-42)/4, ReasonProbe)
 	ch, ok = r.round(20 * ms)
@@ -139,7 +150,7 @@ func TestRuleHoldsUnderTheKneeThenProbesPastItOnceItsMemoryExpires(t *testing.T)
 	t.Parallel()
 	r := newRule(t, nil)
 	r.round(20 * ms) // → 16
-	ch, ok := r.round(22 * ms)
+	ch, ok := r.confirmedRound(22 * ms)
 	r.wantChange(ch, ok, 15, ReasonQueue)
 	for range 3 {
 		ch, ok = r.round(20 * ms)
@@ -152,12 +163,53 @@ func TestRuleHoldsUnderTheKneeThenProbesPastItOnceItsMemoryExpires(t *testing.T)
 	}
 }
 
+// The first requests of a burst, and a lone request before a run (who
+// the caller is, the site's policy), go out with fewer than half the limit
+// in flight: their fast answers say nothing of the load the limit allows
+// and do not count in a round.
+func TestRuleCountsOnlyRequestsSentUnderTheLimitsLoad(t *testing.T) {
+	t.Parallel()
+	r := newRule(t, nil) // a limit of 8
+	for range 20 {
+		r.now = r.now.Add(time.Millisecond)
+		ch, ok := r.c.update(r.now, Outcome{Latency: 20 * ms, Status: 200}, 8, 3)
+		r.wantNoChange(ch, ok)
+	}
+	if r.c.round.n != 0 {
+		t.Fatalf("%d answers counted in the round, want none", r.c.round.n)
+	}
+	ch, ok := r.round(20 * ms)
+	r.wantChange(ch, ok, 16, ReasonGrow)
+}
+
+// A pause of the client or the site delays every request in flight at
+// once, which looks like a queue for one round: the limit moves only when
+// the next round shows the queue too, unless the latency doubled.
+func TestRuleWaitsForASecondRoundUnlessTheLatencyDoubled(t *testing.T) {
+	t.Parallel()
+	r := newRule(t, func(p *params) { p.initial = 32 })
+	r.round(20 * ms) // → 64
+	ch, ok := r.round(30 * ms)
+	r.wantNoChange(ch, ok)
+	ch, ok = r.round(20 * ms) // the pause is over: no queue, nothing to cut
+	r.wantNoChange(ch, ok)
+	ch, ok = r.round(30 * ms)
+	r.wantNoChange(ch, ok)
+	ch, ok = r.round(30 * ms) // twice in a row: a queue
+	r.wantChange(ch, ok, 42, ReasonQueue)
+
+	r = newRule(t, func(p *params) { p.initial = 32 })
+	r.round(20 * ms) // → 64
+	ch, ok = r.round(40 * ms)
+	r.wantChange(ch, ok, 32, ReasonQueue)
+}
+
 func TestRuleTakesLatencyWithinTheNoiseForNoQueue(t *testing.T) {
 	t.Parallel()
 	noisy := func(r *ruleRig, at32 ...time.Duration) (Change, bool) {
 		r.round(18*ms, 22*ms) // → 16, baseline 20 ms with a spread of 2 ms
 		r.round(18*ms, 22*ms) // → 32
-		return r.round(at32...)
+		return r.confirmedRound(at32...)
 	}
 	// 1 ms over the baseline at 32 is 1.5 requests waiting, but the
 	// latencies spread by 2 ms: no queue can be told from that.
@@ -245,16 +297,16 @@ func TestRuleIgnoresCanceledAndStaleOutcomes(t *testing.T) {
 	start := r.now
 	for i := range 15 {
 		r.now = start.Add(21*ms + time.Duration(i)*time.Microsecond)
-		ch, ok := r.c.update(r.now, Outcome{Latency: 20 * ms, Status: 200}, 16)
+		ch, ok := r.c.update(r.now, Outcome{Latency: 20 * ms, Status: 200}, 16, 16)
 		r.wantNoChange(ch, ok)
 	}
 	// Sent before the limit changed: it ran under the old limit.
-	ch, ok := r.c.update(r.now, Outcome{Latency: 30 * ms, Status: 200}, 16)
+	ch, ok := r.c.update(r.now, Outcome{Latency: 30 * ms, Status: 200}, 16, 16)
 	r.wantNoChange(ch, ok)
 	// Given up by the caller: says nothing about the site.
-	ch, ok = r.c.update(r.now, Outcome{Latency: time.Millisecond, Canceled: true, Err: context.Canceled}, 16)
+	ch, ok = r.c.update(r.now, Outcome{Latency: time.Millisecond, Canceled: true, Err: context.Canceled}, 16, 16)
 	r.wantNoChange(ch, ok)
-	ch, ok = r.c.update(r.now.Add(time.Microsecond), Outcome{Latency: 20 * ms, Status: 200}, 16)
+	ch, ok = r.c.update(r.now.Add(time.Microsecond), Outcome{Latency: 20 * ms, Status: 200}, 16, 16)
 	r.wantChange(ch, ok, 32, ReasonGrow)
 }
 

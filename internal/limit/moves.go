@@ -148,7 +148,7 @@ func (c *controller) set(now time.Time, next int, reason Reason, mean, base time
 	if next == c.limit {
 		return Change{}, false
 	}
-	c.changed = now
+	c.changed, c.suspect = now, false
 	if next < c.limit {
 		c.lastCut = now
 	}

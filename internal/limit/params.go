@@ -34,6 +34,10 @@ type params struct {
 	pausedBoundTTL time.Duration
 	// baselineWindow is how long the best round's latency is remembered.
 	baselineWindow time.Duration
+	// confirmBelow: a round whose mean latency shows a queue but is under
+	// this multiple of the baseline moves the limit only when the next
+	// round shows a queue too; a larger one moves it at once.
+	confirmBelow float64
 	// slowerRatio: when deep latency cuts (each by at least a quarter)
 	// leave the mean latency at least this share of what it was before,
 	// twice in a row, the site got slower; it does not queue our
@@ -71,6 +75,7 @@ func defaultParams() params {
 		boundRounds:     16,
 		pausedBoundTTL:  20 * time.Second,
 		baselineWindow:  30 * time.Second,
+		confirmBelow:    2,
 		slowerRatio:     0.95,
 		rateWindow:      2 * time.Second,
 		strongCount:     3,

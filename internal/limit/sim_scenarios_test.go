@@ -116,6 +116,27 @@ func TestSimSmallRunIsNotSlowerThanFixed8(t *testing.T) {
 	}
 }
 
+// TestSimPausesDoNotPullTheLimitDown: every 300 ms the client stalls for
+// 15 ms (its garbage collector, or the scheduler of a busy machine), so
+// that the answers due meanwhile are all read late: for one round the
+// latency looks as if the site queued a third of the requests. Cutting
+// the limit for each would keep it well under a site's capacity of 48.
+func TestSimPausesDoNotPullTheLimitDown(t *testing.T) {
+	t.Parallel()
+	for _, noise := range noises {
+		t.Run(noiseName(noise), func(t *testing.T) {
+			t.Parallel()
+			site := withNoise(capacitySite(48), noise)
+			site.stall, site.stallEvery = 15*time.Millisecond, 300*time.Millisecond
+			sw := runSweep(site, 6000)
+			t.Logf("capacity 48, a 15 ms stall every 300 ms, 6000 users:\n%s", sw.table())
+			if sw.autoRatio < 0.9 {
+				t.Errorf("auto ran at %.2fx the best fixed concurrency (c=%d), want at least 0.9x", sw.autoRatio, sw.best)
+			}
+		})
+	}
+}
+
 // TestSimAutoFollowsACapacityDrop: the site's capacity falls from 48 to 8
 // halfway through the run (by rows taken); a few seconds later the limit
 // is near 8 and stays there.

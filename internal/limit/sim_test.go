@@ -40,6 +40,11 @@ type siteModel struct {
 	// change, when set, alters the site when the run takes its row
 	// change.row: another load arriving, a cache going cold.
 	change *siteChange
+	// stall, every stallEvery, holds every answer due in the next stall
+	// until its end: the client (or the site) paused by its garbage
+	// collector or a busy machine's scheduler, which delays all the
+	// requests in flight at once, as a queue does for one round.
+	stall, stallEvery time.Duration
 }
 
 // siteChange is a change of the site in the middle of a run; zero fields
@@ -48,6 +53,18 @@ type siteChange struct {
 	row      int
 	capacity int
 	base     time.Duration
+}
+
+// stalled is when an answer due at t is read: at the end of the stall
+// it falls in, if any.
+func (m siteModel) stalled(t time.Duration) time.Duration {
+	if m.stall <= 0 || m.stallEvery <= 0 {
+		return t
+	}
+	if into := t % m.stallEvery; into < m.stall {
+		return t - into + m.stall
+	}
+	return t
 }
 
 func capacitySite(c int) siteModel {
@@ -341,6 +358,7 @@ func (s *simulation) send(w int) {
 	if s.site.jitter > 0 {
 		latency += time.Duration(s.randomBelow(int64(s.site.jitter)))
 	}
+	latency = s.site.stalled(s.now+latency) - s.now
 	wk.status = 200
 	if s.site.failRate > 0 && float64(s.randomBelow(1_000_000)) < s.site.failRate*1_000_000 {
 		wk.status = 503

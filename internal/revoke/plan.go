@@ -15,7 +15,7 @@ type Plan struct {
 	WithoutUser int               // rows that name no user: their owner is looked up
 	Unreadable  int               // rows that cannot be read; they will fail
 	Own         bool              // a row names the token the command itself uses
-	Sample      []tokenfile.Entry // the first readable rows, at most the size asked for
+	Sample      []tokenfile.Entry // the first readable rows, at most the size asked for, without their secrets
 }
 
 // ReadPlan reads the whole input once. It keeps the set of UserIDs to
@@ -50,8 +50,8 @@ func ReadPlan(path string, sample int, own int64) (Plan, error) {
 		}
 		if len(p.Sample) < sample {
 			// The sample is for display: keep the secrets of a token file
-			// out of it.
-			p.Sample = append(p.Sample, tokenfile.Entry{Line: e.Line, Record: tokenfile.Record{UserID: e.UserID, TokenID: e.TokenID}})
+			// out of it, and what says which token it is in.
+			p.Sample = append(p.Sample, tokenfile.Entry{Line: e.Line, Record: tokenfile.Record{User: e.User, UserID: e.UserID, TokenID: e.TokenID, Name: e.Name}})
 		}
 	}
 	p.Users = len(users)
