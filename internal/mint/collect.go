@@ -53,14 +53,5 @@ func (m *minting) collect(r result) {
 // run delivers.
 func (m *minting) planRow(user string, userID int64, name, expires, result string, sinks ...sink.Sink) {
 	row := []string{user, tokenfile.ID(userID), name, expires, result}
-	if m.o.Deliver != nil {
-		cols := make([]string, len(m.o.Deliver.Columns()))
-		for i, s := range sinks {
-			if i < len(cols) {
-				cols[i] = s.String()
-			}
-		}
-		row = append(row, cols...)
-	}
-	_ = m.plan.Row(row...)
+	_ = m.plan.Row(append(row, m.o.Deliver.PlanColumns(sinks)...)...)
 }

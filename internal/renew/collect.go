@@ -18,7 +18,7 @@ func (r *renewal) collect(res result) {
 			plan = []string{rec.Name, "fail", res.reason}
 		}
 		row := append([]string{rec.User, tokenfile.ID(rec.UserID), tokenfile.ID(rec.TokenID), plan[0], tokenfile.FormatExpiry(rec.Expiry)}, plan[1:]...)
-		_ = r.plan.Row(append(row, r.sinkColumns(res.sinks)...)...)
+		_ = r.plan.Row(append(row, r.o.Deliver.PlanColumns(res.sinks)...)...)
 	}
 	switch res.outcome {
 	case renewed:
