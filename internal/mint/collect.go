@@ -23,11 +23,7 @@ func (m *minting) collect(r result) {
 			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: r.reason})
 		}
 		m.planRow(r.row.User, r.userID, r.name, "", r.reason)
-		if m.durable != nil {
-			if err := m.durable.Failed.Write(r.row.Fields, r.reason); err != nil {
-				m.run.Fail(err) // rows must not silently vanish
-			}
-		}
+		m.durable.WriteFailed(m.run, r.row.Fields, r.reason)
 		m.sum.Failed++
 		m.o.Progress.Step(0, 1)
 	case skipped:

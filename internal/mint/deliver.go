@@ -166,11 +166,7 @@ func (m *minting) collectDelivery(r result) int {
 		m.sum.Delivered++
 	case r.undelivered != "":
 		m.sum.DeliveryFailed++
-		if m.durable != nil {
-			if err := m.durable.Failed.Write(r.row.Fields, r.undelivered); err != nil {
-				m.run.Fail(err) // rows must not silently vanish
-			}
-		}
+		m.durable.WriteFailed(m.run, r.row.Fields, r.undelivered)
 		return 1
 	}
 	return 0

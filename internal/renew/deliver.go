@@ -101,11 +101,7 @@ func (r *renewal) collectDelivery(res result) int {
 		r.sum.Delivered++
 	case res.undelivered != "":
 		r.sum.DeliveryFailed++
-		if r.durable != nil {
-			if err := r.durable.Failed.Write(res.rec.Fields(), res.undelivered); err != nil {
-				r.run.Fail(err) // a failed record must not vanish silently
-			}
-		}
+		r.durable.WriteFailed(r.run, res.rec.Fields(), res.undelivered)
 		return 1
 	}
 	return 0
