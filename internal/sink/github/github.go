@@ -170,6 +170,24 @@ func (s *Sink) scopeName() string {
 	return fmt.Sprintf("repository %s/%s", s.owner, s.repo)
 }
 
+// begin starts step op: GitHub's naming rules first, so that a name it
+// refuses is refused before any request, then the client, which from then
+// on redacts secrets (the token the step writes or proves) from its log
+// and its errors.
+func (s *Sink) begin(op string, secrets ...string) (*sinkhttp.Client, error) {
+	if err := s.checkName(op); err != nil {
+		return nil, err
+	}
+	c, err := s.connect(op)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range secrets {
+		c.AddSecret(v)
+	}
+	return c, nil
+}
+
 // checkName applies GitHub's naming rules before any request.
 func (s *Sink) checkName(op string) error {
 	switch {
