@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/axero-cli/axero/cmd/cmdutil"
 	"github.com/axero-cli/axero/internal/expiry"
@@ -33,19 +32,10 @@ func createDeliveredRun(ctx context.Context, opts *CreateOptions) error {
 	if err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	given, err := opts.Sinks.specs()
+	r, given, err := startOneRun(f, &opts.Sinks, &opts.Delivery)
 	if err != nil {
 		return err
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	r, err := newOneRun(f, c)
-	if err != nil {
-		return err
-	}
-	r.output, r.force, r.withTo = opts.Delivery.Output, opts.Delivery.Force, len(given) > 0
 	release, err := r.store.LockName(ctx, r.site, opts.Name, f.IO.ErrOut, f.Now)
 	if err != nil {
 		return err
@@ -75,31 +65,18 @@ func createDeliveredRun(ctx context.Context, opts *CreateOptions) error {
 	if err := d.Preflight(f, opts.Name); err != nil {
 		return err
 	}
-	specs := append([]string(nil), given...)
-	if d.Keychain {
-		specs = append(specs, "keychain:"+d.profileFor(opts.Name))
-	}
-	if d.Out != "" {
-		abs, err := filepath.Abs(d.Out)
-		if err != nil {
-			return err
-		}
-		specs = append(specs, schemeOut+":"+abs)
-	}
-	if opts.Sinks.Show {
-		specs = append(specs, specShow)
-	}
-	sinks, err := r.sinks(specs)
+	specs, err := givenSpecs(given, &d, opts.Name, opts.Sinks.Show)
 	if err != nil {
 		return err
 	}
-	if err := r.checkSinks(ctx, sinks); err != nil {
+	sinks, err := r.readySinks(ctx, specs)
+	if err != nil {
 		return err
 	}
 	if opts.DryRun {
 		return r.printCheck(sinks, fmt.Sprintf("a token named %q would be minted and delivered", opts.Name))
 	}
-	minutes, err := cmdutil.PolicyMinutes(ctx, c, spec, now)
+	minutes, err := cmdutil.PolicyMinutes(ctx, r.c, spec, now)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -157,6 +158,48 @@ func newOneRun(f *cmdutil.Factory, c *client.Client) (*oneRun, error) {
 	return r, nil
 }
 
+// startOneRun is how a delivered create and a delivered rotation begin:
+// the sinks given by --to and --sinks, read before anything touches the
+// network, then the client and the run, which shows its report when
+// there are such sinks.
+func startOneRun(f *cmdutil.Factory, s *SinkFlags, d *TokenDelivery) (*oneRun, []string, error) {
+	given, err := s.specs()
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := f.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := newOneRun(f, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.output, r.force, r.withTo = d.Output, d.Force, len(given) > 0
+	return r, given, nil
+}
+
+// givenSpecs are the sinks a token named tokenName goes to with --to: the
+// given ones, then the profile of --keychain, the file of --out and, with
+// --show, stdout.
+func givenSpecs(given []string, d *TokenDelivery, tokenName string, show bool) ([]string, error) {
+	specs := slices.Clone(given)
+	if d.Keychain {
+		specs = append(specs, "keychain:"+d.profileFor(tokenName))
+	}
+	if d.Out != "" {
+		abs, err := filepath.Abs(d.Out)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, schemeOut+":"+abs)
+	}
+	if show {
+		specs = append(specs, specShow)
+	}
+	return specs, nil
+}
+
 func (r *oneRun) key(name string) rotation.Key {
 	return rotation.Key{Site: r.site, Profile: r.profile, Name: strings.TrimSpace(name)}
 }
@@ -222,6 +265,19 @@ func (r *oneRun) checkSinks(ctx context.Context, sinks []sink.Sink) error {
 		return fmt.Errorf("%w; nothing was minted", err)
 	}
 	return nil
+}
+
+// readySinks builds the sink of every string and checks each, before
+// anything is minted.
+func (r *oneRun) readySinks(ctx context.Context, specs []string) ([]sink.Sink, error) {
+	sinks, err := r.sinks(specs)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.checkSinks(ctx, sinks); err != nil {
+		return nil, err
+	}
+	return sinks, nil
 }
 
 // printCheck is --dry-run: every sink passed its check; what the sinks

@@ -3,7 +3,6 @@ package token
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -68,19 +67,11 @@ func rotateOneRun(ctx context.Context, opts *RotateOptions) error {
 	if _, err := expiry.Parse(opts.Expires, f.Now()); err != nil {
 		return &cmdutil.FlagError{Err: err}
 	}
-	given, err := opts.Sinks.specs()
+	r, given, err := startOneRun(f, &opts.Sinks, &opts.Delivery)
 	if err != nil {
 		return err
 	}
-	c, err := f.Client()
-	if err != nil {
-		return err
-	}
-	r, err := newOneRun(f, c)
-	if err != nil {
-		return err
-	}
-	r.output, r.force, r.withTo = opts.Delivery.Output, opts.Delivery.Force, len(given) > 0
+	c := r.c
 	arg := strings.TrimSpace(opts.Token)
 
 	// An unfinished rotation of a token of this name comes first: while
@@ -230,28 +221,16 @@ func rotateFresh(ctx context.Context, r *oneRun, opts *RotateOptions, old client
 	}
 	specs := holderSpecs(holders)
 	if r.withTo {
-		specs = append(specs, given...)
-		if d.Keychain {
-			specs = append(specs, "keychain:"+d.profileFor(old.Name))
+		more, err := givenSpecs(given, &d, old.Name, opts.Sinks.Show)
+		if err != nil {
+			return err
 		}
-		if d.Out != "" {
-			abs, err := filepath.Abs(d.Out)
-			if err != nil {
-				return err
-			}
-			specs = append(specs, schemeOut+":"+abs)
-		}
-		if opts.Sinks.Show {
-			specs = append(specs, specShow)
-		}
+		specs = append(specs, more...)
 	} else {
 		specs = append(specs, encodeStdout(d))
 	}
-	sinks, err := r.sinks(specs)
+	sinks, err := r.readySinks(ctx, specs)
 	if err != nil {
-		return err
-	}
-	if err := r.checkSinks(ctx, sinks); err != nil {
 		return err
 	}
 	if opts.DryRun {

@@ -45,7 +45,7 @@ func (r *oneRun) implicitSink(spec string) (s sink.Sink, ok bool, err error) {
 	case strings.HasPrefix(spec, schemeProfile+":"):
 		name := strings.TrimPrefix(spec, schemeProfile+":")
 		if err := config.ValidateProfileName(name); err != nil {
-			return nil, true, sink.Errorf(spec, "parse", sink.Invalid, "%v", err)
+			return nil, true, sink.ParseError(spec, err)
 		}
 		return &profileSink{r: r, name: name}, true, nil
 	case strings.HasPrefix(spec, schemeOut+":"):
@@ -55,7 +55,7 @@ func (r *oneRun) implicitSink(spec string) (s sink.Sink, ok bool, err error) {
 	case spec == specStdout || strings.HasPrefix(spec, specStdout+"?"):
 		d, err := decodeStdout(spec)
 		if err != nil {
-			return nil, true, sink.Errorf(spec, "parse", sink.Invalid, "%v", err)
+			return nil, true, sink.ParseError(spec, err)
 		}
 		return &stdoutSink{r: r, spec: spec, d: d}, true, nil
 	}

@@ -372,6 +372,19 @@ func (d *Durable) Outcome(run *Run) Outcome {
 	return Outcome{Core: run.Core(d.Failed), LostRevoked: int(d.lostRevoked.Load()), Reconciled: int(d.reconciled.Load())}
 }
 
+// WriteFailed writes a row the run could not finish to the failed file,
+// with why; a failed file that cannot be written stops the run, since a
+// failed row must not vanish silently. d may be nil (a dry run keeps no
+// files).
+func (d *Durable) WriteFailed(run *Run, fields []string, why string) {
+	if d == nil {
+		return
+	}
+	if err := d.Failed.Write(fields, why); err != nil {
+		run.Fail(err)
+	}
+}
+
 // Finish ends a run's use of its files once every row was collected: on
 // a resume that was not stopped it settles the earlier runs' leftovers
 // (SettleLeftovers), then it closes everything. d may be nil.

@@ -23,11 +23,7 @@ func (m *minting) collect(r result) {
 			_ = m.journal.Append(job.Record{Op: opFailed, User: r.row.User, UserID: r.userID, Name: r.name, At: now, Reason: r.reason})
 		}
 		m.planRow(r.row.User, r.userID, r.name, "", r.reason)
-		if m.durable != nil {
-			if err := m.durable.Failed.Write(r.row.Fields, r.reason); err != nil {
-				m.run.Fail(err) // rows must not silently vanish
-			}
-		}
+		m.durable.WriteFailed(m.run, r.row.Fields, r.reason)
 		m.sum.Failed++
 		m.o.Progress.Step(0, 1)
 	case skipped:
@@ -53,14 +49,5 @@ func (m *minting) collect(r result) {
 // run delivers.
 func (m *minting) planRow(user string, userID int64, name, expires, result string, sinks ...sink.Sink) {
 	row := []string{user, tokenfile.ID(userID), name, expires, result}
-	if m.o.Deliver != nil {
-		cols := make([]string, len(m.o.Deliver.Columns()))
-		for i, s := range sinks {
-			if i < len(cols) {
-				cols[i] = s.String()
-			}
-		}
-		row = append(row, cols...)
-	}
-	_ = m.plan.Row(row...)
+	_ = m.plan.Row(append(row, m.o.Deliver.PlanColumns(sinks)...)...)
 }

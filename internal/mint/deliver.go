@@ -10,8 +10,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
-	"github.com/axero-cli/axero/internal/rowsinks"
-	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -30,11 +28,7 @@ import (
 // that use nothing else). It reports false, with the row's failure, when
 // they cannot take the row's token.
 func (m *minting) rowSinks(w job.Worker, res *result, user *client.User) bool {
-	row := delivery.Row{UserID: res.userID, Date: m.date}
-	if user != nil {
-		row.UserName, row.Email, row.DisplayName = user.UserName, user.Email, user.DisplayName
-	}
-	sinks, err := m.o.Deliver.Sinks(row)
+	sinks, err := m.o.Deliver.UserSinks(res.userID, user, m.date)
 	if err != nil {
 		res.reason = err.Error() + "; nothing was minted for this row"
 		return false
@@ -58,20 +52,12 @@ func (m *minting) rowSinks(w job.Worker, res *result, user *client.User) bool {
 // sinks and commits it there, under ctx (the row's deadline). prev is
 // what the earlier runs did.
 func (m *minting) deliver(ctx context.Context, res *result, rec tokenfile.Record, prev *delivery.Report) {
-	v := sink.Value{Secret: rec.Token, TokenID: rec.TokenID, Name: rec.Name, Started: m.o.Now()}
-	if rec.Expiry != nil {
-		v.Expires = *rec.Expiry
-	}
-	d := rowsinks.Delivery{User: res.row.User, UserID: rec.UserID, Value: v, Sinks: res.sinks}
-	if prev != nil {
-		d.Prev = *prev
-	}
-	rep := m.o.Deliver.Finish(ctx, m.journal, d)
-	if rep.AllCommitted() {
+	committed, why := m.o.Deliver.FinishRecord(ctx, m.journal, res.row.User, rec, res.sinks, prev, m.o.Now())
+	if committed {
 		res.delivered = true
 		return
 	}
-	res.undelivered = undeliveredReason(rec.TokenID, rowsinks.Failure(rep, rec.Token))
+	res.undelivered = undeliveredReason(rec.TokenID, why)
 }
 
 func undeliveredReason(tokenID int64, why string) string {
@@ -108,9 +94,8 @@ func (m *minting) redeliver(w job.Worker, row tokenfile.UserRow, rec tokenfile.R
 	w.Doing("delivering the token of %s", row.User)
 	ctx, cancel := w.Bound()
 	defer cancel()
-	data := delivery.Row{UserID: rec.UserID, Date: m.date}
+	var u *client.User
 	if m.o.Deliver.NeedsUser() {
-		var u *client.User
 		err := m.o.Retry.Do(ctx, func() (err error) {
 			u, err = m.o.Resolver.Resolve(ctx, strconv.FormatInt(rec.UserID, 10))
 			return err
@@ -122,9 +107,8 @@ func (m *minting) redeliver(w job.Worker, row tokenfile.UserRow, rec tokenfile.R
 			res.undelivered = undeliveredReason(rec.TokenID, "looking up its user failed: "+err.Error())
 			return res
 		}
-		data.UserName, data.Email, data.DisplayName = u.UserName, u.Email, u.DisplayName
 	}
-	sinks, err := m.o.Deliver.Sinks(data)
+	sinks, err := m.o.Deliver.UserSinks(rec.UserID, u, m.date)
 	if err != nil {
 		res.undelivered = undeliveredReason(rec.TokenID, err.Error())
 		return res
@@ -182,11 +166,7 @@ func (m *minting) collectDelivery(r result) int {
 		m.sum.Delivered++
 	case r.undelivered != "":
 		m.sum.DeliveryFailed++
-		if m.durable != nil {
-			if err := m.durable.Failed.Write(r.row.Fields, r.undelivered); err != nil {
-				m.run.Fail(err) // rows must not silently vanish
-			}
-		}
+		m.durable.WriteFailed(m.run, r.row.Fields, r.undelivered)
 		return 1
 	}
 	return 0

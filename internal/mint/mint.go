@@ -146,7 +146,7 @@ func (m *minting) open() (err error) {
 	}
 	m.durable, m.plan, err = m.o.Open(d, plan...)
 	m.journal = m.durable.Journal()
-	m.done.forget(m.ledger)
+	m.ledger.Forget(m.done.records)
 	return err
 }
 

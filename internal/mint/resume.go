@@ -8,7 +8,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/reconcile"
-	"github.com/axero-cli/axero/internal/rowsinks"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -51,16 +50,6 @@ func (d *done) recorded(r tokenfile.Record) {
 	d.tokens[r.TokenID] = struct{}{}
 	if d.records != nil {
 		d.records[r.TokenID] = r
-	}
-}
-
-// forget drops the records of the tokens the journal says every sink
-// committed: nothing is left to deliver from them.
-func (d *done) forget(l *rowsinks.Ledger) {
-	for id := range d.records {
-		if l.Committed(id) {
-			delete(d.records, id)
-		}
 	}
 }
 

@@ -18,7 +18,7 @@ func (r *renewal) collect(res result) {
 			plan = []string{rec.Name, "fail", res.reason}
 		}
 		row := append([]string{rec.User, tokenfile.ID(rec.UserID), tokenfile.ID(rec.TokenID), plan[0], tokenfile.FormatExpiry(rec.Expiry)}, plan[1:]...)
-		_ = r.plan.Row(append(row, r.sinkColumns(res.sinks)...)...)
+		_ = r.plan.Row(append(row, r.o.Deliver.PlanColumns(res.sinks)...)...)
 	}
 	switch res.outcome {
 	case renewed:
@@ -34,11 +34,7 @@ func (r *renewal) collect(res result) {
 		if res.settled && rec.UserID > 0 {
 			_ = r.journal.Append(job.Record{Op: opFailed, User: rec.User, UserID: rec.UserID, TokenID: rec.TokenID, At: r.o.Now(), Reason: res.reason})
 		}
-		if r.durable != nil {
-			if err := r.durable.Failed.Write(rec.Fields(), res.reason); err != nil {
-				r.run.Fail(err) // a failed record must not vanish silently
-			}
-		}
+		r.durable.WriteFailed(r.run, rec.Fields(), res.reason)
 		s.Failed++
 		r.o.Progress.Step(0, 1)
 	case unprocessed:

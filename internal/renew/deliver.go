@@ -7,8 +7,6 @@ import (
 	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
-	"github.com/axero-cli/axero/internal/rowsinks"
-	"github.com/axero-cli/axero/internal/sink"
 	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
@@ -26,11 +24,7 @@ import (
 // (user is nil when only the UserID is needed). It returns why they
 // cannot take the replacement, or "".
 func (r *renewal) rowSinks(w job.Worker, res *result, user *client.User) string {
-	row := delivery.Row{UserID: res.rec.UserID, Date: r.date}
-	if user != nil {
-		row.UserName, row.Email, row.DisplayName = user.UserName, user.Email, user.DisplayName
-	}
-	sinks, err := r.o.Deliver.Sinks(row)
+	sinks, err := r.o.Deliver.UserSinks(res.rec.UserID, user, r.date)
 	if err != nil {
 		return err.Error() + "; nothing was minted for this record"
 	}
@@ -48,20 +42,12 @@ func (r *renewal) rowSinks(w job.Worker, res *result, user *client.User) string 
 // sinks and commits it there, under ctx (the record's deadline). prev is
 // what the earlier runs did.
 func (r *renewal) deliver(ctx context.Context, res *result, nrec tokenfile.Record, prev *delivery.Report) {
-	v := sink.Value{Secret: nrec.Token, TokenID: nrec.TokenID, Name: nrec.Name, Started: r.o.Now()}
-	if nrec.Expiry != nil {
-		v.Expires = *nrec.Expiry
-	}
-	d := rowsinks.Delivery{User: res.rec.User, UserID: nrec.UserID, Value: v, Sinks: res.sinks}
-	if prev != nil {
-		d.Prev = *prev
-	}
-	rep := r.o.Deliver.Finish(ctx, r.journal, d)
-	if rep.AllCommitted() {
+	committed, why := r.o.Deliver.FinishRecord(ctx, r.journal, res.rec.User, nrec, res.sinks, prev, r.o.Now())
+	if committed {
 		res.delivered = true
 		return
 	}
-	res.undelivered = undeliveredReason(res.rec.TokenID, nrec.TokenID, rowsinks.Failure(rep, nrec.Token))
+	res.undelivered = undeliveredReason(res.rec.TokenID, nrec.TokenID, why)
 }
 
 func undeliveredReason(oldID, newID int64, why string) string {
@@ -96,11 +82,7 @@ func (r *renewal) redeliver(w job.Worker, res *result, replacement int64) {
 		res.undelivered = undeliveredReason(res.rec.TokenID, replacement, "looking up its user failed: "+err.Error())
 		return
 	}
-	row := delivery.Row{UserID: res.rec.UserID, Date: r.date}
-	if user != nil {
-		row.UserName, row.Email, row.DisplayName = user.UserName, user.Email, user.DisplayName
-	}
-	sinks, err := r.o.Deliver.Sinks(row)
+	sinks, err := r.o.Deliver.UserSinks(res.rec.UserID, user, r.date)
 	if err != nil {
 		res.undelivered = undeliveredReason(res.rec.TokenID, replacement, err.Error())
 		return
@@ -119,26 +101,8 @@ func (r *renewal) collectDelivery(res result) int {
 		r.sum.Delivered++
 	case res.undelivered != "":
 		r.sum.DeliveryFailed++
-		if r.durable != nil {
-			if err := r.durable.Failed.Write(res.rec.Fields(), res.undelivered); err != nil {
-				r.run.Fail(err) // a failed record must not vanish silently
-			}
-		}
+		r.durable.WriteFailed(r.run, res.rec.Fields(), res.undelivered)
 		return 1
 	}
 	return 0
-}
-
-// sinkColumns are a dry run's plan columns for the record's sinks.
-func (r *renewal) sinkColumns(sinks []sink.Sink) []string {
-	if r.o.Deliver == nil {
-		return nil
-	}
-	cols := make([]string, len(r.o.Deliver.Columns()))
-	for i, s := range sinks {
-		if i < len(cols) {
-			cols[i] = s.String()
-		}
-	}
-	return cols
 }

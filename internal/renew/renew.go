@@ -178,7 +178,7 @@ func (r *renewal) open() (err error) {
 	}
 	r.durable, r.plan, err = r.o.Open(d, plan...)
 	r.journal = r.durable.Journal()
-	r.earlier.forget()
+	r.earlier.ledger.Forget(r.earlier.records)
 	return err
 }
 

@@ -85,16 +85,6 @@ func (e *earlier) recorded(r tokenfile.Record) {
 	}
 }
 
-// forget drops, once the journal is read, the records of NEW that are not
-// replacements still to deliver: the copies and the committed ones.
-func (e *earlier) forget() {
-	for id := range e.records {
-		if e.ledger.Committed(id) {
-			delete(e.records, id)
-		}
-	}
-}
-
 // journaled takes in a sound record of the journal, in order.
 func (e *earlier) journaled(r job.Record) {
 	e.ledger.Journaled(r)

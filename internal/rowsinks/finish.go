@@ -9,6 +9,7 @@ import (
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
 	"github.com/axero-cli/axero/internal/sink"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // The journal's delivery operations, shared by every operation that
@@ -69,6 +70,27 @@ func (p *Plan) Finish(ctx context.Context, j *job.Journal, d Delivery) delivery.
 	}
 	p.CrashAt("row:committed")
 	return rep
+}
+
+// FinishRecord is Finish for a token whose record rec, secret included,
+// is on disk in the run's output: user is as the run's input names the
+// user, prev what the earlier runs did (nil for a token of this run), and
+// started when the delivery began. It reports whether every sink
+// committed the token and, when not, why (Failure).
+func (p *Plan) FinishRecord(ctx context.Context, j *job.Journal, user string, rec tokenfile.Record, sinks []sink.Sink, prev *delivery.Report, started time.Time) (committed bool, why string) {
+	v := sink.Value{Secret: rec.Token, TokenID: rec.TokenID, Name: rec.Name, Started: started}
+	if rec.Expiry != nil {
+		v.Expires = *rec.Expiry
+	}
+	d := Delivery{User: user, UserID: rec.UserID, Value: v, Sinks: sinks}
+	if prev != nil {
+		d.Prev = *prev
+	}
+	rep := p.Finish(ctx, j, d)
+	if rep.AllCommitted() {
+		return true, ""
+	}
+	return false, Failure(rep, rec.Token)
 }
 
 // recorder writes each step of one token's delivery to the journal.

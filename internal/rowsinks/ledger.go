@@ -6,6 +6,7 @@ import (
 
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/job"
+	"github.com/axero-cli/axero/internal/tokenfile"
 )
 
 // Ledger is what the journal of the earlier runs says about each token's
@@ -120,4 +121,15 @@ func (l *Ledger) Report(tokenID int64) delivery.Report {
 		return delivery.Report{}
 	}
 	return delivery.Report{Sinks: append([]delivery.Result(nil), st.sinks...)}
+}
+
+// Forget drops from records, an earlier run's output by TokenID, the
+// tokens every sink committed: nothing is left to deliver from them. It
+// is called once the journal is read.
+func (l *Ledger) Forget(records map[int64]tokenfile.Record) {
+	for id := range records {
+		if l.Committed(id) {
+			delete(records, id)
+		}
+	}
 }

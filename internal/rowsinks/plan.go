@@ -8,16 +8,16 @@
 //
 // Per row, the operations (internal/mint, internal/renew) do:
 //
-//	sinks, err := plan.Sinks(row)       // render and parse; a field that would change a sink's meaning is refused
-//	err = plan.Check(ctx, sinks)        // before minting: a row that fails goes to the failed file, nothing minted
+//	sinks, err := plan.UserSinks(id, u, date) // render and parse; a field that would change a sink's meaning is refused
+//	err = plan.Check(ctx, sinks)              // before minting: a row that fails goes to the failed file, nothing minted
 //	// mint, commit the record (secret included) to --out and fsync it: the safe place
-//	rep := plan.Finish(ctx, journal, d) // put and verify each sink, then commit each, journalled before and after every step
-//	if rep.AllCommitted() { /* only now may an old token be revoked */ }
+//	ok, why := plan.FinishRecord(ctx, journal, user, rec, sinks, nil, now) // Finish: put and verify each sink, then commit each, journalled before and after every step
+//	if ok { /* only now may an old token be revoked */ }
 //
 // A resume rebuilds each token's sink states from the journal (Ledger)
-// and hands them to Finish, which skips the sinks that hold the token and
-// puts again into the others (a put is idempotent, and a hidden GitLab
-// variable must be put again before it can be verified).
+// and hands them to FinishRecord as prev: Finish skips the sinks that
+// hold the token and puts again into the others (a put is idempotent, and
+// a hidden GitLab variable must be put again before it can be verified).
 //
 // Nothing here holds a secret beyond a Value: the journal records sink
 // strings, steps and one-line reasons with the secret cut out.
@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/axero-cli/axero/client"
 	"github.com/axero-cli/axero/internal/delivery"
 	"github.com/axero-cli/axero/internal/sink"
 )
@@ -186,6 +187,32 @@ func (p *Plan) Sinks(r delivery.Row) ([]sink.Sink, error) {
 		p.taken[spec] = r.UserID
 	}
 	return out, nil
+}
+
+// UserSinks are Sinks for the token of userID on date: u is the user's
+// record, or nil when it was not looked up (the templates need only the
+// UserID).
+func (p *Plan) UserSinks(userID int64, u *client.User, date string) ([]sink.Sink, error) {
+	r := delivery.Row{UserID: userID, Date: date}
+	if u != nil {
+		r.UserName, r.Email, r.DisplayName = u.UserName, u.Email, u.DisplayName
+	}
+	return p.Sinks(r)
+}
+
+// PlanColumns are a dry run's plan cells for a row's sinks, one under
+// each of Columns; none when p is nil (the run does not deliver).
+func (p *Plan) PlanColumns(sinks []sink.Sink) []string {
+	if p == nil {
+		return nil
+	}
+	cols := make([]string, len(p.Columns()))
+	for i, s := range sinks {
+		if i < len(cols) {
+			cols[i] = s.String()
+		}
+	}
+	return cols
 }
 
 // Check runs every sink's check, changing nothing (delivery.Check).

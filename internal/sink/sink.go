@@ -79,6 +79,16 @@ type Env struct {
 	Network client.Network
 }
 
+// Get reads the environment variable name: "" when it is unset, or when
+// there is no Getenv (a sink built without one reads an empty
+// environment). Its method value is the getenv a sink keeps.
+func (e Env) Get(name string) string {
+	if e.Getenv == nil {
+		return ""
+	}
+	return e.Getenv(name)
+}
+
 // Planner is a sink whose Check found something it will change besides
 // writing the value (AWS Secrets Manager: a stuck AWSPENDING version left
 // by an earlier run, to be replaced), or a fact the user should weigh
@@ -129,6 +139,12 @@ func (e *Error) Denied() bool { return e.Kind == Denied }
 // Errorf builds an *Error for sink s at step op.
 func Errorf(s, op string, kind Kind, format string, args ...any) error {
 	return &Error{Sink: s, Op: op, Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// ParseError is the error of sink s, whose string cannot work as
+// written: err, at step "parse" (exit 2).
+func ParseError(s string, err error) error {
+	return Errorf(s, "parse", Invalid, "%v", err)
 }
 
 // KindOf is the Kind of err: that of the first *Error in its chain, else

@@ -26,3 +26,22 @@ func TestErrorClassifiesForTheExitCode(t *testing.T) {
 		t.Error("KindOf does not find the kind in the chain")
 	}
 }
+
+func TestEnvGetReadsNothingWithoutGetenv(t *testing.T) {
+	t.Parallel()
+	if got := (Env{}).Get("VAULT_TOKEN"); got != "" {
+		t.Errorf("Get without Getenv = %q, want \"\"", got)
+	}
+	env := Env{Getenv: func(k string) string { return "v-" + k }}
+	if got := env.Get("X"); got != "v-X" {
+		t.Errorf("Get = %q, want v-X", got)
+	}
+}
+
+func TestParseErrorIsAnInvalidSink(t *testing.T) {
+	t.Parallel()
+	err := ParseError("vault:x", errors.New("no field"))
+	if err.Error() != "vault:x: parse: no field" || KindOf(err) != Invalid {
+		t.Errorf("ParseError = %q (kind %v), want the sink, the step parse and Invalid", err, KindOf(err))
+	}
+}

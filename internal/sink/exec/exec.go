@@ -63,7 +63,7 @@ func Parse(spec string, _ sink.Env) (sink.Sink, error) {
 	s := &Sink{spec: spec}
 	argv, err := split(spec)
 	if err != nil {
-		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "%v", err)
+		return nil, sink.ParseError(s.String(), err)
 	}
 	if len(argv) == 0 || argv[0] == "" {
 		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "no command: write exec:COMMAND ARGS...")

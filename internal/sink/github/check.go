@@ -28,10 +28,7 @@ type publicKey struct {
 // known.
 func (s *Sink) Check(ctx context.Context) error {
 	const op = "check"
-	if err := s.checkName(op); err != nil {
-		return err
-	}
-	c, err := s.connect(op)
+	c, err := s.begin(op)
 	if err != nil {
 		return err
 	}

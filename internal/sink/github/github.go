@@ -84,12 +84,9 @@ type Sink struct {
 
 // Parse reads the part of a sink string after "github:".
 func Parse(spec string, env sink.Env, stack *sinkhttp.Stack) (sink.Sink, error) {
-	s := &Sink{spec: spec, getenv: env.Getenv, stack: stack}
-	if s.getenv == nil {
-		s.getenv = func(string) string { return "" }
-	}
+	s := &Sink{spec: spec, getenv: env.Get, stack: stack}
 	if err := s.parse(); err != nil {
-		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "%v", err)
+		return nil, sink.ParseError(s.String(), err)
 	}
 	return s, nil
 }
@@ -171,6 +168,24 @@ func (s *Sink) scopeName() string {
 		return fmt.Sprintf("environment %q of repository %s/%s", s.env, s.owner, s.repo)
 	}
 	return fmt.Sprintf("repository %s/%s", s.owner, s.repo)
+}
+
+// begin starts step op: GitHub's naming rules first, so that a name it
+// refuses is refused before any request, then the client, which from then
+// on redacts secrets (the token the step writes or proves) from its log
+// and its errors.
+func (s *Sink) begin(op string, secrets ...string) (*sinkhttp.Client, error) {
+	if err := s.checkName(op); err != nil {
+		return nil, err
+	}
+	c, err := s.connect(op)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range secrets {
+		c.AddSecret(v)
+	}
+	return c, nil
 }
 
 // checkName applies GitHub's naming rules before any request.

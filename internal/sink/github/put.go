@@ -22,14 +22,10 @@ type putBody struct {
 // since it was read: the key is read again and the write repeated once.
 func (s *Sink) Put(ctx context.Context, v sink.Value) error {
 	const op = "put"
-	if err := s.checkName(op); err != nil {
-		return err
-	}
-	c, err := s.connect(op)
+	c, err := s.begin(op, v.Secret)
 	if err != nil {
 		return err
 	}
-	c.AddSecret(v.Secret)
 	var access *orgAccess
 	if s.repo == "" {
 		if access, err = s.orgAccess(ctx, c, op); err != nil {

@@ -24,14 +24,10 @@ import (
 // Date header the local clock is used as it is.
 func (s *Sink) Verify(ctx context.Context, v sink.Value) error {
 	const op = "verify"
-	if err := s.checkName(op); err != nil {
-		return err
-	}
-	c, err := s.connect(op)
+	c, err := s.begin(op, v.Secret)
 	if err != nil {
 		return err
 	}
-	c.AddSecret(v.Secret)
 	if v.Started.IsZero() {
 		return c.Errorf(op, sink.Failed, "cannot prove the write of the %s: the run's start time is unknown", s.what())
 	}

@@ -48,7 +48,7 @@ var _ sink.Sink = (*Sink)(nil)
 func Parse(spec string, _ sink.Env, home Home) (sink.Sink, error) {
 	s := &Sink{profile: spec, home: home}
 	if err := config.ValidateProfileName(spec); err != nil {
-		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "%v", err)
+		return nil, sink.ParseError(s.String(), err)
 	}
 	return s, nil
 }

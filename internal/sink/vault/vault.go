@@ -51,12 +51,9 @@ type Sink struct {
 
 // Parse reads the part of a sink string after "vault:".
 func Parse(spec string, env sink.Env, stack *sinkhttp.Stack) (sink.Sink, error) {
-	s := &Sink{spec: spec, getenv: env.Getenv, stack: stack}
-	if s.getenv == nil {
-		s.getenv = func(string) string { return "" }
-	}
+	s := &Sink{spec: spec, getenv: env.Get, stack: stack}
 	if err := s.parse(); err != nil {
-		return nil, sink.Errorf(s.String(), "parse", sink.Invalid, "%v", err)
+		return nil, sink.ParseError(s.String(), err)
 	}
 	return s, nil
 }
