@@ -93,8 +93,7 @@ func alignedLines(t TableData, width int) []string {
 		}
 	}
 
-	lines := make([]string, 0, len(grid))
-	var b strings.Builder
+	rows := make([][]string, 0, len(grid))
 	for _, cells := range grid {
 		// A wrapped cell too wide for its column becomes several lines;
 		// the row's other cells stay on its first.
@@ -107,8 +106,7 @@ func alignedLines(t TableData, width int) []string {
 			}
 		}
 		for l := 0; l < height; l++ {
-			b.Reset()
-			pad := 0
+			row := make([]string, 0, n)
 			for i, c := range cells {
 				if !keep[i] {
 					continue
@@ -120,25 +118,18 @@ func alignedLines(t TableData, width int) []string {
 				case l > 0:
 					text = ""
 				}
-				cw := displayWidth.StringWidth(text)
-				if cw > widths[i] {
+				if displayWidth.StringWidth(text) > widths[i] {
 					text = displayWidth.Truncate(text, widths[i], ellipsis)
-					cw = displayWidth.StringWidth(text)
 				}
 				if c.color != "" && text != "" {
 					text = c.color + text + ansiReset
 				}
-				if text != "" {
-					b.WriteString(strings.Repeat(" ", pad))
-					b.WriteString(text)
-					pad = 0
-				}
-				pad += widths[i] - cw + len(columnGap)
+				row = append(row, text)
 			}
-			lines = append(lines, strings.TrimRight(b.String(), " "))
+			rows = append(rows, row)
 		}
 	}
-	return lines
+	return renderGrid(rows)
 }
 
 // splitColor separates the colour Color wrapped a cell in from its text.
